@@ -1,0 +1,191 @@
+/*
+ * handoff/bridge.h — call a Ruby block from any thread and get its reply back.
+ *
+ * This is the C side of the `handoff` Ruby extension. Ruby code makes a
+ * callback from a block:
+ *
+ *     cb = Handoff::Callback.new { |x| x * 2 }
+ *     Handoff.start
+ *     my_c_library_subscribe(cb.handle)   # an Integer: a handoff_callback*
+ *
+ * and C code, on any thread, calls it:
+ *
+ *     handoff_value arg = handoff_int(21);
+ *     handoff_reply reply;
+ *     if (handoff_invoke(cb, &arg, 1, 0, &reply) == HANDOFF_OK) { ... }
+ *     handoff_reply_free(&reply);
+ *
+ * The header is self-contained: everything here is a type or a static inline
+ * function, so a C library does not link against the extension. The handle
+ * carries the function to call.
+ *
+ * Calling threads. handoff_invoke picks the path from the calling thread:
+ *   - a Ruby thread that holds the GVL runs the block directly;
+ *   - a Ruby thread without the GVL takes it with rb_thread_call_with_gvl;
+ *   - any other (foreign) thread queues the request to the bridge's Ruby
+ *     worker threads and blocks until the reply arrives, the deadline passes,
+ *     or the bridge stops. A foreign thread never touches the Ruby C API.
+ *
+ * Memory ordering. Everything the calling thread wrote before handoff_invoke
+ * happens-before the block starts; everything the block (and the Ruby side)
+ * did before returning happens-before handoff_invoke returns HANDOFF_OK or
+ * HANDOFF_RAISED.
+ *
+ * WARNING: never hold a lock across handoff_invoke that the block (or the
+ * Ruby thread that holds the GVL) might need: that is the classic deadlock.
+ */
+#ifndef HANDOFF_BRIDGE_H
+#define HANDOFF_BRIDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped on any incompatible change of the structs below. */
+#define HANDOFF_ABI_VERSION 1u
+
+typedef enum handoff_status {
+  HANDOFF_OK = 0,        /* the block returned; reply->value holds its reply */
+  HANDOFF_RAISED = 1,    /* the block raised a StandardError, or its reply could
+                            not be converted; error_class/error_message say what.
+                            It was also reported on the Ruby side (Handoff.on_error). */
+  HANDOFF_STOPPED = 2,   /* the bridge is stopped, stopping, its worker died,
+                            or the VM is exiting; the block may not have run */
+  HANDOFF_TIMED_OUT = 3, /* the deadline passed first; the block may still run
+                            later, and its reply is then dropped */
+  HANDOFF_FORKED = 4,    /* the bridge belongs to another process: this is a
+                            forked child whose bridge has not been restarted */
+  HANDOFF_INVALID = 5    /* bad call: null or disposed handle, bad argument
+                            type, ABI mismatch; error_message says which */
+} handoff_status;
+
+typedef enum handoff_type {
+  HANDOFF_NIL = 0,
+  HANDOFF_BOOL = 1,
+  HANDOFF_INT = 2,     /* signed 64-bit; a Ruby Integer outside it is an error */
+  HANDOFF_DOUBLE = 3,
+  HANDOFF_BYTES = 4    /* any bytes, any size; a binary (ASCII-8BIT) String */
+} handoff_type;
+
+typedef struct handoff_value {
+  handoff_type type;
+  union {
+    int boolean;
+    int64_t integer;
+    double real;
+    struct {
+      const char *data;
+      size_t size;
+    } bytes;
+  } as;
+} handoff_value;
+
+/* What handoff_invoke fills in. Every pointer in it is owned by the reply and
+ * released by handoff_reply_free (they come from malloc). */
+typedef struct handoff_reply {
+  handoff_status status;
+  handoff_value value;   /* set when status == HANDOFF_OK, else nil */
+  char *error_class;     /* NUL-terminated, or NULL */
+  char *error_message;   /* NUL-terminated, or NULL */
+} handoff_reply;
+
+typedef struct handoff_callback handoff_callback;
+
+/* The handle a Ruby Handoff::Callback exposes through #handle. Opaque beyond
+ * these two fields; valid until the Ruby side calls #dispose. */
+struct handoff_callback {
+  uint32_t abi_version;
+  uint32_t reserved;
+  handoff_status (*invoke)(handoff_callback *self, const handoff_value *args,
+                           size_t nargs, int64_t timeout_ns,
+                           handoff_reply *reply);
+};
+
+/* Calls the block behind `cb` with `args` and blocks until its reply.
+ *
+ * REQUIRES: `cb` came from Handoff::Callback#handle and is not disposed;
+ *           `args` points to `nargs` values (it may be NULL when nargs is 0);
+ *           `reply` is writable.
+ * timeout_ns: 0 waits without a deadline; otherwise the longest a foreign
+ *           thread waits. A Ruby caller runs the block itself and is not cut
+ *           short by the deadline.
+ * The arguments are copied before this returns; the caller may free them
+ * as soon as it does, whatever the status.
+ * ENSURES: *reply is filled in (status included) and must be released with
+ *          handoff_reply_free, whatever the status. */
+static inline handoff_status handoff_invoke(handoff_callback *cb,
+                                            const handoff_value *args,
+                                            size_t nargs, int64_t timeout_ns,
+                                            handoff_reply *reply) {
+  if (cb == NULL || cb->abi_version != HANDOFF_ABI_VERSION) {
+    reply->status = HANDOFF_INVALID;
+    reply->value.type = HANDOFF_NIL;
+    reply->error_class = NULL;
+    reply->error_message = NULL;
+    return HANDOFF_INVALID;
+  }
+  return cb->invoke(cb, args, nargs, timeout_ns, reply);
+}
+
+static inline void handoff_reply_free(handoff_reply *reply) {
+  if (reply->value.type == HANDOFF_BYTES) free((void *)reply->value.as.bytes.data);
+  free(reply->error_class);
+  free(reply->error_message);
+  reply->value.type = HANDOFF_NIL;
+  reply->error_class = NULL;
+  reply->error_message = NULL;
+}
+
+static inline handoff_value handoff_nil(void) {
+  handoff_value v;
+  v.type = HANDOFF_NIL;
+  v.as.integer = 0;
+  return v;
+}
+static inline handoff_value handoff_bool(int b) {
+  handoff_value v;
+  v.type = HANDOFF_BOOL;
+  v.as.boolean = b != 0;
+  return v;
+}
+static inline handoff_value handoff_int(int64_t i) {
+  handoff_value v;
+  v.type = HANDOFF_INT;
+  v.as.integer = i;
+  return v;
+}
+static inline handoff_value handoff_double(double d) {
+  handoff_value v;
+  v.type = HANDOFF_DOUBLE;
+  v.as.real = d;
+  return v;
+}
+static inline handoff_value handoff_bytes(const void *data, size_t size) {
+  handoff_value v;
+  v.type = HANDOFF_BYTES;
+  v.as.bytes.data = (const char *)data;
+  v.as.bytes.size = size;
+  return v;
+}
+
+static inline const char *handoff_status_name(handoff_status s) {
+  switch (s) {
+    case HANDOFF_OK: return "ok";
+    case HANDOFF_RAISED: return "raised";
+    case HANDOFF_STOPPED: return "stopped";
+    case HANDOFF_TIMED_OUT: return "timed_out";
+    case HANDOFF_FORKED: return "forked";
+    case HANDOFF_INVALID: return "invalid";
+  }
+  return "unknown";
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HANDOFF_BRIDGE_H */

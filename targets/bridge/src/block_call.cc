@@ -1,0 +1,114 @@
+#include "block_call.h"
+
+#include <ruby.h>
+
+#include <string>
+
+#include "ruby_convert.h"
+
+// The function rb_protect calls is left uninstrumented under TSan: Ruby's
+// setjmp is invisible to TSan, so every exception that unwinds through an
+// instrumented frame leaks one TSan shadow-stack entry (shared/DESIGN.md).
+#if defined(__clang__)
+#define HANDOFF_NO_TSAN __attribute__((disable_sanitizer_instrumentation))
+#elif defined(__GNUC__)
+#define HANDOFF_NO_TSAN __attribute__((no_sanitize_thread))
+#else
+#define HANDOFF_NO_TSAN
+#endif
+
+namespace handoff {
+namespace {
+
+struct BlockCall {
+  VALUE callable;
+  const std::vector<OwnedValue>* args;
+  OwnedValue* reply;
+};
+
+VALUE ArgsToRuby(VALUE arg) {
+  auto* call = reinterpret_cast<BlockCall*>(arg);
+  VALUE argv = rb_ary_new_capa(static_cast<long>(call->args->size()));
+  for (const OwnedValue& v : *call->args) rb_ary_push(argv, ToRuby(v));
+  return argv;
+}
+
+VALUE ReplyFromRuby(VALUE arg, VALUE result) {
+  FromRuby(result, reinterpret_cast<BlockCall*>(arg)->reply);
+  return Qnil;
+}
+
+// Calls only out-of-line functions, so no instrumented frame of ours is on
+// the stack while the block runs.
+HANDOFF_NO_TSAN VALUE ProtectedCall(VALUE arg) {
+  VALUE callable = reinterpret_cast<BlockCall*>(arg)->callable;
+  VALUE argv = ArgsToRuby(arg);
+  VALUE result = rb_funcallv(callable, rb_intern("call"), static_cast<int>(RARRAY_LEN(argv)),
+                             RARRAY_CONST_PTR(argv));
+  return ReplyFromRuby(arg, result);
+}
+
+VALUE CallReportError(VALUE pair) {
+  static ID report_error = rb_intern("report_error");
+  VALUE handoff = rb_const_get(rb_cObject, rb_intern("Handoff"));
+  return rb_funcall(handoff, report_error, 2, rb_ary_entry(pair, 0), rb_ary_entry(pair, 1));
+}
+
+void ReportError(VALUE exception, VALUE callback) {
+  int state = 0;
+  rb_protect(CallReportError, rb_assoc_new(exception, callback), &state);
+  if (state != 0) {
+    rb_set_errinfo(Qnil);
+    fprintf(stderr, "handoff: Handoff.report_error failed while reporting a callback error\n");
+  }
+}
+
+std::string ClassNameOf(VALUE obj) {
+  VALUE name = rb_class_name(rb_obj_class(obj));
+  return std::string(RSTRING_PTR(name), static_cast<size_t>(RSTRING_LEN(name)));
+}
+
+std::string MessageOf(VALUE exception) {
+  int state = 0;
+  VALUE message = rb_protect([](VALUE e) { return rb_funcall(e, rb_intern("message"), 0); },
+                             exception, &state);
+  if (state != 0 || !RB_TYPE_P(message, T_STRING)) {
+    rb_set_errinfo(Qnil);
+    return "(message unavailable)";
+  }
+  return std::string(RSTRING_PTR(message), static_cast<size_t>(RSTRING_LEN(message)));
+}
+
+}  // namespace
+
+Outcome CallBlock(CallbackHandle* handle, const std::vector<OwnedValue>& args,
+                  int* jump_state) {
+  *jump_state = 0;
+  if (handle->disposed.load(std::memory_order_acquire)) {
+    return MakeOutcome(HANDOFF_INVALID, "", "handoff: the callback was disposed");
+  }
+  Outcome outcome;
+  BlockCall call{handle->callable, &args, &outcome.value};
+  int state = 0;
+  rb_protect(ProtectedCall, reinterpret_cast<VALUE>(&call), &state);
+  if (state == 0) {
+    outcome.status = HANDOFF_OK;
+    return outcome;
+  }
+  VALUE error = rb_errinfo();
+  if (RB_TYPE_P(error, T_OBJECT) && RTEST(rb_obj_is_kind_of(error, rb_eStandardError))) {
+    rb_set_errinfo(Qnil);
+    outcome = MakeOutcome(HANDOFF_RAISED, ClassNameOf(error), MessageOf(error));
+    ReportError(error, handle->self);
+    return outcome;
+  }
+  // Not a callback error: a kill, exit, Interrupt or throw. Leave errinfo for
+  // the caller's rb_jump_tag.
+  *jump_state = state;
+  std::string cls = RB_TYPE_P(error, T_OBJECT) ? ClassNameOf(error) : "";
+  return MakeOutcome(HANDOFF_STOPPED, cls,
+                     "handoff: the Ruby thread running the block was interrupted "
+                     "(killed, exiting or a non-StandardError exception)");
+}
+
+}  // namespace handoff

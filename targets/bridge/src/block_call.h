@@ -1,0 +1,29 @@
+// block_call.h — run a callback's block for one request, on a Ruby thread.
+//
+// WARNING: GVL only. Never raises: every Ruby exception is caught.
+#ifndef HANDOFF_SRC_BLOCK_CALL_H
+#define HANDOFF_SRC_BLOCK_CALL_H
+
+#include <vector>
+
+#include "callback_handle.h"
+#include "owned_value.h"
+
+namespace handoff {
+
+// Calls the handle's block with `args` and converts its reply.
+//  - returned: HANDOFF_OK with the reply;
+//  - a StandardError (raised by the block, or by converting the reply):
+//    HANDOFF_RAISED with its class and message, after reporting it on the
+//    Ruby side with Handoff.report_error (never swallowed);
+//  - any other non-local exit (Thread#kill, exit, Interrupt, throw): returns
+//    HANDOFF_STOPPED and sets *jump_state to the rb_protect state; the caller
+//    must rb_jump_tag(*jump_state) when it is safe to, so a kill is not lost;
+//  - a disposed handle: HANDOFF_INVALID, the block does not run.
+// *jump_state is 0 in every other case.
+Outcome CallBlock(CallbackHandle* handle, const std::vector<OwnedValue>& args,
+                  int* jump_state);
+
+}  // namespace handoff
+
+#endif

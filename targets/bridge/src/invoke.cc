@@ -1,0 +1,115 @@
+#include "invoke.h"
+
+#include <ruby.h>
+#include <ruby/thread.h>
+
+#include "block_call.h"
+#include "callback_handle.h"
+#include "request_queue.h"
+
+// Exported by libruby (1.9 to 3.4) but declared only in its internal headers;
+// Ruby's own fiddle and the ffi gem call it the same way. Without it a Ruby
+// thread that holds the GVL cannot be told from one that released it.
+extern "C" int ruby_thread_has_gvl_p(void);
+
+namespace handoff {
+namespace {
+
+enum class CallerKind { kRubyWithGvl, kRubyWithoutGvl, kForeign };
+
+CallerKind ClassifyCaller() {
+  if (!ruby_native_thread_p()) return CallerKind::kForeign;
+  return ruby_thread_has_gvl_p() ? CallerKind::kRubyWithGvl : CallerKind::kRubyWithoutGvl;
+}
+
+VALUE CallResumeLater(VALUE pair) {
+  VALUE handoff = rb_const_get(rb_cObject, rb_intern("Handoff"));
+  return rb_funcall(handoff, rb_intern("resume_later"), 2, rb_ary_entry(pair, 0),
+                    rb_ary_entry(pair, 1));
+}
+
+void ResumeLater(VALUE thread, VALUE error) {
+  int state = 0;
+  rb_protect(CallResumeLater, rb_assoc_new(thread, error), &state);
+  if (state != 0) rb_set_errinfo(Qnil);
+}
+
+struct GvlCall {
+  CallbackHandle* handle;
+  const std::vector<OwnedValue>* args;
+  Outcome outcome;
+};
+
+void* CallBlockWithGvl(void* arg) {
+  auto* call = static_cast<GvlCall*>(arg);
+  int jump_state = 0;
+  call->outcome = CallBlock(call->handle, *call->args, &jump_state);
+  // A jump cannot cross rb_thread_call_with_gvl: the caller gets STOPPED and
+  // the kill or exception is re-delivered to this thread asynchronously, so
+  // it is not swallowed (a swallowed kill makes Thread#join hang).
+  if (jump_state != 0) {
+    VALUE error = rb_errinfo();
+    rb_set_errinfo(Qnil);
+    ResumeLater(rb_thread_current(), error);
+  }
+  return nullptr;
+}
+
+Outcome RunOnForeignThread(CallbackHandle* handle, std::vector<OwnedValue> args,
+                           int64_t timeout_ns) {
+  auto* request = new Request(handle, std::move(args));
+  handoff_status admitted = CurrentQueue().Push(request);
+  if (admitted != HANDOFF_OK) {
+    const char* why = admitted == HANDOFF_FORKED
+                          ? "handoff: this forked child has not restarted the bridge (Handoff.start)"
+                          : "handoff: the bridge is not running (Handoff.start)";
+    request->CompleteAndRelease(MakeOutcome(admitted, "", why));
+  }
+  return request->WaitAndRelease(timeout_ns);
+}
+
+}  // namespace
+
+handoff_status Invoke(handoff_callback* cb, const handoff_value* args, size_t nargs,
+                      int64_t timeout_ns, handoff_reply* reply) {
+  CallbackHandle* handle = CallbackHandle::From(cb);
+  std::vector<OwnedValue> copied;
+  std::string error;
+  if (handle->disposed.load(std::memory_order_acquire)) {
+    return FillReply(MakeOutcome(HANDOFF_INVALID, "", "handoff: the callback was disposed"), reply);
+  }
+  if (args == nullptr && nargs != 0) {
+    return FillReply(MakeOutcome(HANDOFF_INVALID, "", "handoff: args is NULL but nargs > 0"), reply);
+  }
+  if (!CopyArgs(args, nargs, &copied, &error)) {
+    return FillReply(MakeOutcome(HANDOFF_INVALID, "", "handoff: " + error), reply);
+  }
+
+  switch (ClassifyCaller()) {
+    case CallerKind::kForeign:
+      return FillReply(RunOnForeignThread(handle, std::move(copied), timeout_ns), reply);
+    case CallerKind::kRubyWithoutGvl: {
+      handoff_status admitted = CurrentQueue().Admission();
+      if (admitted != HANDOFF_OK) return FillReply(MakeOutcome(admitted), reply);
+      GvlCall call{handle, &copied, {}};
+      rb_thread_call_with_gvl(CallBlockWithGvl, &call);
+      return FillReply(call.outcome, reply);
+    }
+    case CallerKind::kRubyWithGvl: {
+      handoff_status admitted = CurrentQueue().Admission();
+      if (admitted != HANDOFF_OK) return FillReply(MakeOutcome(admitted), reply);
+      int jump_state = 0;
+      handoff_status status = FillReply(CallBlock(handle, copied, &jump_state), reply);
+      if (jump_state != 0) {
+        handoff_reply_free(reply);
+        copied.clear();
+        copied.shrink_to_fit();
+        rb_jump_tag(jump_state);  // a kill or exit keeps going: Ruby semantics
+      }
+      return status;
+    }
+  }
+  return FillReply(MakeOutcome(HANDOFF_INVALID, "", "handoff: unreachable"), reply);
+}
+
+}  // namespace handoff

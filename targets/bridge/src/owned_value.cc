@@ -1,0 +1,80 @@
+#include "owned_value.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace handoff {
+
+bool CopyArgs(const handoff_value* args, size_t nargs,
+              std::vector<OwnedValue>* out, std::string* error) {
+  out->clear();
+  out->resize(nargs);
+  for (size_t i = 0; i < nargs; ++i) {
+    const handoff_value& in = args[i];
+    OwnedValue& v = (*out)[i];
+    v.type = in.type;
+    switch (in.type) {
+      case HANDOFF_NIL: break;
+      case HANDOFF_BOOL: v.boolean = in.as.boolean != 0; break;
+      case HANDOFF_INT: v.integer = in.as.integer; break;
+      case HANDOFF_DOUBLE: v.real = in.as.real; break;
+      case HANDOFF_BYTES:
+        if (in.as.bytes.data == nullptr && in.as.bytes.size != 0) {
+          *error = "argument " + std::to_string(i) + ": bytes with NULL data and size " +
+                   std::to_string(in.as.bytes.size);
+          return false;
+        }
+        if (in.as.bytes.size != 0) v.bytes.assign(in.as.bytes.data, in.as.bytes.size);
+        break;
+      default:
+        *error = "argument " + std::to_string(i) + ": unknown handoff_type " +
+                 std::to_string(static_cast<int>(in.type));
+        return false;
+    }
+  }
+  return true;
+}
+
+Outcome MakeOutcome(handoff_status status, std::string error_class,
+                    std::string error_message) {
+  Outcome o;
+  o.status = status;
+  o.error_class = std::move(error_class);
+  o.error_message = std::move(error_message);
+  return o;
+}
+
+static char* CopyCString(const std::string& s) {
+  if (s.empty()) return nullptr;
+  char* p = static_cast<char*>(std::malloc(s.size() + 1));
+  if (p != nullptr) std::memcpy(p, s.c_str(), s.size() + 1);
+  return p;
+}
+
+handoff_status FillReply(const Outcome& outcome, handoff_reply* reply) {
+  reply->status = outcome.status;
+  reply->value = handoff_nil();
+  reply->error_class = CopyCString(outcome.error_class);
+  reply->error_message = CopyCString(outcome.error_message);
+  if (outcome.status != HANDOFF_OK) return outcome.status;
+  const OwnedValue& v = outcome.value;
+  switch (v.type) {
+    case HANDOFF_NIL: break;
+    case HANDOFF_BOOL: reply->value = handoff_bool(v.boolean); break;
+    case HANDOFF_INT: reply->value = handoff_int(v.integer); break;
+    case HANDOFF_DOUBLE: reply->value = handoff_double(v.real); break;
+    case HANDOFF_BYTES: {
+      // One extra NUL byte so C callers may treat short text replies as strings.
+      char* p = static_cast<char*>(std::malloc(v.bytes.size() + 1));
+      if (p != nullptr) {
+        std::memcpy(p, v.bytes.data(), v.bytes.size());
+        p[v.bytes.size()] = '\0';
+        reply->value = handoff_bytes(p, v.bytes.size());
+      }
+      break;
+    }
+  }
+  return outcome.status;
+}
+
+}  // namespace handoff

@@ -1,0 +1,62 @@
+#include "request.h"
+
+#include <chrono>
+
+#include "callback_handle.h"
+
+namespace handoff {
+
+Request::Request(CallbackHandle* callback, std::vector<OwnedValue> args)
+    : callback_(callback), args_(std::move(args)) {
+  if (callback_ != nullptr) callback_->Retain();
+}
+
+Outcome Request::WaitAndRelease(int64_t timeout_ns) {
+  Outcome result;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    auto done = [this] { return state_ == State::kDone; };
+    if (timeout_ns <= 0) {
+      done_cv_.wait(lock, done);
+    } else {
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns);
+      done_cv_.wait_until(lock, deadline, done);
+    }
+    if (state_ == State::kDone) {
+      result = std::move(outcome_);
+    } else {
+      state_ = State::kAbandoned;
+      result = MakeOutcome(HANDOFF_TIMED_OUT, "", "handoff: no reply within the deadline");
+    }
+  }
+  Release();
+  return result;
+}
+
+bool Request::Claim() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (state_ != State::kQueued) return false;
+  state_ = State::kRunning;
+  return true;
+}
+
+void Request::CompleteAndRelease(Outcome outcome) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (state_ != State::kAbandoned) {
+      outcome_ = std::move(outcome);
+      state_ = State::kDone;
+      done_cv_.notify_one();  // under the lock: the waiter cannot be gone yet
+    }
+  }
+  Release();
+}
+
+void Request::Release() {
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    if (callback_ != nullptr) callback_->Release();
+    delete this;
+  }
+}
+
+}  // namespace handoff

@@ -1,0 +1,157 @@
+#include "request_queue.h"
+
+#include <pthread.h>
+
+#include <atomic>
+
+namespace handoff {
+
+handoff_status RequestQueue::Admission() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  switch (state_) {
+    case State::kRunning: return HANDOFF_OK;
+    case State::kForked: return HANDOFF_FORKED;
+    case State::kStopped: break;
+  }
+  return HANDOFF_STOPPED;
+}
+
+handoff_status RequestQueue::Push(Request* r) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (state_ == State::kForked) return HANDOFF_FORKED;
+  if (state_ != State::kRunning) return HANDOFF_STOPPED;
+  r->next = nullptr;
+  if (tail_ == nullptr) {
+    head_ = r;
+  } else {
+    tail_->next = r;
+  }
+  tail_ = r;
+  if (idle_ > 0) work_cv_.notify_one();
+  return HANDOFF_OK;
+}
+
+Request* RequestQueue::PopLocked(bool* spawn_spare) {
+  *spawn_spare = false;
+  Request* r = head_;
+  if (r == nullptr) return nullptr;
+  head_ = r->next;
+  if (head_ == nullptr) tail_ = nullptr;
+  r->next = nullptr;
+  if (idle_ == 0 && workers_ < max_workers_) {
+    ++workers_;
+    *spawn_spare = true;
+  }
+  return r;
+}
+
+Request* RequestQueue::WaitPop(WorkerSlot* slot, bool* spawn_spare) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  ++idle_;
+  work_cv_.wait(lock, [&] {
+    return head_ != nullptr || state_ != State::kRunning || slot->interrupted;
+  });
+  --idle_;
+  *spawn_spare = false;
+  if (state_ != State::kRunning || slot->interrupted) return nullptr;
+  return PopLocked(spawn_spare);
+}
+
+Request* RequestQueue::TryPop(bool* spawn_spare) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  *spawn_spare = false;
+  if (state_ != State::kRunning) return nullptr;
+  return PopLocked(spawn_spare);
+}
+
+void RequestQueue::Interrupt(WorkerSlot* slot) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  slot->interrupted = true;
+  work_cv_.notify_all();  // the cv is shared: wake all, each re-checks its own slot
+}
+
+void RequestQueue::ClearInterrupt(WorkerSlot* slot) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  slot->interrupted = false;
+}
+
+bool RequestQueue::Start(int max_workers) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (state_ == State::kRunning) return false;
+  state_ = State::kRunning;
+  max_workers_ = max_workers < 1 ? 1 : max_workers;
+  ++workers_;
+  return true;
+}
+
+std::vector<Request*> RequestQueue::Stop() {
+  std::vector<Request*> drained;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (state_ == State::kRunning) state_ = State::kStopped;
+  for (Request* r = head_; r != nullptr;) {
+    Request* next = r->next;
+    r->next = nullptr;
+    drained.push_back(r);
+    r = next;
+  }
+  head_ = tail_ = nullptr;
+  work_cv_.notify_all();
+  return drained;
+}
+
+void RequestQueue::SpawnFailed() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  --workers_;
+}
+
+bool RequestQueue::WorkerExited() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (state_ == State::kRunning) return true;  // replaced 1:1, count unchanged
+  --workers_;
+  return false;
+}
+
+bool RequestQueue::running() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return state_ == State::kRunning;
+}
+
+int RequestQueue::workers() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return workers_;
+}
+
+int RequestQueue::max_workers() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return max_workers_;
+}
+
+// ---- the process's queue, and fork --------------------------------------
+
+static std::atomic<RequestQueue*> g_queue{nullptr};
+
+void ForkPrepare() { CurrentQueue().mutex_.lock(); }
+void ForkParent() { CurrentQueue().mutex_.unlock(); }
+void ForkChild() {
+  // The parent's queue stays locked and is leaked: its requests belong to
+  // threads that do not exist here and must never be replayed (class 10).
+  g_queue.store(new RequestQueue(RequestQueue::State::kForked), std::memory_order_release);
+}
+
+static RequestQueue* CreateQueue() {
+  static RequestQueue* const first = [] {
+    auto* q = new RequestQueue(RequestQueue::State::kStopped);
+    g_queue.store(q, std::memory_order_release);
+    pthread_atfork([] { ForkPrepare(); }, [] { ForkParent(); }, [] { ForkChild(); });
+    return q;
+  }();
+  return first;
+}
+
+RequestQueue& CurrentQueue() {
+  RequestQueue* q = g_queue.load(std::memory_order_acquire);
+  if (q == nullptr) q = CreateQueue();
+  return *q;
+}
+
+}  // namespace handoff

@@ -1,0 +1,105 @@
+// request_queue.h — the FIFO between calling threads and the Ruby workers,
+// plus the bridge's run state and worker accounting. No Ruby here.
+//
+// State machine:  kStopped --Start--> kRunning --Stop--> kStopped
+//                 a forked child gets a fresh queue in kForked --Start--> kRunning
+// Only kRunning accepts requests. Stop() hands back every queued request so
+// the caller completes each with HANDOFF_STOPPED: nothing queued is lost.
+//
+// Workers: the pool keeps one idle worker in reserve while it is below
+// max_workers, so a block that sleeps, blocks on IO or waits on a nested
+// foreign callback never stalls the requests behind it. The queue only
+// counts; the Ruby side creates the threads when told to (spawn flags).
+//
+// Memory ordering: everything a pusher wrote before Push() happens-before the
+// worker that pops that request returns from WaitPop()/TryPop() (one mutex).
+//
+// Fork: CurrentQueue() is replaced in a forked child (pthread_atfork) by a new
+// queue in kForked; the parent's queue, its requests and its mutexes are left
+// untouched and never used again there, so nothing crosses the fork.
+#ifndef HANDOFF_SRC_REQUEST_QUEUE_H
+#define HANDOFF_SRC_REQUEST_QUEUE_H
+
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+#include "handoff/bridge.h"
+#include "request.h"
+
+namespace handoff {
+
+class RequestQueue {
+ public:
+  enum class State { kStopped, kRunning, kForked };
+
+  // One per worker thread; `interrupted` is set by Interrupt(), guarded by mutex_.
+  struct WorkerSlot {
+    bool interrupted = false;
+  };
+
+  explicit RequestQueue(State initial) : state_(initial) {}
+  RequestQueue(const RequestQueue&) = delete;
+  RequestQueue& operator=(const RequestQueue&) = delete;
+
+  // What a new call gets now: HANDOFF_OK (running), STOPPED or FORKED.
+  handoff_status Admission();
+
+  // Any thread. Running: appends `r` (the queue now owns the replier's side)
+  // and returns HANDOFF_OK. Otherwise returns STOPPED/FORKED without taking it.
+  handoff_status Push(Request* r);
+
+  // Worker, without the GVL: blocks until a request arrives (returned), or
+  // the queue leaves kRunning or Interrupt(slot) was called (nullptr).
+  // *spawn_spare is set when the caller must start one more worker (already
+  // counted; call SpawnFailed() if it cannot).
+  Request* WaitPop(WorkerSlot* slot, bool* spawn_spare);
+  // Worker, GVL held: the next request without blocking, or nullptr.
+  Request* TryPop(bool* spawn_spare);
+
+  // Ruby's unblocking function for a worker in WaitPop (any thread).
+  void Interrupt(WorkerSlot* slot);
+  // REQUIRES: the worker is not in WaitPop (call it before each wait).
+  void ClearInterrupt(WorkerSlot* slot);
+
+  // kStopped/kForked -> kRunning. Returns false when already running. On
+  // true the caller starts one worker (already counted).
+  bool Start(int max_workers);
+  // -> kStopped. Returns the queued requests, in order, for the caller to
+  // complete with HANDOFF_STOPPED; wakes every waiting worker.
+  std::vector<Request*> Stop();
+
+  // A worker that failed to start or exited. Returns true when the caller
+  // must start a replacement (running, and the pool would otherwise shrink
+  // below what it had); the replacement is already counted.
+  void SpawnFailed();
+  bool WorkerExited();
+
+  bool running();
+  int workers();
+  int max_workers();
+
+ private:
+  Request* PopLocked(bool* spawn_spare);
+
+  std::mutex mutex_;
+  std::condition_variable work_cv_;
+  State state_;               // guarded by mutex_
+  Request* head_ = nullptr;   // guarded by mutex_; FIFO: pop at head
+  Request* tail_ = nullptr;   // guarded by mutex_; push at tail
+  int workers_ = 0;           // guarded by mutex_; alive or being started
+  int idle_ = 0;              // guarded by mutex_; workers inside WaitPop
+  int max_workers_ = 1;       // guarded by mutex_; >= 1
+
+  friend void ForkPrepare();
+  friend void ForkParent();
+  friend void ForkChild();
+};
+
+// The queue of this process. Never freed: foreign threads may call in during
+// and after VM shutdown and must find a (stopped) queue.
+RequestQueue& CurrentQueue();
+
+}  // namespace handoff
+
+#endif

@@ -1,0 +1,38 @@
+// worker_pool.h — the Ruby worker threads that run queued requests.
+//
+// Each worker waits for the queue without the GVL (rb_thread_call_without_gvl2
+// with an unblocking function, so Thread#kill and VM shutdown wake it), then
+// with the GVL drains every queued request in FIFO order before waiting
+// again. It checks interrupts only with no request in hand (DESIGN.md class 4).
+// A worker that dies with a request in hand (killed, or a non-StandardError
+// escaped the block) completes it with HANDOFF_STOPPED and, while the bridge
+// runs, is replaced (class 3).
+//
+// WARNING: every function here needs the GVL.
+#ifndef HANDOFF_SRC_WORKER_POOL_H
+#define HANDOFF_SRC_WORKER_POOL_H
+
+#include <ruby.h>
+
+namespace handoff {
+
+// Starts one worker thread for CurrentQueue(), which has already counted it.
+// Does not raise: on failure the count is given back and false returned.
+bool SpawnWorker();
+
+// Stops CurrentQueue() and completes every queued request with
+// HANDOFF_STOPPED. Needs no GVL: any thread may call it.
+void StopAndRelease();
+
+// The Thread objects of the live workers (a new Array).
+VALUE LiveWorkers();
+
+// Forgets every worker Thread (in a forked child, where they do not exist).
+void ForgetWorkers();
+
+// Creates the Ruby-side state. Called once from Init_handoff.
+void InitWorkerPool();
+
+}  // namespace handoff
+
+#endif
