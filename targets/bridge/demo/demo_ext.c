@@ -7,7 +7,8 @@
  *         # one inner Array per native thread, one args Array per call
  *   job.join     # -> [[Reply, Reply], [Reply]]  (waits without the GVL)
  *   HandoffDemo.invoke(cb.handle, args, gvl: true)   # from this Ruby thread
- *   HandoffDemo::Reply = Struct(:status, :value, :error_class, :error_message)
+ *   HandoffDemo::Reply = Struct(:status, :value, :error_class, :error_message,
+ *                               :nanoseconds)   # how long the native thread waited
  */
 #include <ruby.h>
 #include <ruby/encoding.h>
@@ -58,7 +59,7 @@ static handoff_value value_from(VALUE v) {
   rb_raise(rb_eTypeError, "HandoffDemo: cannot pass a %" PRIsVALUE, rb_obj_class(v));
 }
 
-static VALUE reply_to_ruby(const handoff_reply *r) {
+static VALUE reply_to_ruby(const handoff_reply *r, int64_t elapsed_ns) {
   VALUE value = Qnil;
   switch (r->value.type) {
     case HANDOFF_NIL: break;
@@ -72,7 +73,23 @@ static VALUE reply_to_ruby(const handoff_reply *r) {
   }
   return rb_struct_new(cReply, ID2SYM(rb_intern(handoff_status_name(r->status))), value,
                        r->error_class ? rb_str_new_cstr(r->error_class) : Qnil,
-                       r->error_message ? rb_str_new_cstr(r->error_message) : Qnil);
+                       r->error_message ? rb_str_new_cstr(r->error_message) : Qnil,
+                       elapsed_ns < 0 ? Qnil : LL2NUM(elapsed_ns));
+}
+
+/* One call's args: converted into a stack buffer that lives only for this
+ * call (demo_job_add_call copies them), so any number of calls fits. */
+static void add_call(demo_job *job, long thread, VALUE args) {
+  Check_Type(args, T_ARRAY);
+  enum { kMaxArgs = 256 };
+  handoff_value values[kMaxArgs];
+  long n = RARRAY_LEN(args);
+  if (n > kMaxArgs) rb_raise(rb_eArgError, "HandoffDemo: at most %d arguments per call", kMaxArgs);
+  for (long a = 0; a < n; ++a) values[a] = value_from(rb_ary_entry(args, a));
+  if (demo_job_add_call(job, (size_t)thread, values, (size_t)n) != 0) {
+    rb_raise(rb_eNoMemError, "HandoffDemo: out of memory");
+  }
+  RB_GC_GUARD(args);
 }
 
 static VALUE job_alloc(VALUE klass) {
@@ -96,17 +113,7 @@ static VALUE job_initialize(int argc, VALUE *argv, VALUE self) {
   for (long t = 0; t < nthreads; ++t) {
     VALUE thread_calls = rb_ary_entry(calls, t);
     Check_Type(thread_calls, T_ARRAY);
-    for (long i = 0; i < RARRAY_LEN(thread_calls); ++i) {
-      VALUE args = rb_ary_entry(thread_calls, i);
-      Check_Type(args, T_ARRAY);
-      long n = RARRAY_LEN(args);
-      handoff_value *values = ALLOCA_N(handoff_value, n ? n : 1);
-      for (long a = 0; a < n; ++a) values[a] = value_from(rb_ary_entry(args, a));
-      if (demo_job_add_call(box->job, (size_t)t, values, (size_t)n) != 0) {
-        rb_raise(rb_eNoMemError, "HandoffDemo: out of memory");
-      }
-      RB_GC_GUARD(args);
-    }
+    for (long i = 0; i < RARRAY_LEN(thread_calls); ++i) add_call(box->job, t, rb_ary_entry(thread_calls, i));
   }
   int err = demo_job_start(box->job);
   if (err != 0) {
@@ -132,7 +139,8 @@ static VALUE job_join(VALUE self) {
     for (size_t t = 0; t < demo_job_threads(box->job); ++t) {
       VALUE row = rb_ary_new_capa((long)demo_job_calls(box->job, t));
       for (size_t i = 0; i < demo_job_calls(box->job, t); ++i) {
-        rb_ary_push(row, reply_to_ruby(demo_job_reply(box->job, t, i)));
+        rb_ary_push(row, reply_to_ruby(demo_job_reply(box->job, t, i),
+                                       demo_job_call_ns(box->job, t, i)));
       }
       rb_ary_push(results, row);
     }
@@ -169,6 +177,7 @@ static VALUE demo_invoke(int argc, VALUE *argv, VALUE self) {
   invoke_args a;
   a.cb = handle_from(handle);
   a.n = (size_t)RARRAY_LEN(args);
+  if (a.n > 256) rb_raise(rb_eArgError, "HandoffDemo: at most 256 arguments per call");
   a.values = ALLOCA_N(handoff_value, a.n ? a.n : 1);
   for (size_t i = 0; i < a.n; ++i) a.values[i] = value_from(rb_ary_entry(args, (long)i));
   a.timeout_ns = timeout_from(timeout);
@@ -189,7 +198,7 @@ static VALUE demo_invoke(int argc, VALUE *argv, VALUE self) {
     }
   }
   RB_GC_GUARD(args);
-  VALUE reply = reply_to_ruby(&a.reply);
+  VALUE reply = reply_to_ruby(&a.reply, -1);
   handoff_reply_free(&a.reply);
   return reply;
 }
@@ -197,7 +206,7 @@ static VALUE demo_invoke(int argc, VALUE *argv, VALUE self) {
 void Init_handoff_demo(void) {
   VALUE mDemo = rb_define_module("HandoffDemo");
   cReply = rb_struct_define_under(mDemo, "Reply", "status", "value", "error_class",
-                                  "error_message", NULL);
+                                  "error_message", "nanoseconds", NULL);
   rb_gc_register_mark_object(cReply);
   VALUE cJob = rb_define_class_under(mDemo, "Job", rb_cObject);
   rb_define_alloc_func(cJob, job_alloc);

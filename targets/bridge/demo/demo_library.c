@@ -3,11 +3,19 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 typedef struct demo_call {
   handoff_value *args;
   size_t nargs;
   handoff_reply reply;
+  int64_t elapsed_ns;
 } demo_call;
 
 typedef struct demo_thread {
@@ -77,7 +85,9 @@ static void *thread_main(void *arg) {
   demo_thread *th = arg;
   for (size_t i = 0; i < th->ncalls; ++i) {
     demo_call *call = &th->calls[i];
+    int64_t start = now_ns();
     handoff_invoke(th->job->cb, call->args, call->nargs, th->job->timeout_ns, &call->reply);
+    call->elapsed_ns = now_ns() - start;
   }
   return NULL;
 }
@@ -106,6 +116,10 @@ size_t demo_job_calls(const demo_job *job, size_t thread) {
 
 const handoff_reply *demo_job_reply(const demo_job *job, size_t thread, size_t call) {
   return &job->threads[thread].calls[call].reply;
+}
+
+int64_t demo_job_call_ns(const demo_job *job, size_t thread, size_t call) {
+  return job->threads[thread].calls[call].elapsed_ns;
 }
 
 void demo_job_free(demo_job *job) {

@@ -43,6 +43,9 @@ size_t demo_job_calls(const demo_job *job, size_t thread);
 /* The reply of call `call` of thread `thread`. REQUIRES: joined. */
 const handoff_reply *demo_job_reply(const demo_job *job, size_t thread, size_t call);
 
+/* How long handoff_invoke took for that call (CLOCK_MONOTONIC, ns). REQUIRES: joined. */
+int64_t demo_job_call_ns(const demo_job *job, size_t thread, size_t call);
+
 /* Frees everything. REQUIRES: joined, or never started. */
 void demo_job_free(demo_job *job);
 

@@ -68,6 +68,11 @@ module Handoff
       Native.running?
     end
 
+    # How many calls from foreign threads wait for a worker right now.
+    def queued
+      Native.queued
+    end
+
     # The live worker Threads (a copy).
     def workers
       Native.workers

@@ -27,6 +27,7 @@ handoff_status RequestQueue::Push(Request* r) {
     tail_->next = r;
   }
   tail_ = r;
+  ++queued_;
   if (idle_ > 0) work_cv_.notify_one();
   return HANDOFF_OK;
 }
@@ -37,6 +38,7 @@ Request* RequestQueue::PopLocked(bool* spawn_spare) {
   if (r == nullptr) return nullptr;
   head_ = r->next;
   if (head_ == nullptr) tail_ = nullptr;
+  --queued_;
   r->next = nullptr;
   if (idle_ == 0 && workers_ < max_workers_) {
     ++workers_;
@@ -95,6 +97,7 @@ std::vector<Request*> RequestQueue::Stop() {
     r = next;
   }
   head_ = tail_ = nullptr;
+  queued_ = 0;
   work_cv_.notify_all();
   return drained;
 }
@@ -114,6 +117,11 @@ bool RequestQueue::WorkerExited() {
 bool RequestQueue::running() {
   std::lock_guard<std::mutex> lock(mutex_);
   return state_ == State::kRunning;
+}
+
+size_t RequestQueue::queued() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return queued_;
 }
 
 int RequestQueue::workers() {

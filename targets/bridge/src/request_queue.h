@@ -76,6 +76,7 @@ class RequestQueue {
   bool WorkerExited();
 
   bool running();
+  size_t queued();
   int workers();
   int max_workers();
 
@@ -88,6 +89,7 @@ class RequestQueue {
   Request* head_ = nullptr;   // guarded by mutex_; FIFO: pop at head
   Request* tail_ = nullptr;   // guarded by mutex_; push at tail
   int workers_ = 0;           // guarded by mutex_; alive or being started
+  size_t queued_ = 0;         // guarded by mutex_; length of the FIFO
   int idle_ = 0;              // guarded by mutex_; workers inside WaitPop
   int max_workers_ = 1;       // guarded by mutex_; >= 1
 

@@ -101,6 +101,7 @@ VALUE CreateThread(VALUE) {
 VALUE PruneDead(VALUE) {
   rb_funcall_with_block(g_worker_threads, rb_intern("select!"), 0, nullptr,
                         rb_proc_new([](RB_BLOCK_CALL_FUNC_ARGLIST(thread, unused)) {
+                          (void)unused;
                           return rb_funcall(thread, rb_intern("alive?"), 0);
                         }, Qnil));
   return Qnil;

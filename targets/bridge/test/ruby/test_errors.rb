@@ -1,0 +1,101 @@
+# frozen_string_literal: true
+
+require_relative "helper"
+
+# Exceptions are handed back and reported, never swallowed (DESIGN.md class
+# 11); bad input gets a clear error.
+class TestErrors < Minitest::Test
+  include BridgeTest
+
+  class CustomError < StandardError; end
+
+  def test_raised_block_hands_class_and_message_back_and_reports_it
+    cb = Handoff::Callback.new { |x| raise CustomError, "bad #{x}" }
+    reply = fire_one(cb, 7)
+    assert_equal :raised, reply.status
+    assert_equal "TestErrors::CustomError", reply.error_class
+    assert_equal "bad 7", reply.error_message
+    assert_equal 1, reported.size
+    assert_instance_of CustomError, reported.first
+  end
+
+  def test_bridge_keeps_serving_after_errors
+    cb = Handoff::Callback.new { |x| x.odd? ? raise("odd #{x}") : x }
+    replies = fire(cb, Array.new(4) { |t| Array.new(50) { |i| [t * 50 + i] } }).flatten
+    replies.each_with_index do |r, k|
+      if k.odd?
+        assert_equal [:raised, "odd #{k}"], [r.status, r.error_message]
+      else
+        assert_equal [:ok, k], [r.status, r.value]
+      end
+    end
+    assert_equal 100, reported.size
+    assert_equal :ok, fire_one(Handoff::Callback.new { 1 }).status
+  end
+
+  def test_default_report_goes_to_stderr
+    Handoff.on_error
+    cb = Handoff::Callback.new { raise ArgumentError, "shown" }
+    _out, err = capture_subprocess_io { fire_one(cb) }
+    assert_match(/handoff: callback raised ArgumentError: shown/, err)
+  end
+
+  def test_a_raising_error_handler_is_reported_and_does_not_kill_the_worker
+    Handoff.on_error { raise "handler broke" }
+    cb = Handoff::Callback.new { raise "first" }
+    _out, err = capture_subprocess_io { assert_equal :raised, fire_one(cb).status }
+    assert_match(/on_error handler raised RuntimeError: handler broke/, err)
+    assert_equal :ok, fire_one(Handoff::Callback.new { 2 }).status
+  end
+
+  def test_callback_needs_something_callable
+    e = assert_raises(TypeError) { Handoff::Callback.new(42) }
+    assert_match(/responds to #call \(got Integer\)/, e.message)
+    assert_raises(ArgumentError) { Handoff::Callback.new }
+    assert_raises(ArgumentError) { Handoff::Callback.new(-> {}) { 1 } }
+    assert_equal 3, fire_one(Handoff::Callback.new(->(x) { x + 1 }), 2).value
+  end
+
+  def test_invoke_on_a_stopped_bridge_fails_at_once_on_every_path
+    cb = Handoff::Callback.new { :never }
+    Handoff.stop
+    started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    assert_equal :stopped, fire_one(cb).status
+    assert_equal :stopped, HandoffDemo.invoke(cb.handle, [], gvl: true).status
+    assert_equal :stopped, HandoffDemo.invoke(cb.handle, [], gvl: false).status
+    assert_operator Process.clock_gettime(Process::CLOCK_MONOTONIC) - started, :<, 1
+  end
+
+  def test_disposed_callback_is_invalid_and_has_no_handle
+    cb = Handoff::Callback.new { 1 }
+    handle = cb.handle
+    cb.dispose
+    assert cb.disposed?
+    reply = HandoffDemo::Job.new(handle, [[[]]]).join[0][0]
+    assert_equal :invalid, reply.status
+    assert_match(/disposed/, reply.error_message)
+    assert_raises(RuntimeError) { cb.handle }
+    cb.dispose # idempotent
+  end
+
+  def test_lifecycle_misuse
+    assert_raises(Handoff::Error) { Handoff.start }
+    Handoff.stop
+    Handoff.stop # idempotent
+    e = assert_raises(ArgumentError) { Handoff.start(max_workers: 0) }
+    assert_match(/max_workers must be an Integer from 1/, e.message)
+    assert_raises(ArgumentError) { Handoff.start(max_workers: "4") }
+    refute Handoff.running?
+  end
+
+  def test_non_standard_error_in_a_worker_block_fails_the_call_and_is_not_swallowed
+    worker = nil
+    cb = Handoff::Callback.new { worker = Thread.current; raise Interrupt, "stop that" }
+    _out, err = capture_subprocess_io do
+      assert_equal :stopped, fire_one(cb).status
+      wait_until("the worker died, reporting its exception") { !worker.alive? }
+    end
+    assert_match(/Interrupt/, err)
+    assert_equal :ok, fire_one(Handoff::Callback.new { 1 }).status, "the worker was replaced"
+  end
+end

@@ -1,0 +1,68 @@
+# frozen_string_literal: true
+
+require_relative "helper"
+
+# DESIGN.md class 10: in a forked child the bridge works again and nothing
+# queued in the parent is replayed there.
+class TestFork < Minitest::Test
+  include BridgeTest
+
+  # Runs the block in a child; returns what it printed (and asserts exit 0).
+  def in_child(&block)
+    reader, writer = IO.pipe
+    pid = fork do
+      reader.close
+      writer.write(Marshal.dump(block.call))
+      writer.close
+      exit!(0)
+    end
+    writer.close
+    result = Marshal.load(reader.read)
+    _, status = Process.wait2(pid)
+    assert status.success?, "child failed: #{status.inspect}"
+    result
+  ensure
+    reader&.close
+  end
+
+  def test_child_serves_calls_and_parent_requests_are_not_replayed
+    Handoff.stop
+    Handoff.start(max_workers: 1)
+    gate = Queue.new
+    runs = []
+    cb = Handoff::Callback.new { |k| k.zero? ? gate.pop : runs << k; k }
+    parent_job = HandoffDemo::Job.new(cb.handle, [[[0]], [[1]], [[2]]])
+    wait_until("call 0 runs and the others queue") { gate.num_waiting == 1 && Handoff.queued == 2 }
+    child = in_child do
+      replies = fire(cb, Array.new(2) { |t| Array.new(10) { |i| [100 + t * 10 + i] } })
+      [Handoff.running?, replies.flatten.map(&:value), runs.dup]
+    end
+    running, values, child_runs = child
+    assert running
+    assert_equal (100..119).to_a, values
+    assert_equal (100..119).to_a, child_runs.sort, "the child ran its own calls, none of the parent's"
+    gate << :go
+    assert_equal [0, 1, 2], parent_job.join.flatten.map(&:value)
+  end
+
+  def test_without_restart_the_child_says_forked_until_started
+    Handoff.stop
+    Handoff.start(restart_after_fork: false)
+    cb = Handoff::Callback.new { |k| k }
+    statuses = in_child do
+      before = fire_one(cb, 1).status
+      Handoff.start
+      [before, fire_one(cb, 2).status]
+    end
+    assert_equal %i[forked ok], statuses
+    assert_equal 3, fire_one(cb, 3).value, "the parent is unaffected"
+  end
+
+  def test_fork_inside_a_block
+    cb = Handoff::Callback.new do |k|
+      pid = fork { exit!(fire_one(Handoff::Callback.new { |x| x * 2 }, 21).value == 42 ? 0 : 1) }
+      Process.wait2(pid)[1].exitstatus * 100 + k
+    end
+    assert_equal 5, fire_one(cb, 5).value, "the child's nested call worked and the parent's reply arrived"
+  end
+end
