@@ -29,8 +29,10 @@ const rb_data_type_t kCallbackType = {
     RUBY_TYPED_FREE_IMMEDIATELY,
 };
 
-void MarkRegistry(void*) {
-  for (CallbackHandle* h : *g_registry) rb_gc_mark(h->self);  // pinned
+void MarkRegistry(void* registry) {
+  for (CallbackHandle* h : *static_cast<std::unordered_set<CallbackHandle*>*>(registry)) {
+    rb_gc_mark(h->self);  // pinned
+  }
 }
 
 const rb_data_type_t kRegistryType = {
@@ -103,7 +105,8 @@ VALUE CallbackRegisteredCount(VALUE) { return SIZET2NUM(g_registry->size()); }
 
 void InitCallbackClass(VALUE module) {
   g_registry = new std::unordered_set<CallbackHandle*>();
-  rb_gc_register_mark_object(TypedData_Wrap_Struct(rb_cObject, &kRegistryType, nullptr));
+  // The data pointer must not be NULL: Ruby does not call dmark for NULL data.
+  rb_gc_register_mark_object(TypedData_Wrap_Struct(rb_cObject, &kRegistryType, g_registry));
 
   VALUE klass = rb_define_class_under(module, "Callback", rb_cObject);
   rb_define_alloc_func(klass, CallbackAllocate);

@@ -7,14 +7,20 @@ require_relative "helper"
 class TestGc < Minitest::Test
   include BridgeTest
 
-  def make_handle_and_forget_callback
-    Handoff::Callback.new { |x| "kept #{x}" }.handle
+  def make_handles_and_forget_callbacks(count)
+    Array.new(count) { |k| Handoff::Callback.new { |x| "kept #{k} #{x}" }.handle }
   end
 
-  def test_registered_callback_survives_gc_without_a_ruby_reference
-    handle = make_handle_and_forget_callback
+  # Regression: the registry's marker wrapped a NULL pointer, so Ruby never
+  # called its mark function and unreferenced callbacks were collected.
+  def test_registered_callbacks_survive_gc_without_a_ruby_reference
+    handles = make_handles_and_forget_callbacks(200)
     4.times { GC.start(full_mark: true, immediate_sweep: true) }
-    assert_equal "kept 1".b, HandoffDemo::Job.new(handle, [[[1]]]).join[0][0].value
+    replies = HandoffDemo::Job.new(handles.first, [[[1]]]).join
+    assert_equal "kept 0 1".b, replies[0][0].value
+    handles.each_with_index do |handle, k|
+      assert_equal "kept #{k} 2".b, HandoffDemo.invoke(handle, [2]).value
+    end
   end
 
   def test_gc_stress_during_calls
