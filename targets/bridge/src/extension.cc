@@ -32,6 +32,7 @@ VALUE NativeStop(VALUE) {
 VALUE NativeRunning(VALUE) { return CurrentQueue().running() ? Qtrue : Qfalse; }
 VALUE NativeQueued(VALUE) { return SIZET2NUM(CurrentQueue().queued()); }
 VALUE NativeWorkers(VALUE) { return LiveWorkers(); }
+VALUE NativeWorkerCount(VALUE) { return INT2NUM(CurrentQueue().workers()); }
 VALUE NativeMaxWorkers(VALUE) { return INT2NUM(CurrentQueue().max_workers()); }
 VALUE NativeForgetWorkers(VALUE) {
   ForgetWorkers();
@@ -51,6 +52,7 @@ extern "C" __attribute__((visibility("default"))) void Init_handoff(void) {
   rb_define_module_function(native, "running?", RUBY_METHOD_FUNC(NativeRunning), 0);
   rb_define_module_function(native, "queued", RUBY_METHOD_FUNC(NativeQueued), 0);
   rb_define_module_function(native, "workers", RUBY_METHOD_FUNC(NativeWorkers), 0);
+  rb_define_module_function(native, "worker_count", RUBY_METHOD_FUNC(NativeWorkerCount), 0);
   rb_define_module_function(native, "max_workers", RUBY_METHOD_FUNC(NativeMaxWorkers), 0);
   rb_define_module_function(native, "forget_workers", RUBY_METHOD_FUNC(NativeForgetWorkers), 0);
   InitWorkerPool();

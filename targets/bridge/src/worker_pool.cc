@@ -13,7 +13,7 @@ VALUE g_worker_threads = Qnil;  // Array of Thread; rooted by rb_gc_register_add
 struct Worker {
   RequestQueue* queue;
   RequestQueue::WorkerSlot slot;
-  Request* in_hand = nullptr;  // claimed, not yet completed
+  Request* in_hand = nullptr;  // popped, not yet completed: WorkerCleanup's to complete
   bool spawn_spare = false;
 };
 
@@ -27,13 +27,15 @@ void UnblockWorker(void* arg) {
   w->queue->Interrupt(&w->slot);
 }
 
-// Runs one popped request; returns the rb_protect state to resume (0: none).
-int RunRequest(Worker* w, Request* r) {
+// Runs the request in hand (popped, not yet claimed) and lets go of it.
+// Returns the rb_protect state to resume (0: none).
+int RunRequestInHand(Worker* w) {
+  Request* r = w->in_hand;
   if (!r->Claim()) {  // the waiter gave up before we got to it
+    w->in_hand = nullptr;
     r->CompleteAndRelease(MakeOutcome(HANDOFF_TIMED_OUT));
     return 0;
   }
-  w->in_hand = r;
   int jump_state = 0;
   Outcome outcome = CallBlock(r->callback(), r->args(), &jump_state);
   w->in_hand = nullptr;
@@ -45,25 +47,30 @@ int RunRequest(Worker* w, Request* r) {
   return jump_state;
 }
 
-// No C++ object with a destructor lives in this frame: rb_jump_tag and
-// rb_thread_check_ints may longjmp out of it.
+// No C++ object with a destructor lives in this frame: SpawnWorker,
+// rb_jump_tag and rb_thread_check_ints may longjmp out of it. A popped
+// request is in w->in_hand from the moment it is popped, so WorkerCleanup
+// completes it whichever of them jumps.
 VALUE WorkerLoop(VALUE arg) {
   auto* w = reinterpret_cast<Worker*>(arg);
+  VALUE self = rb_thread_current();
+  rb_funcall(self, rb_intern("name="), 1, rb_str_new_cstr("handoff-worker"));
+  rb_funcall(self, rb_intern("report_on_exception="), 1, Qtrue);
   while (&CurrentQueue() == w->queue) {
     w->queue->ClearInterrupt(&w->slot);
-    auto* r = static_cast<Request*>(
+    w->in_hand = static_cast<Request*>(
         rb_thread_call_without_gvl2(WaitPopWithoutGvl, w, UnblockWorker, w));
-    if (r == nullptr) {
+    if (w->in_hand == nullptr) {
       if (!w->queue->running()) break;
       rb_thread_check_ints();
       continue;
     }
-    while (r != nullptr) {
+    while (w->in_hand != nullptr) {
       if (w->spawn_spare) SpawnWorker();
-      int jump_state = RunRequest(w, r);
+      int jump_state = RunRequestInHand(w);
       if (jump_state != 0) rb_jump_tag(jump_state);
       rb_thread_check_ints();
-      r = w->queue->TryPop(&w->spawn_spare);
+      w->in_hand = w->queue->TryPop(&w->spawn_spare);
     }
   }
   return Qnil;
@@ -73,7 +80,7 @@ VALUE WorkerCleanup(VALUE arg) {
   auto* w = reinterpret_cast<Worker*>(arg);
   if (w->in_hand != nullptr) {
     w->in_hand->CompleteAndRelease(MakeOutcome(
-        HANDOFF_STOPPED, "", "handoff: the worker thread died while running this call"));
+        HANDOFF_STOPPED, "", "handoff: the worker thread died holding this call"));
     w->in_hand = nullptr;
   }
   bool replace = (&CurrentQueue() == w->queue) && w->queue->WorkerExited();
@@ -90,35 +97,45 @@ VALUE WorkerMain(void*) {
                    reinterpret_cast<VALUE>(w));
 }
 
-VALUE CreateThread(VALUE) {
-  VALUE thread = rb_thread_create(WorkerMain, nullptr);
-  rb_funcall(thread, rb_intern("name="), 1, rb_str_new_cstr("handoff-worker"));
-  rb_funcall(thread, rb_intern("report_on_exception="), 1, Qtrue);
-  rb_ary_push(g_worker_threads, thread);
-  return thread;
+// Drops dead threads from the list. rb_funcall may switch threads and deliver
+// interrupts, so the list is only ever changed by single-element deletes:
+// a worker another thread adds meanwhile is never lost.
+void PruneDead() {
+  VALUE dead = rb_ary_new();
+  for (long i = 0; i < RARRAY_LEN(g_worker_threads); ++i) {
+    VALUE thread = rb_ary_entry(g_worker_threads, i);
+    if (!RTEST(rb_funcall(thread, rb_intern("alive?"), 0))) rb_ary_push(dead, thread);
+  }
+  for (long i = 0; i < RARRAY_LEN(dead); ++i) rb_ary_delete(g_worker_threads, rb_ary_entry(dead, i));
 }
 
-VALUE PruneDead(VALUE) {
-  rb_funcall_with_block(g_worker_threads, rb_intern("select!"), 0, nullptr,
-                        rb_proc_new([](RB_BLOCK_CALL_FUNC_ARGLIST(thread, unused)) {
-                          (void)unused;
-                          return rb_funcall(thread, rb_intern("alive?"), 0);
-                        }, Qnil));
-  return Qnil;
+// Sets *created as soon as the thread exists, so the caller knows whether the
+// worker was started whatever interrupt arrives before or after.
+VALUE CreateThread(VALUE created) {
+  PruneDead();
+  VALUE thread = rb_thread_create(WorkerMain, nullptr);
+  *reinterpret_cast<bool*>(created) = true;
+  rb_ary_push(g_worker_threads, thread);
+  return thread;
 }
 
 }  // namespace
 
 bool SpawnWorker() {
+  bool created = false;
   int state = 0;
-  rb_protect(PruneDead, Qnil, &state);
-  if (state == 0) rb_protect(CreateThread, Qnil, &state);
+  rb_protect(CreateThread, reinterpret_cast<VALUE>(&created), &state);
+  if (!created) CurrentQueue().SpawnFailed();
   if (state != 0) {
+    VALUE error = rb_errinfo();
+    // A kill or exit aimed at this thread must go on; only a failure to
+    // create the thread (ThreadError, NoMemoryError) is absorbed.
+    if (!RB_TYPE_P(error, T_OBJECT) || !RTEST(rb_obj_is_kind_of(error, rb_eStandardError))) {
+      rb_jump_tag(state);
+    }
     rb_set_errinfo(Qnil);
-    CurrentQueue().SpawnFailed();
-    return false;
   }
-  return true;
+  return created;
 }
 
 void StopAndRelease() {
@@ -128,7 +145,7 @@ void StopAndRelease() {
 }
 
 VALUE LiveWorkers() {
-  PruneDead(Qnil);
+  PruneDead();
   return rb_ary_dup(g_worker_threads);
 }
 

@@ -17,7 +17,8 @@
 namespace handoff {
 
 // Starts one worker thread for CurrentQueue(), which has already counted it.
-// Does not raise: on failure the count is given back and false returned.
+// On failure to create it the count is given back and false returned. A kill
+// or exit that arrives meanwhile is not swallowed: it propagates (longjmp).
 bool SpawnWorker();
 
 // Stops CurrentQueue() and completes every queued request with

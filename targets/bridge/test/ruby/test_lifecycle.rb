@@ -8,18 +8,20 @@ class TestLifecycle < Minitest::Test
   include BridgeTest
 
   def test_stop_with_calls_in_flight_returns_every_call
+    Handoff.stop
+    Handoff.start(max_workers: 1)
     gate = Queue.new
     cb = Handoff::Callback.new { |k| gate.pop if k.zero?; k }
     running = HandoffDemo::Job.new(cb.handle, [[[0]]])
-    wait_until("call 0 is running") { gate.num_waiting == 1 }
+    wait_until("call 0 holds the only worker") { gate.num_waiting == 1 }
     many = HandoffDemo::Job.new(cb.handle, Array.new(8) { |t| Array.new(50) { |i| [t * 50 + i + 1] } })
+    wait_until("every thread has a call queued (#{Handoff.queued}, #{Handoff.workers.map(&:status)})") { Handoff.queued == 8 }
     stopper = Thread.new { Handoff.stop(timeout: 10) }
     wait_until("the bridge stopped accepting") { !Handoff.running? }
     gate << :release
     stopper.join
-    replies = many.join.flatten
-    assert(replies.all? { |r| %i[ok stopped].include?(r.status) }, replies.map(&:status).tally.inspect)
-    assert_equal :stopped, replies.last.status, "calls after stop fail at once"
+    statuses = many.join.flatten.map(&:status)
+    assert_equal [:stopped], statuses.uniq, "queued calls and calls after stop fail at once"
     assert_equal :ok, running.join[0][0].status, "the call in hand completes"
   end
 
@@ -61,6 +63,11 @@ class TestLifecycle < Minitest::Test
     replies = job.join.flatten
     assert(replies.all? { |r| %i[ok stopped].include?(r.status) })
     assert(replies.any? { |r| r.status == :ok })
+    # Regression: a kill landing while a worker started its spare was
+    # swallowed and the pool's count drifted below the real threads.
+    wait_until("the pool's count (#{Handoff::Native.worker_count}) matches its live threads (#{Handoff.workers.size})") do
+      Handoff::Native.worker_count == Handoff.workers.size
+    end
   end
 
   def test_deadline_returns_timed_out_and_the_late_reply_is_dropped
