@@ -6,20 +6,28 @@
 # throughput are printed.
 #   ruby -I targets/bridge/lib -I build/release/ruby targets/bridge/demo/stress_demo.rb --help
 require "optparse"
-require "handoff"
-require "handoff_demo"
 
 $stdout.sync = true
 options = { threads: 16, calls: 20_000, latency_calls: 20_000 }
-OptionParser.new do |o|
+parser = OptionParser.new do |o|
   o.banner = "usage: stress_demo.rb [--threads N] [--calls N] [--latency-calls N]"
   o.on("--threads N", Integer, "native threads for the throughput run (default 16)") { |v| options[:threads] = v }
   o.on("--calls N", Integer, "calls per thread in the throughput run (default 20000)") { |v| options[:calls] = v }
   o.on("--latency-calls N", Integer, "calls of the one-thread round-trip run (default 20000)") do |v|
     options[:latency_calls] = v
   end
-end.parse!
-abort "stress_demo: --threads, --calls and --latency-calls must be positive" unless options.values.all?(&:positive?)
+end
+begin
+  parser.parse!
+  raise OptionParser::InvalidArgument, "must be positive" unless options.values.all?(&:positive?)
+  raise OptionParser::NeedlessArgument, ARGV.join(" ") unless ARGV.empty?
+rescue OptionParser::ParseError => e
+  warn "stress_demo: #{e.message}\n#{parser.banner}"
+  exit 2
+end
+
+require "handoff"
+require "handoff_demo"
 
 def percentile(sorted, q)
   sorted[[(sorted.size * q).ceil - 1, 0].max]

@@ -31,8 +31,10 @@ class TestFork < Minitest::Test
     gate = Queue.new
     runs = []
     cb = Handoff::Callback.new { |k| k.zero? ? gate.pop : runs << k; k }
-    parent_job = HandoffDemo::Job.new(cb.handle, [[[0]], [[1]], [[2]]])
-    wait_until("call 0 runs and the others queue") { gate.num_waiting == 1 && Handoff.queued == 2 }
+    holder = HandoffDemo::Job.new(cb.handle, [[[0]]])
+    wait_until("call 0 holds the only worker") { gate.num_waiting == 1 }
+    queued = HandoffDemo::Job.new(cb.handle, [[[1]], [[2]]])
+    wait_until("calls 1 and 2 are queued") { Handoff.queued == 2 }
     child = in_child do
       replies = fire(cb, Array.new(2) { |t| Array.new(10) { |i| [100 + t * 10 + i] } })
       [Handoff.running?, replies.flatten.map(&:value), runs.dup]
@@ -42,7 +44,7 @@ class TestFork < Minitest::Test
     assert_equal (100..119).to_a, values
     assert_equal (100..119).to_a, child_runs.sort, "the child ran its own calls, none of the parent's"
     gate << :go
-    assert_equal [0, 1, 2], parent_job.join.flatten.map(&:value)
+    assert_equal [0, 1, 2], (holder.join + queued.join).flatten.map(&:value)
   end
 
   def test_without_restart_the_child_says_forked_until_started
