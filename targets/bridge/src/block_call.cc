@@ -5,19 +5,7 @@
 #include <string>
 
 #include "ruby_convert.h"
-
-// The function rb_protect calls is left uninstrumented. Ruby raises with its
-// own longjmp (RUBY_SETJMP is __builtin_setjmp), which no sanitizer sees, so
-// a frame it unwinds is never cleaned up: under TSan every exception leaks one
-// shadow-stack entry (shared/DESIGN.md), under ASan the frame's stack redzones
-// stay poisoned and a later, innocent frame at that address is reported.
-#if defined(__clang__)
-#define HANDOFF_UNWOUND_BY_RUBY __attribute__((disable_sanitizer_instrumentation))
-#elif defined(__GNUC__)
-#define HANDOFF_UNWOUND_BY_RUBY __attribute__((no_sanitize_thread, no_sanitize_address, no_sanitize_undefined))
-#else
-#define HANDOFF_UNWOUND_BY_RUBY
-#endif
+#include "unwound_by_ruby.h"
 
 namespace handoff {
 namespace {
@@ -28,20 +16,19 @@ struct BlockCall {
   OwnedValue* reply;
 };
 
-VALUE ArgsToRuby(VALUE arg) {
+HANDOFF_UNWOUND_BY_RUBY VALUE ArgsToRuby(VALUE arg) {
   auto* call = reinterpret_cast<BlockCall*>(arg);
   VALUE argv = rb_ary_new_capa(static_cast<long>(call->args->size()));
   for (const OwnedValue& v : *call->args) rb_ary_push(argv, ToRuby(v));
   return argv;
 }
 
-VALUE ReplyFromRuby(VALUE arg, VALUE result) {
+HANDOFF_UNWOUND_BY_RUBY VALUE ReplyFromRuby(VALUE arg, VALUE result) {
   FromRuby(result, reinterpret_cast<BlockCall*>(arg)->reply);
   return Qnil;
 }
 
-// Calls only out-of-line functions, so no instrumented frame of ours is on
-// the stack while the block runs.
+// Everything on the stack between rb_protect and a raise is uninstrumented.
 HANDOFF_UNWOUND_BY_RUBY VALUE ProtectedCall(VALUE arg) {
   VALUE callable = reinterpret_cast<BlockCall*>(arg)->callable;
   VALUE argv = ArgsToRuby(arg);

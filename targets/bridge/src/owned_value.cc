@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 
 namespace handoff {
 
@@ -12,8 +13,11 @@ bool CopyArgs(const handoff_value* args, size_t nargs,
   for (size_t i = 0; i < nargs; ++i) {
     const handoff_value& in = args[i];
     OwnedValue& v = (*out)[i];
-    v.type = in.type;
-    switch (in.type) {
+    // Read as an integer: a C caller may pass any value, and loading an
+    // out-of-range enum is undefined behaviour in C++.
+    std::underlying_type_t<handoff_type> raw_type;
+    std::memcpy(&raw_type, &in.type, sizeof raw_type);
+    switch (raw_type) {
       case HANDOFF_NIL: break;
       case HANDOFF_BOOL: v.boolean = in.as.boolean != 0; break;
       case HANDOFF_INT: v.integer = in.as.integer; break;
@@ -28,9 +32,10 @@ bool CopyArgs(const handoff_value* args, size_t nargs,
         break;
       default:
         *error = "argument " + std::to_string(i) + ": unknown handoff_type " +
-                 std::to_string(static_cast<int>(in.type));
+                 std::to_string(raw_type);
         return false;
     }
+    v.type = in.type;
   }
   return true;
 }

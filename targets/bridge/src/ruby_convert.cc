@@ -2,9 +2,11 @@
 
 #include <ruby/encoding.h>
 
+#include "unwound_by_ruby.h"
+
 namespace handoff {
 
-VALUE ToRuby(const OwnedValue& v) {
+HANDOFF_UNWOUND_BY_RUBY VALUE ToRuby(const OwnedValue& v) {
   switch (v.type) {
     case HANDOFF_NIL: return Qnil;
     case HANDOFF_BOOL: return v.boolean ? Qtrue : Qfalse;
@@ -17,7 +19,7 @@ VALUE ToRuby(const OwnedValue& v) {
   return Qnil;
 }
 
-void FromRuby(VALUE v, OwnedValue* out) {
+HANDOFF_UNWOUND_BY_RUBY void FromRuby(VALUE v, OwnedValue* out) {
   if (NIL_P(v)) {
     out->type = HANDOFF_NIL;
   } else if (v == Qtrue || v == Qfalse) {
