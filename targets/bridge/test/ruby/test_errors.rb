@@ -88,6 +88,28 @@ class TestErrors < Minitest::Test
     refute Handoff.running?
   end
 
+  def test_non_standard_error_on_a_ruby_thread_holding_the_gvl_propagates
+    cb = Handoff::Callback.new { raise Interrupt, "through" }
+    assert_raises(Interrupt) { HandoffDemo.invoke(cb.handle, [], gvl: true) }
+  end
+
+  def test_non_standard_error_on_a_ruby_thread_without_the_gvl_is_redelivered
+    cb = Handoff::Callback.new { raise Interrupt, "later" }
+    statuses = Queue.new
+    thread = Thread.new do
+      # the redelivered Interrupt may arrive as soon as invoke returns: hold it
+      # until the status is recorded
+      Thread.handle_interrupt(Interrupt => :never) do
+        statuses << HandoffDemo.invoke(cb.handle, [], gvl: false).status
+      end
+      sleep # the Interrupt arrives here
+    end
+    thread.report_on_exception = false
+    assert_equal :stopped, statuses.pop
+    error = assert_raises(Interrupt) { thread.join(10) }
+    assert_equal "later", error.message
+  end
+
   def test_non_standard_error_in_a_worker_block_fails_the_call_and_is_not_swallowed
     worker = nil
     cb = Handoff::Callback.new { worker = Thread.current; raise Interrupt, "stop that" }
