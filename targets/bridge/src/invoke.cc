@@ -68,19 +68,19 @@ Outcome RunOnForeignThread(CallbackHandle* handle, std::vector<OwnedValue> args,
   return request->WaitAndRelease(timeout_ns);
 }
 
-}  // namespace
-
-handoff_status Invoke(handoff_callback* cb, const handoff_value* args, size_t nargs,
-                      int64_t timeout_ns, handoff_reply* reply) {
+// Everything but the final jump: *jump_state is set when a kill or exit must
+// continue on this (GVL-holding) thread.
+handoff_status InvokeAndCatch(handoff_callback* cb, const handoff_value* args, size_t nargs,
+                              int64_t timeout_ns, handoff_reply* reply, int* jump_state) {
   CallbackHandle* handle = CallbackHandle::From(cb);
-  std::vector<OwnedValue> copied;
-  std::string error;
   if (handle->disposed.load(std::memory_order_acquire)) {
     return FillReply(MakeOutcome(HANDOFF_INVALID, "", "handoff: the callback was disposed"), reply);
   }
   if (args == nullptr && nargs != 0) {
     return FillReply(MakeOutcome(HANDOFF_INVALID, "", "handoff: args is NULL but nargs > 0"), reply);
   }
+  std::vector<OwnedValue> copied;
+  std::string error;
   if (!CopyArgs(args, nargs, &copied, &error)) {
     return FillReply(MakeOutcome(HANDOFF_INVALID, "", "handoff: " + error), reply);
   }
@@ -98,18 +98,24 @@ handoff_status Invoke(handoff_callback* cb, const handoff_value* args, size_t na
     case CallerKind::kRubyWithGvl: {
       handoff_status admitted = CurrentQueue().Admission();
       if (admitted != HANDOFF_OK) return FillReply(MakeOutcome(admitted), reply);
-      int jump_state = 0;
-      handoff_status status = FillReply(CallBlock(handle, copied, &jump_state), reply);
-      if (jump_state != 0) {
-        handoff_reply_free(reply);
-        copied.clear();
-        copied.shrink_to_fit();
-        rb_jump_tag(jump_state);  // a kill or exit keeps going: Ruby semantics
-      }
-      return status;
+      return FillReply(CallBlock(handle, copied, jump_state), reply);
     }
   }
   return FillReply(MakeOutcome(HANDOFF_INVALID, "", "handoff: unreachable"), reply);
+}
+
+}  // namespace
+
+// No C++ object with a destructor lives in this frame: rb_jump_tag leaves it.
+handoff_status Invoke(handoff_callback* cb, const handoff_value* args, size_t nargs,
+                      int64_t timeout_ns, handoff_reply* reply) {
+  int jump_state = 0;
+  handoff_status status = InvokeAndCatch(cb, args, nargs, timeout_ns, reply, &jump_state);
+  if (jump_state != 0) {
+    handoff_reply_free(reply);
+    rb_jump_tag(jump_state);  // a kill or exit keeps going: Ruby semantics
+  }
+  return status;
 }
 
 }  // namespace handoff

@@ -33,6 +33,15 @@
  *
  * WARNING: never hold a lock across handoff_invoke that the block (or the
  * Ruby thread that holds the GVL) might need: that is the classic deadlock.
+ *
+ * WARNING: on a Ruby thread that holds the GVL, a Thread#kill, exit, throw or
+ * non-StandardError from the block is not turned into a status: it keeps
+ * unwinding (a longjmp) out of handoff_invoke, through your C frames, after
+ * the reply has been freed. Hold no C++ object with a destructor and no lock
+ * across such a call, or use rb_protect around it. StandardErrors always
+ * become HANDOFF_RAISED. On any other thread the call returns HANDOFF_STOPPED
+ * and the non-local exit carries on in Ruby (the killed worker exits; a
+ * Ruby thread without the GVL is interrupted again once it is back in Ruby).
  */
 #ifndef HANDOFF_BRIDGE_H
 #define HANDOFF_BRIDGE_H
