@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "callback_handle.h"
+#include "sync_points.h"
 
 namespace handoff {
 
@@ -13,6 +14,7 @@ Request::Request(CallbackHandle* callback, std::vector<OwnedValue> args)
 
 Outcome Request::WaitAndRelease(int64_t timeout_ns) {
   Outcome result;
+  HANDOFF_SYNC_POINT("request.wait");
   {
     std::unique_lock<std::mutex> lock(mutex_);
     auto done = [this] { return state_ == State::kDone; };
@@ -34,6 +36,7 @@ Outcome Request::WaitAndRelease(int64_t timeout_ns) {
 }
 
 bool Request::Claim() {
+  HANDOFF_SYNC_POINT("request.claim");
   std::lock_guard<std::mutex> lock(mutex_);
   if (state_ != State::kQueued) return false;
   state_ = State::kRunning;
@@ -41,6 +44,7 @@ bool Request::Claim() {
 }
 
 void Request::CompleteAndRelease(Outcome outcome) {
+  HANDOFF_SYNC_POINT("request.complete");
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (state_ != State::kAbandoned) {
@@ -49,6 +53,7 @@ void Request::CompleteAndRelease(Outcome outcome) {
       done_cv_.notify_one();  // under the lock: the waiter cannot be gone yet
     }
   }
+  HANDOFF_SYNC_POINT("request.release");
   Release();
 }
 

@@ -4,6 +4,14 @@
 
 #include <atomic>
 
+#include "sync_points.h"
+
+#ifdef HANDOFF_SYNC_POINTS
+extern "C" {
+HANDOFF_SYNC_HOOK_DEFINITION;  // set by the harness adapter (target/bridge_target.cc)
+}
+#endif
+
 namespace handoff {
 
 handoff_status RequestQueue::Admission() {
@@ -17,6 +25,7 @@ handoff_status RequestQueue::Admission() {
 }
 
 handoff_status RequestQueue::Push(Request* r) {
+  HANDOFF_SYNC_POINT("queue.push");
   std::lock_guard<std::mutex> lock(mutex_);
   if (state_ == State::kForked) return HANDOFF_FORKED;
   if (state_ != State::kRunning) return HANDOFF_STOPPED;
@@ -48,6 +57,7 @@ Request* RequestQueue::PopLocked(bool* spawn_spare) {
 }
 
 Request* RequestQueue::WaitPop(WorkerSlot* slot, bool* spawn_spare) {
+  HANDOFF_SYNC_POINT("queue.wait_pop");
   std::unique_lock<std::mutex> lock(mutex_);
   ++idle_;
   work_cv_.wait(lock, [&] {
@@ -60,6 +70,7 @@ Request* RequestQueue::WaitPop(WorkerSlot* slot, bool* spawn_spare) {
 }
 
 Request* RequestQueue::TryPop(bool* spawn_spare) {
+  HANDOFF_SYNC_POINT("queue.try_pop");
   std::lock_guard<std::mutex> lock(mutex_);
   *spawn_spare = false;
   if (state_ != State::kRunning) return nullptr;

@@ -1,0 +1,20 @@
+# handoff_add_target(NAME <name> SOURCES <files...> [LIBS <libs...>] [DEFINITIONS <defs...>])
+# Builds a harness target: targets/libhandoff_target_<name>.so in the build
+# folder, next to handoff-stress, which finds it by name (--target <name>).
+# It sees harness/include (handoff/target.h) and Ruby's headers, and is built
+# with HANDOFF_SYNC_POINTS when HANDOFF_SYNC_POINTS is ON.
+set(HANDOFF_TARGET_OUTPUT_DIR "${CMAKE_BINARY_DIR}/targets" CACHE INTERNAL "")
+
+function(handoff_add_target)
+  cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS;DEFINITIONS" ${ARGN})
+  set(lib handoff_target_${T_NAME})
+  add_library(${lib} MODULE ${T_SOURCES})
+  target_include_directories(${lib} PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
+  target_link_libraries(${lib} PRIVATE PkgConfig::RUBY Threads::Threads ${T_LIBS})
+  target_compile_definitions(${lib} PRIVATE ${T_DEFINITIONS}
+                             $<$<BOOL:${HANDOFF_SYNC_POINTS}>:HANDOFF_SYNC_POINTS>)
+  target_compile_options(${lib} PRIVATE -Wall -Wextra -fvisibility=hidden)
+  set_target_properties(${lib} PROPERTIES
+    LIBRARY_OUTPUT_DIRECTORY "${HANDOFF_TARGET_OUTPUT_DIR}")
+  set_property(GLOBAL APPEND PROPERTY HANDOFF_TARGETS ${lib})
+endfunction()

@@ -1,0 +1,242 @@
+// handoff-stress: the harness's command line. Loads a target, runs scenarios
+// against it (each in a supervised child process), prints the verdict, the
+// rate of verified calls and, for every failure, the line that replays it.
+#include <ruby.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <random>
+#include <sstream>
+
+#include "cli/options.h"
+#include "driver.h"
+#include "ruby_host.h"
+#include "supervisor.h"
+#include "target_loader.h"
+
+namespace handoff {
+namespace {
+
+struct Summary {
+  int runs = 0;
+  std::map<std::string, int> verdicts;  // verdict -> runs
+  bool has_failure = false;
+  Result first_failure;
+  uint64_t failure_seed = 0;
+  uint64_t verified = 0;
+  double seconds = 0;
+};
+
+std::string ShellQuote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string ExecutablePath() {
+  char path[4096];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "handoff-stress";
+}
+
+std::string ReplayLine(const CliOptions& o, uint64_t seed) {
+  std::ostringstream line;
+  line << ExecutablePath() << " "
+       << (o.target_lib.empty() ? "--target " + o.target_name : "--target-lib " + ShellQuote(o.target_lib))
+       << " --seed " << seed << " --perturb " << o.run.perturbation << " --scenario "
+       << ShellQuote(ScenarioToText(o.run.scenario));
+  if (o.run.hang_seconds != kDefaultHangSeconds) line << " --hang-seconds " << o.run.hang_seconds;
+  return line.str();
+}
+
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += std::string("\\") + c;
+    else if (c == '\n') out += "\\n";
+    else if (static_cast<unsigned char>(c) < 0x20) out += ' ';
+    else out += c;
+  }
+  return out + "\"";
+}
+
+int ChildRun(int result_fd, const handoff_target* target, const RunOptions& options) {
+  RUBY_INIT_STACK;
+  StartEmbeddedRuby();
+  RunStats stats;
+  Result result = RunScenario(target, options, &stats, [result_fd](const Result& hang) {
+    WriteChildResult(result_fd, hang, RunStats{});
+    std::fflush(nullptr);
+    _exit(1);
+  });
+  WriteChildResult(result_fd, result, stats);
+  std::fflush(nullptr);
+  _exit(result.passed() ? 0 : 1);  // no ruby_cleanup: a broken target may hang in it
+}
+
+int ListTargets() {
+  std::vector<std::string> names = BuiltinTargetNames();
+  if (names.empty()) {
+    std::fprintf(stderr, "handoff-stress: no built-in targets in %s (set HANDOFF_TARGET_DIR?)\n",
+                 BuiltinTargetDir().c_str());
+    return 2;
+  }
+  for (const std::string& name : names) {
+    LoadedTarget loaded;
+    std::string error;
+    if (LoadTargetLibrary(BuiltinTargetPath(name), &loaded, &error)) {
+      std::printf("%-28s %s\n", name.c_str(), loaded.target->description);
+    } else {
+      std::printf("%-28s (cannot load: %s)\n", name.c_str(), error.c_str());
+    }
+  }
+  return 0;
+}
+
+bool ResolveTarget(const CliOptions& o, LoadedTarget* loaded, std::string* error) {
+  if (!o.target_lib.empty()) return LoadTargetLibrary(o.target_lib, loaded, error);
+  std::string path = BuiltinTargetPath(o.target_name);
+  if (access(path.c_str(), F_OK) != 0) {
+    std::string names;
+    for (const std::string& name : BuiltinTargetNames()) names += (names.empty() ? "" : ", ") + name;
+    *error = "unknown target '" + o.target_name + "' (built-in: " +
+             (names.empty() ? "none found in " + BuiltinTargetDir() : names) +
+             "; or --target-lib PATH)";
+    return false;
+  }
+  return LoadTargetLibrary(path, loaded, error);
+}
+
+bool UnderThreadSanitizer() {
+#if defined(__SANITIZE_THREAD__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+  return true;
+#endif
+#endif
+  return false;
+}
+
+Summary RunAll(const CliOptions& o, const handoff_target* target) {
+  Summary summary;
+  auto start = std::chrono::steady_clock::now();
+  int runs = o.replay > 0 ? o.replay : 1;
+  for (int i = 0;; ++i) {
+    RunOptions run = o.run;
+    if (o.replay == 0) run.seed = o.run.seed + static_cast<uint64_t>(i);
+    double hard_timeout = 2 * run.hang_seconds + 3600;
+    SupervisedRun outcome = Supervise(
+        [&](int fd) { return ChildRun(fd, target, run); }, hard_timeout, true);
+    ++summary.runs;
+    ++summary.verdicts[outcome.result.Verdict()];
+    summary.verified += outcome.stats.verified;
+    summary.seconds += outcome.stats.seconds;
+    if (!outcome.result.passed() && !summary.has_failure) {
+      summary.has_failure = true;
+      summary.first_failure = outcome.result;
+      summary.failure_seed = run.seed;
+    }
+    if ((o.replay > 1 || o.seconds > 0) && !o.quiet) {
+      std::fprintf(stderr, "handoff-stress: run %d (seed %llu): %s\n", summary.runs,
+                   static_cast<unsigned long long>(run.seed), outcome.result.Verdict().c_str());
+    }
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (o.seconds > 0) {
+      if (summary.has_failure || elapsed >= o.seconds) break;
+    } else if (summary.runs >= runs) {
+      break;
+    }
+  }
+  return summary;
+}
+
+void PrintText(const CliOptions& o, const handoff_target* target, const Summary& s) {
+  double rate = s.seconds > 0 ? s.verified / s.seconds : 0;
+  if (!s.has_failure) {
+    std::printf("PASS %s: %d run(s), %llu calls verified in %.2f s: %.0f verified calls/s\n",
+                target->name, s.runs, static_cast<unsigned long long>(s.verified), s.seconds, rate);
+    return;
+  }
+  const Result& f = s.first_failure;
+  std::printf("%s %s: %s\n  %s\n", f.failed() ? "FAIL" : "ERROR", target->name,
+              f.Verdict().c_str(), f.detail.c_str());
+  if (o.replay > 0 || o.seconds > 0) {
+    std::printf("runs: %d;", s.runs);
+    for (const auto& [verdict, count] : s.verdicts) std::printf(" %s=%d", verdict.c_str(), count);
+    std::printf("\n");
+  }
+  if (f.failed()) {
+    std::printf("replay: %s\n", ReplayLine(o, s.failure_seed).c_str());
+  }
+}
+
+void PrintJson(const CliOptions& o, const handoff_target* target, const Summary& s) {
+  const Result& f = s.first_failure;
+  std::printf("{\"target\":%s,\"perturbation\":%s,\"seed\":%llu,\"scenario\":%s,\"runs\":%d,",
+              JsonString(target->name).c_str(), JsonString(o.run.perturbation).c_str(),
+              static_cast<unsigned long long>(s.has_failure ? s.failure_seed : o.run.seed),
+              JsonString(ScenarioToText(o.run.scenario)).c_str(), s.runs);
+  std::printf("\"verdict\":%s,\"detail\":%s,", JsonString(s.has_failure ? f.Verdict() : "pass").c_str(),
+              JsonString(s.has_failure ? f.detail : "").c_str());
+  std::printf("\"verdicts\":{");
+  bool first = true;
+  for (const auto& [verdict, count] : s.verdicts) {
+    std::printf("%s%s:%d", first ? "" : ",", JsonString(verdict).c_str(), count);
+    first = false;
+  }
+  std::printf("},\"verified\":%llu,\"seconds\":%.3f,\"verified_per_second\":%.0f,\"replay\":%s}\n",
+              static_cast<unsigned long long>(s.verified), s.seconds,
+              s.seconds > 0 ? s.verified / s.seconds : 0.0,
+              JsonString(s.has_failure && f.failed() ? ReplayLine(o, s.failure_seed) : "").c_str());
+}
+
+}  // namespace
+}  // namespace handoff
+
+int main(int argc, char** argv) {
+  using namespace handoff;
+  CliOptions o;
+  std::string error;
+  if (!ParseCli(argc, argv, &o, &error)) {
+    std::fprintf(stderr, "handoff-stress: %s\n", error.c_str());
+    return 2;
+  }
+  if (o.help) {
+    std::fputs(CliHelp().c_str(), stdout);
+    return 0;
+  }
+  if (o.list_targets) return ListTargets();
+  LoadedTarget loaded;
+  if (!ResolveTarget(o, &loaded, &error)) {
+    std::fprintf(stderr, "handoff-stress: %s\n", error.c_str());
+    return 2;
+  }
+  const handoff_target* target = loaded.target;
+  if (o.run.scenario.Has(EventType::kFork) && UnderThreadSanitizer()) {
+    std::fprintf(stderr, "handoff-stress: fork events cannot run under ThreadSanitizer (its runtime "
+                         "aborts in a forked child that starts threads); use the release or asan build\n");
+    return 2;
+  }
+  if (o.run.perturbation != "none" && !(target->flags & HANDOFF_TARGET_HAS_SYNC_POINTS)) {
+    std::fprintf(stderr, "handoff-stress: warning: target %s has no synchronisation points compiled in "
+                         "(a release build?), so --perturb %s changes nothing\n",
+                 target->name, o.run.perturbation.c_str());
+  }
+  if (!o.seed_given) o.run.seed = std::random_device{}() ^ (static_cast<uint64_t>(getpid()) << 32);
+  if (!o.quiet && !o.json) {
+    std::fprintf(stderr, "handoff-stress: target %s (%s), seed %llu, perturbation %s\n  scenario: %s\n",
+                 target->name, loaded.path.c_str(), static_cast<unsigned long long>(o.run.seed),
+                 o.run.perturbation.c_str(), ScenarioToText(o.run.scenario).c_str());
+  }
+  Summary summary = RunAll(o, target);
+  if (o.json) {
+    PrintJson(o, target, summary);
+  } else {
+    PrintText(o, target, summary);
+  }
+  if (!summary.has_failure) return 0;
+  return summary.first_failure.failed() ? 1 : 2;
+}

@@ -1,0 +1,166 @@
+#include "cli/options.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <vector>
+
+#include "perturbation/strategy.h"
+
+namespace handoff {
+namespace {
+
+bool ToUnsigned(const std::string& flag, const std::string& text, uint64_t min, uint64_t max,
+                uint64_t* out, std::string* error) {
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || text[0] == '-' || *end != '\0' || errno != 0 || value < min || value > max) {
+    *error = flag + " takes a whole number from " + std::to_string(min) + " to " +
+             std::to_string(max) + " (got '" + text + "')";
+    return false;
+  }
+  *out = value;
+  return true;
+}
+
+bool ToSeconds(const std::string& flag, const std::string& text, double* out, std::string* error) {
+  char* end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(value > 0) || value > 86400) {
+    *error = flag + " takes a number of seconds above 0, up to 86400 (got '" + text + "')";
+    return false;
+  }
+  *out = value;
+  return true;
+}
+
+}  // namespace
+
+bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
+  o->run.scenario = DefaultMixedScenario();
+  o->run.scenario.threads = 8;
+  o->run.scenario.calls = 10000;
+  std::string scenario_text;
+  std::optional<uint64_t> threads, calls;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string flag = args[i], value;
+    size_t eq = flag.find('=');
+    bool inline_value = flag.rfind("--", 0) == 0 && eq != std::string::npos;
+    if (inline_value) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+    }
+    auto take = [&](std::string* out) {
+      if (inline_value) {
+        *out = value;
+        return true;
+      }
+      if (i + 1 >= args.size()) {
+        *error = flag + " needs a value (see --help)";
+        return false;
+      }
+      *out = args[++i];
+      return true;
+    };
+    uint64_t number = 0;
+    if (flag == "--help" || flag == "-h") {
+      o->help = true;
+    } else if (flag == "--list-targets") {
+      o->list_targets = true;
+    } else if (flag == "--json") {
+      o->json = true;
+    } else if (flag == "--quiet") {
+      o->quiet = true;
+    } else if (flag == "--target") {
+      if (!take(&o->target_name)) return false;
+    } else if (flag == "--target-lib") {
+      if (!take(&o->target_lib)) return false;
+    } else if (flag == "--threads") {
+      if (!take(&value) || !ToUnsigned(flag, value, 1, 4096, &number, error)) return false;
+      threads = number;
+    } else if (flag == "--calls") {
+      if (!take(&value) || !ToUnsigned(flag, value, 1, 1ull << 40, &number, error)) return false;
+      calls = number;
+    } else if (flag == "--seed") {
+      if (!take(&value) || !ToUnsigned(flag, value, 0, UINT64_MAX, &o->run.seed, error)) return false;
+      o->seed_given = true;
+    } else if (flag == "--perturb") {
+      if (!take(&o->run.perturbation)) return false;
+      if (!MakePerturbation(o->run.perturbation)) {
+        *error = "--perturb takes one of " + std::string(kPerturbationNames) + " (got '" +
+                 o->run.perturbation + "')";
+        return false;
+      }
+    } else if (flag == "--replay") {
+      if (!take(&value) || !ToUnsigned(flag, value, 1, 100000, &number, error)) return false;
+      o->replay = static_cast<int>(number);
+    } else if (flag == "--seconds") {
+      if (!take(&value) || !ToSeconds(flag, value, &o->seconds, error)) return false;
+    } else if (flag == "--hang-seconds") {
+      if (!take(&value) || !ToSeconds(flag, value, &o->run.hang_seconds, error)) return false;
+    } else if (flag == "--scenario") {
+      if (!take(&scenario_text)) return false;
+      if (!ParseScenario(scenario_text, &o->run.scenario, error)) {
+        *error = "--scenario: " + *error;
+        return false;
+      }
+    } else {
+      *error = "unknown option '" + args[i] + "' (see --help)";
+      return false;
+    }
+  }
+  if (threads) o->run.scenario.threads = static_cast<int>(*threads);
+  if (calls) o->run.scenario.calls = *calls;
+  if (o->help || o->list_targets) return true;
+  if (o->target_name.empty() == o->target_lib.empty()) {
+    *error = "give exactly one of --target NAME or --target-lib PATH (--list-targets shows the names)";
+    return false;
+  }
+  if (o->replay > 0 && o->seconds > 0) {
+    *error = "--replay and --seconds do not go together: a replay reruns one seed";
+    return false;
+  }
+  if (!ValidateScenario(o->run.scenario, error)) return false;
+  o->run.progress = !o->quiet;
+  return true;
+}
+
+std::string CliHelp() {
+  return R"(handoff-stress — drive many foreign threads against a Ruby bridge and check
+that every callback got exactly its own reply.
+
+usage: handoff-stress (--target NAME | --target-lib PATH) [options]
+       handoff-stress --list-targets
+
+target:
+  --target NAME        a built-in target (bridge, lmfao, ffi, ...; see --list-targets)
+  --target-lib PATH    your own bridge: a shared library implementing
+                       handoff/target.h (README: "Testing your own bridge")
+run:
+  --threads N          foreign threads (default 8)
+  --calls N            calls in all, split across the threads (default 10000)
+  --scenario TEXT      the whole scenario as printed in a replay line, e.g.
+                       'threads=4 calls=1000 mix=return:9,raise:1 events=kill@500';
+                       --threads and --calls still override it
+  --seed N             seed for payloads, behaviours and perturbation
+                       (default: a new one per invocation, printed)
+  --perturb STRATEGY   none (default), random or pct: delays at the target's
+                       synchronisation points (stress/sanitizer builds only)
+  --seconds S          keep running with successive seeds for S seconds;
+                       stops at the first failure
+  --replay N           rerun the same run N times; report how many failed
+  --hang-seconds S     no call returning for S seconds is a deadlock (default 20)
+output:
+  --json               one JSON object on stdout instead of text
+  --quiet              no progress lines
+  --help               this text
+
+exit status: 0 every run passed, 1 a failure was found, 2 usage or harness error.
+Every failure prints a `replay:` line that reruns it.
+Failure kinds: data_race deadlock lost_reply duplicate_reply wrong_reply
+handler_not_once swallowed_exception unexpected_status crash use_after_free.
+)";
+}
+
+}  // namespace handoff

@@ -1,0 +1,30 @@
+// handoff-stress's command line: parsing and help. Every bad flag or value is
+// a one-line error saying what is accepted (exit status 2).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "driver.h"
+
+namespace handoff {
+
+struct CliOptions {
+  std::string target_name;  // --target NAME
+  std::string target_lib;   // --target-lib PATH
+  bool list_targets = false;
+  bool help = false;
+  bool json = false;
+  bool quiet = false;
+  bool seed_given = false;
+  int replay = 0;           // --replay N: rerun the same run N times
+  double seconds = 0;       // --seconds S: successive seeds until S seconds pass
+  RunOptions run;           // scenario, seed, perturbation, hang deadline
+};
+
+// False with a one-line *error. argv as main's.
+bool ParseCli(int argc, char** argv, CliOptions* options, std::string* error);
+std::string CliHelp();
+
+}  // namespace handoff

@@ -1,0 +1,160 @@
+/*
+ * handoff/target.h — the one contract a bridge implements to be tested.
+ *
+ * A *target* is a shared library that puts a Ruby bridge (the thing that lets
+ * native threads call a Ruby block) behind this C ABI. handoff-stress loads it
+ * (`--target-lib path/to/libmybridge.so`) into a process that embeds Ruby,
+ * hands it one Ruby handler, and then calls `invoke` from many foreign
+ * threads at once, checking that every call gets exactly its own reply.
+ *
+ * The library exports one function:
+ *
+ *     HANDOFF_TARGET_EXPORT const handoff_target *handoff_target_entry(void);
+ *
+ * returning a pointer to a static description whose `abi_version` is
+ * HANDOFF_TARGET_ABI_VERSION. The harness refuses any other version with a
+ * message naming both; rebuild the target against this header.
+ *
+ * The handler. `start` receives a Ruby Proc (a VALUE, as uintptr_t) that takes
+ * one binary String (the payload) and returns one binary String (the reply),
+ * or raises. The target makes its callback from that Proc exactly as it would
+ * from a user's block, and must keep it from being collected until `stop`.
+ *
+ * Threads. `start`, `stop`, `kill_event_thread` and `after_fork_child` run on
+ * the Ruby thread that drives the run, with the GVL held. `invoke` may be
+ * called from any thread: foreign threads (never registered with Ruby) above
+ * all, but also Ruby threads with or without the GVL.
+ *
+ * Memory ordering. Everything the calling thread wrote before `invoke`
+ * happens-before the handler starts; everything the handler did
+ * happens-before `invoke` returns a reply. The harness does not add any
+ * synchronisation of its own around a call.
+ *
+ * WARNING: `invoke` must return for every call: with the reply, or with a
+ * status saying why not. A call that never returns is reported as a
+ * `deadlock` once the harness's watchdog deadline passes.
+ */
+#ifndef HANDOFF_TARGET_H
+#define HANDOFF_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped on any incompatible change below. */
+#define HANDOFF_TARGET_ABI_VERSION 1u
+
+#define HANDOFF_TARGET_EXPORT __attribute__((visibility("default")))
+
+/* What a call came back with; the same meanings as the bridge's statuses. */
+typedef enum handoff_target_status {
+  HANDOFF_TARGET_OK = 0,        /* reply holds the handler's String */
+  HANDOFF_TARGET_RAISED = 1,    /* reply holds the exception's message */
+  HANDOFF_TARGET_STOPPED = 2,   /* bridge stopped or its event thread died */
+  HANDOFF_TARGET_TIMED_OUT = 3, /* the call's deadline passed */
+  HANDOFF_TARGET_FORKED = 4,    /* the call crossed a fork */
+  HANDOFF_TARGET_INVALID = 5    /* the target refused the call; reply says why */
+} handoff_target_status;
+
+/* Filled by `invoke`. `data` is NULL or a buffer from malloc() that the
+ * harness releases with free(); `size` is its length in bytes. */
+typedef struct handoff_target_reply {
+  handoff_target_status status;
+  char *data;
+  size_t size;
+} handoff_target_reply;
+
+/* What the harness offers a target. */
+typedef struct handoff_target_host {
+  uint32_t abi_version;
+  uint32_t reserved;
+  /* Perturbation: the target calls this at its synchronisation points (see
+   * HANDOFF_SYNC_POINT); the harness may delay or yield the calling thread
+   * there. Safe from any thread, never takes a lock the target could hold.
+   * Never NULL. */
+  void (*sync_point)(const char *name);
+} handoff_target_host;
+
+/* Bits of handoff_target.flags. */
+#define HANDOFF_TARGET_HAS_DEADLINES 0x1u   /* invoke honours timeout_ns */
+#define HANDOFF_TARGET_HAS_SYNC_POINTS 0x2u /* compiled with HANDOFF_SYNC_POINTS */
+
+typedef struct handoff_target {
+  uint32_t abi_version; /* HANDOFF_TARGET_ABI_VERSION */
+  uint32_t flags;       /* HANDOFF_TARGET_* bits */
+  const char *name;     /* short, no spaces: shown in every report */
+  const char *description;
+
+  /* Loads the bridge into the running Ruby VM, makes a callback from
+   * `handler` and starts dispatching. Returns 0, or -1 after writing a
+   * one-line reason into error[error_size].
+   * REQUIRES: GVL held; called once per process. */
+  int (*start)(const handoff_target_host *host, uintptr_t handler, char *error,
+               size_t error_size);
+
+  /* Calls the handler with payload[size] and waits for its reply.
+   * timeout_ns > 0 is a deadline the target may honour (flag
+   * HANDOFF_TARGET_HAS_DEADLINES); 0 means none.
+   * REQUIRES: start returned 0. Any thread. reply is written before return. */
+  void (*invoke)(const char *payload, size_t size, int64_t timeout_ns,
+                 handoff_target_reply *reply);
+
+  /* Stops dispatching: calls in flight complete or return a status, later
+   * calls return at once (HANDOFF_TARGET_STOPPED). REQUIRES: GVL held. */
+  void (*stop)(void);
+
+  /* Optional (NULL if the target has no such thread): kills the Ruby thread
+   * that runs handlers, as Thread#kill would. REQUIRES: GVL held. */
+  void (*kill_event_thread)(void);
+
+  /* Optional: in a forked child, makes the bridge usable again.
+   * NULL means the bridge needs nothing. REQUIRES: GVL held, in the child. */
+  void (*after_fork_child)(void);
+
+  /* Optional: one line of the target's state for the deadlock dump
+   * (queued requests, live threads...). Any thread; must not block. */
+  void (*describe)(char *buffer, size_t size);
+} handoff_target;
+
+typedef const handoff_target *(*handoff_target_entry_fn)(void);
+#define HANDOFF_TARGET_ENTRY_SYMBOL "handoff_target_entry"
+
+/*
+ * Synchronisation points. A target marks the places where its threads hand
+ * over (before a push, after a pop, before a notify, around a wait) with
+ *
+ *     HANDOFF_SYNC_POINT("queue.push");
+ *
+ * Compiled only when HANDOFF_SYNC_POINTS is defined (the stress and sanitizer
+ * builds); in a release build it is nothing at all. Define the hook once in
+ * the target with HANDOFF_SYNC_HOOK_DEFINITION and set it in `start`:
+ *
+ *     handoff_sync_hook = host->sync_point;
+ *
+ * (set before any foreign thread starts, so every later read is ordered.)
+ */
+#ifdef HANDOFF_SYNC_POINTS
+extern __attribute__((visibility("hidden"))) void (*handoff_sync_hook)(const char *);
+#define HANDOFF_SYNC_HOOK_DEFINITION \
+  __attribute__((visibility("hidden"))) void (*handoff_sync_hook)(const char *) = 0
+#define HANDOFF_SYNC_POINT(name)                       \
+  do {                                                 \
+    void (*hook_)(const char *) = handoff_sync_hook;   \
+    if (hook_) hook_(name);                            \
+  } while (0)
+#define HANDOFF_SYNC_POINTS_FLAG HANDOFF_TARGET_HAS_SYNC_POINTS
+#else
+#define HANDOFF_SYNC_HOOK_DEFINITION \
+  __attribute__((visibility("hidden"), unused)) void (*handoff_sync_hook)(const char *) = 0
+#define HANDOFF_SYNC_POINT(name) ((void)0)
+#define HANDOFF_SYNC_POINTS_FLAG 0u
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HANDOFF_TARGET_H */

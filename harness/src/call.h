@@ -1,0 +1,24 @@
+// One call through a target, recorded: builds the payload, invokes, reads
+// the reply into a CallRecord, frees the reply. Used by the foreign threads,
+// by re-entrant handlers' nested calls and by the fork probe.
+#pragma once
+
+#include <string>
+
+#include "handoff/target.h"
+#include "run_log.h"
+
+namespace handoff {
+
+struct CallSite {
+  const handoff_target* target;
+  const Scenario* scenario;
+  uint64_t seed;
+  RunLog* log;
+};
+
+// `buffer` is reused between calls of one thread.
+void MakeCall(const CallSite& site, const CallPlan& plan, std::string* buffer,
+              CallRecord* record);
+
+}  // namespace handoff

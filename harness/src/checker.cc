@@ -1,0 +1,152 @@
+#include "checker.h"
+
+#include <map>
+#include <sstream>
+
+#include "handoff/target.h"
+
+namespace handoff {
+namespace {
+
+const char* StatusName(uint8_t status) {
+  static const char* const kNames[] = {"ok", "raised", "stopped", "timed_out", "forked", "invalid"};
+  if (status == kNotReturned) return "never returned";
+  return status < 6 ? kNames[status] : "out-of-range status";
+}
+
+struct Finding {
+  FailureKind kind;
+  std::string detail;
+};
+
+class Checker {
+ public:
+  Checker(const Scenario& s, RunLog& log) : s_(s), log_(log) {}
+
+  // Checks one call; the same thread's earlier calls have ids from
+  // first_of_thread (for duplicate_reply). Returns true when the call is right.
+  bool Check(const CallPlan& plan, const CallRecord& r, uint64_t first_of_thread) {
+    std::ostringstream where;
+    where << "call " << plan.call_id << " (" << BehaviourName(plan.behaviour) << ", "
+          << plan.payload_size << " B)";
+    uint32_t ran = log_.ran[plan.call_id].load();
+    bool stop_before = r.events_before & EventBit(EventType::kStop);
+    bool may_stop = s_.Has(EventType::kStop) || s_.Has(EventType::kKill);
+    switch (r.status) {
+      case HANDOFF_TARGET_OK:
+      case HANDOFF_TARGET_RAISED: {
+        if (stop_before) {
+          return Fail(FailureKind::kUnexpectedStatus,
+                      where.str() + " started after stop but returned " + StatusName(r.status));
+        }
+        if (ran != 1) {
+          return Fail(FailureKind::kHandlerNotOnce, where.str() + " returned " +
+                                                        StatusName(r.status) + " but its handler ran " +
+                                                        std::to_string(ran) + " times");
+        }
+        if (plan.behaviour == Behaviour::kRaise && r.status == HANDOFF_TARGET_OK) {
+          return Fail(FailureKind::kSwallowedException,
+                      where.str() + ": the handler raised, the call returned ok");
+        }
+        if (plan.behaviour != Behaviour::kRaise && r.status == HANDOFF_TARGET_RAISED) {
+          return Fail(FailureKind::kWrongReply, where.str() + " did not raise but returned raised");
+        }
+        if (r.status == HANDOFF_TARGET_RAISED) {
+          if (!r.raised_named) {
+            return Fail(FailureKind::kSwallowedException,
+                        where.str() + " returned raised without the exception's message");
+          }
+          if (r.raised_call_id != plan.call_id) {
+            return Fail(FailureKind::kWrongReply, where.str() + " got the exception of call " +
+                                                      std::to_string(r.raised_call_id));
+          }
+          return true;
+        }
+        if (!r.reply.well_formed) {
+          return Fail(FailureKind::kWrongReply, where.str() + " got a malformed or truncated reply");
+        }
+        if (r.reply.call_id != plan.call_id) {
+          bool earlier = r.reply.call_id >= first_of_thread && r.reply.call_id < plan.call_id;
+          return Fail(earlier ? FailureKind::kDuplicateReply : FailureKind::kWrongReply,
+                      where.str() + " got the reply of call " + std::to_string(r.reply.call_id) +
+                          (earlier ? ", an earlier call of the same thread" : ""));
+        }
+        if (r.reply.payload_digest != r.sent_digest) {
+          return Fail(FailureKind::kWrongReply,
+                      where.str() + " got a reply computed from a different (corrupted) payload");
+        }
+        return true;
+      }
+      case HANDOFF_TARGET_STOPPED:
+        if (!may_stop) {
+          return Fail(FailureKind::kUnexpectedStatus,
+                      where.str() + " returned stopped, but the scenario never stops the bridge");
+        }
+        if (ran > 1) {
+          return Fail(FailureKind::kHandlerNotOnce, where.str() + " returned stopped but its handler ran " +
+                                                        std::to_string(ran) + " times");
+        }
+        return true;
+      case HANDOFF_TARGET_TIMED_OUT:
+        return Fail(FailureKind::kLostReply, where.str() + " timed out after " +
+                                                 std::to_string((r.end_ns - r.start_ns) / 1000000) +
+                                                 " ms (handler ran " + std::to_string(ran) + " times)");
+      case kNotReturned:
+        return Fail(FailureKind::kLostReply, where.str() + " never returned");
+      default:
+        return Fail(FailureKind::kUnexpectedStatus,
+                    where.str() + " returned " + StatusName(r.status));
+    }
+  }
+
+  Result Finish(uint64_t checked) {
+    uint64_t stray = log_.stray_runs.load();
+    if (stray != 0 && findings_.empty()) {
+      Fail(FailureKind::kWrongReply,
+           std::to_string(stray) + " handler runs got a payload that names no call of this run");
+    }
+    if (findings_.empty()) return Result::Pass();
+    std::ostringstream detail;
+    detail << first_.detail << "\n  " << findings_count_ << " of " << checked
+           << " calls wrong:";
+    for (const auto& [kind, count] : findings_) detail << " " << FailureKindName(kind) << "=" << count;
+    return Result::Failure(first_.kind, detail.str());
+  }
+
+ private:
+  bool Fail(FailureKind kind, std::string detail) {
+    if (findings_count_++ == 0) first_ = {kind, std::move(detail)};
+    ++findings_[kind];
+    return false;
+  }
+
+  const Scenario& s_;
+  RunLog& log_;
+  Finding first_{FailureKind::kCrash, ""};
+  uint64_t findings_count_ = 0;
+  std::map<FailureKind, uint64_t> findings_;
+};
+
+}  // namespace
+
+Result CheckRun(const Scenario& scenario, uint64_t seed, RunLog& log, CheckStats* stats) {
+  Checker checker(scenario, log);
+  uint64_t checked = 0;
+  for (int t = 0; t < scenario.threads; ++t) {
+    uint64_t first = scenario.FirstCallOf(t);
+    for (uint64_t i = 0; i < log.calls[t].size(); ++i) {
+      ++checked;
+      if (checker.Check(PlanCall(scenario, seed, first + i), log.calls[t][i], first)) {
+        ++stats->verified;
+      }
+    }
+  }
+  for (const NestedRecord& nested : log.Nested()) {
+    ++checked;
+    CallPlan plan = NestedCallOf(scenario, nested.outer_call_id);
+    if (checker.Check(plan, nested.record, plan.call_id)) ++stats->verified;
+  }
+  return checker.Finish(checked);
+}
+
+}  // namespace handoff

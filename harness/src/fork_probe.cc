@@ -1,0 +1,126 @@
+#include "fork_probe.h"
+
+#include <ruby.h>
+#include <ruby/thread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ruby_host.h"
+
+namespace handoff {
+namespace {
+
+constexpr int kExitBase = 20;
+
+[[noreturn]] void ChildExit(FailureKind kind, const std::string& detail) {
+  std::fprintf(stderr, "handoff-stress: in the forked child: %s\n", detail.c_str());
+  std::fflush(stderr);
+  _exit(kExitBase + static_cast<int>(kind));
+}
+
+[[noreturn]] void RunChild(const CallSite& site) {
+  RunLog& log = *site.log;
+  uint64_t parent_ids = 2 * site.scenario->calls;
+  std::vector<uint32_t> ran_at_fork(parent_ids);
+  for (uint64_t id = 0; id < parent_ids; ++id) ran_at_fork[id] = log.ran[id].load();
+  if (site.target->after_fork_child != nullptr) site.target->after_fork_child();
+
+  std::vector<CallRecord> records(RunLog::kForkProbeCalls);
+  struct Job {
+    const CallSite* site;
+    std::vector<CallRecord>* records;
+    uint64_t first;
+  } job{&site, &records, parent_ids};
+  rb_thread_call_without_gvl(
+      [](void* arg) -> void* {
+        auto* j = static_cast<Job*>(arg);
+        std::thread probe([j] {
+          std::string buffer;
+          for (uint64_t k = 0; k < j->records->size(); ++k) {
+            CallPlan plan{j->first + k, Behaviour::kReturn, 0, j->site->scenario->payload_min};
+            MakeCall(*j->site, plan, &buffer, &(*j->records)[k]);
+          }
+        });
+        probe.join();
+        timespec settle{0, 50000000};  // let a replayed parent request show up
+        nanosleep(&settle, nullptr);
+        return nullptr;
+      },
+      &job, nullptr, nullptr);
+
+  for (uint64_t k = 0; k < records.size(); ++k) {
+    const CallRecord& r = records[k];
+    uint64_t id = parent_ids + k;
+    if (r.status != HANDOFF_TARGET_OK) {
+      ChildExit(FailureKind::kLostReply, "probe call " + std::to_string(id) + " returned status " +
+                                             std::to_string(r.status) + ", not ok");
+    }
+    if (!r.reply.well_formed || r.reply.call_id != id || r.reply.payload_digest != r.sent_digest) {
+      ChildExit(FailureKind::kWrongReply, "probe call " + std::to_string(id) + " got a wrong reply");
+    }
+  }
+  for (uint64_t id = 0; id < parent_ids; ++id) {
+    if (log.ran[id].load() != ran_at_fork[id]) {
+      ChildExit(FailureKind::kHandlerNotOnce,
+                "the handler of the parent's call " + std::to_string(id) + " ran in the child");
+    }
+  }
+  _exit(0);
+}
+
+}  // namespace
+
+Result RunForkProbe(const CallSite& site, double hang_seconds) {
+  std::string error;
+  VALUE pid_value = Qnil;
+  if (!EvalRuby("Process.fork", &error, &pid_value)) {
+    return Result::HarnessError("fork failed: " + error);
+  }
+  if (NIL_P(pid_value)) RunChild(site);
+  struct Wait {
+    pid_t pid;
+    double hang_seconds;
+    int status = 0;
+    bool hung = false;
+  } wait{static_cast<pid_t>(NUM2LONG(pid_value)), hang_seconds};
+  rb_thread_call_without_gvl(
+      [](void* arg) -> void* {
+        auto* w = static_cast<Wait*>(arg);
+        for (int waited_ms = 0;; waited_ms += 10) {
+          if (waitpid(w->pid, &w->status, WNOHANG) == w->pid) return nullptr;
+          if (waited_ms > w->hang_seconds * 1000) {
+            w->hung = true;
+            kill(w->pid, SIGKILL);
+            waitpid(w->pid, &w->status, 0);
+            return nullptr;
+          }
+          timespec delay{0, 10000000};
+          nanosleep(&delay, nullptr);
+        }
+      },
+      &wait, nullptr, nullptr);
+  if (wait.hung) {
+    return Result::Failure(FailureKind::kDeadlock, "the forked child's probe calls never returned");
+  }
+  if (WIFSIGNALED(wait.status)) {
+    return Result::Failure(FailureKind::kCrash, "the forked child died of signal " +
+                                                    std::to_string(WTERMSIG(wait.status)));
+  }
+  int code = WEXITSTATUS(wait.status);
+  if (code == 0) return Result::Pass();
+  if (code >= kExitBase && code <= kExitBase + static_cast<int>(FailureKind::kUseAfterFree)) {
+    return Result::Failure(static_cast<FailureKind>(code - kExitBase),
+                           "in the forked child (its message is above)");
+  }
+  return Result::Failure(FailureKind::kCrash,
+                         "the forked child exited with status " + std::to_string(code));
+}
+
+}  // namespace handoff

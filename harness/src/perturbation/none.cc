@@ -1,0 +1,27 @@
+// `none`: the points cost one call and do nothing; the OS schedules alone.
+#include "perturbation/strategy.h"
+
+namespace handoff {
+namespace {
+
+class NoPerturbation final : public PerturbationStrategy {
+ public:
+  const char* name() const override { return "none"; }
+  void NewRun(uint64_t, int, uint64_t) override {}
+  SyncAction Decide(int, uint64_t) override { return {}; }
+};
+
+}  // namespace
+
+std::unique_ptr<PerturbationStrategy> MakeNoPerturbation() {
+  return std::make_unique<NoPerturbation>();
+}
+
+std::unique_ptr<PerturbationStrategy> MakePerturbation(const std::string& name) {
+  if (name == "none") return MakeNoPerturbation();
+  if (name == "random") return MakeRandomPerturbation();
+  if (name == "pct") return MakePctPerturbation();
+  return nullptr;
+}
+
+}  // namespace handoff

@@ -1,0 +1,158 @@
+#include "ruby_host.h"
+
+#include <ruby/thread.h>
+
+#include <thread>
+
+namespace handoff {
+namespace {
+
+const CallSite* g_site = nullptr;
+VALUE g_handler = Qnil;
+VALUE g_background = Qnil;
+
+constexpr char kHandlerSource[] = R"RUBY(
+module HandoffHarness
+  class CallError < StandardError; end
+
+  HANDLER = proc do |payload|
+    behaviour, arg, call_id = HandoffHarness.enter(payload)
+    case behaviour
+    when 1 then raise CallError, HandoffHarness.raised_message(payload)
+    when 2 then sleep(arg / 1_000_000.0)
+    when 3
+      garbage = Array.new(arg) { |i| "garbage #{i}" }
+      GC.start(full_mark: false) if (call_id % 16).zero?
+      garbage.clear
+    when 4 then HandoffHarness.reenter(payload)
+    end
+    HandoffHarness.reply(payload)
+  end
+end
+HandoffHarness::HANDLER
+)RUBY";
+
+PayloadHeader HeaderOf(VALUE payload) {
+  StringValue(payload);
+  PayloadHeader header;
+  if (!ReadPayloadHeader(RSTRING_PTR(payload), static_cast<size_t>(RSTRING_LEN(payload)),
+                         &header)) {
+    header.call_id = UINT64_MAX;
+  }
+  return header;
+}
+
+// HandoffHarness.enter(payload) -> [behaviour, arg, call_id]; counts the run.
+VALUE Enter(VALUE, VALUE payload) {
+  PayloadHeader header = HeaderOf(payload);
+  if (header.call_id < g_site->log->ran_size) {
+    g_site->log->ran[header.call_id].fetch_add(1, std::memory_order_relaxed);
+  } else {
+    g_site->log->stray_runs.fetch_add(1, std::memory_order_relaxed);
+  }
+  return rb_ary_new_from_args(3, rb_int2inum(header.behaviour), rb_int2inum(header.arg),
+                              rb_ull2inum(header.call_id));
+}
+
+VALUE Reply(VALUE, VALUE payload) {
+  StringValue(payload);
+  std::string reply = ComputeReply(RSTRING_PTR(payload), static_cast<size_t>(RSTRING_LEN(payload)));
+  return rb_str_new(reply.data(), static_cast<long>(reply.size()));
+}
+
+VALUE RaisedMessage(VALUE, VALUE payload) {
+  std::string message = RaisedMessageFor(HeaderOf(payload).call_id);
+  return rb_str_new(message.data(), static_cast<long>(message.size()));
+}
+
+// HandoffHarness.reenter(payload): a nested call through the target from a
+// new foreign thread, waited for without the GVL (class 13 of DESIGN.md).
+VALUE Reenter(VALUE, VALUE payload) {
+  uint64_t outer = HeaderOf(payload).call_id;
+  if (outer >= g_site->scenario->calls) return Qnil;
+  struct Job {
+    uint64_t outer;
+    CallRecord record;
+  } job{outer, {}};
+  rb_thread_call_without_gvl(
+      [](void* arg) -> void* {
+        auto* j = static_cast<Job*>(arg);
+        std::thread nested([j] {
+          std::string buffer;
+          MakeCall(*g_site, NestedCallOf(*g_site->scenario, j->outer), &buffer, &j->record);
+        });
+        nested.join();
+        return nullptr;
+      },
+      &job, nullptr, nullptr);
+  g_site->log->AddNested(outer, job.record);
+  return Qnil;
+}
+
+VALUE EvalThunk(VALUE code) { return rb_eval_string(StringValueCStr(code)); }
+
+}  // namespace
+
+void StartEmbeddedRuby() {
+  static int argc = 1;
+  static char arg0[] = "handoff-stress";
+  static char* argv_storage[] = {arg0, nullptr};
+  char** argv = argv_storage;
+  ruby_sysinit(&argc, &argv);
+  ruby_init();
+  // What `ruby` does before a script (Ruby-defined core methods, rubygems);
+  // the empty script is not run.
+  static char e[] = "-e", empty[] = "";
+  char* options[] = {arg0, e, empty};
+  ruby_options(3, options);
+}
+
+bool EvalRuby(const std::string& code, std::string* error, VALUE* result) {
+  int state = 0;
+  VALUE value = rb_protect(EvalThunk, rb_str_new(code.data(), static_cast<long>(code.size())),
+                           &state);
+  if (state != 0) {
+    VALUE exception = rb_errinfo();
+    rb_set_errinfo(Qnil);
+    if (NIL_P(exception)) {
+      *error = "Ruby did a non-local exit (throw, exit or kill)";
+    } else {
+      VALUE text = rb_funcall(exception, rb_intern("full_message"), 1,
+                              rb_hash_new());
+      *error = StringValueCStr(text);
+    }
+    return false;
+  }
+  if (result != nullptr) *result = value;
+  return true;
+}
+
+VALUE DefineHarnessHandler(const CallSite* site) {
+  g_site = site;
+  VALUE module = rb_define_module("HandoffHarness");
+  rb_define_module_function(module, "enter", RUBY_METHOD_FUNC(Enter), 1);
+  rb_define_module_function(module, "reply", RUBY_METHOD_FUNC(Reply), 1);
+  rb_define_module_function(module, "raised_message", RUBY_METHOD_FUNC(RaisedMessage), 1);
+  rb_define_module_function(module, "reenter", RUBY_METHOD_FUNC(Reenter), 1);
+  std::string error;
+  if (!EvalRuby(kHandlerSource, &error, &g_handler)) {
+    rb_fatal("handoff-stress: the harness's own handler does not load: %s", error.c_str());
+  }
+  rb_gc_register_address(&g_handler);
+  return g_handler;
+}
+
+void StartBackground(int count) {
+  std::string error;
+  std::string code = "$handoff_background = Array.new(" + std::to_string(count) +
+                     ") { Thread.new { x = 0; loop { 2000.times { x += 1 }; Thread.pass } } }";
+  if (count > 0 && EvalRuby(code, &error, &g_background)) rb_gc_register_address(&g_background);
+}
+
+void StopBackground() {
+  std::string error;
+  EvalRuby("($handoff_background || []).each { |t| t.kill; t.join }; $handoff_background = nil",
+           &error);
+}
+
+}  // namespace handoff

@@ -1,0 +1,81 @@
+// A scenario: what one harness run does to a target. A plain value that prints
+// as one line of `key=value` words and parses back (ParseScenario), so a
+// failure's replay line can carry it.
+//
+//   threads=8 calls=10000 payload=16..256
+//   mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1 background=1
+//   events=kill@3000,compact@5000,stop@9000 deadline_ms=30000
+//
+// Every call's behaviour and payload follow from (scenario, seed, call id)
+// alone (PlanCall), so nothing per call is stored and a million calls cost
+// nothing to describe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace handoff {
+
+// What the Ruby handler does with a call (see ruby_host.cc for the handler).
+enum class Behaviour : uint8_t {
+  kReturn = 0,   // returns the reply at once
+  kRaise = 1,    // raises HandoffHarness::CallError naming the call
+  kSlow = 2,     // sleeps slow_us, then replies
+  kGc = 3,       // allocates gc_objects Strings (and sometimes runs GC), then replies
+  kReenter = 4,  // fires a nested call through the target from a new foreign thread, waits, replies
+  kLarge = 5,    // replies with large_bytes extra bytes
+};
+constexpr int kBehaviourCount = 6;
+const char* BehaviourName(Behaviour behaviour);
+
+enum class EventType { kStop, kKill, kCompact, kFork };
+const char* EventTypeName(EventType type);
+
+// A lifecycle event, done by the Ruby main thread once `after_calls` calls
+// have returned.
+struct Event {
+  EventType type;
+  uint64_t after_calls;
+};
+
+struct Scenario {
+  int threads = 4;                 // foreign threads
+  uint64_t calls = 1000;           // in all, split evenly across the threads
+  uint32_t payload_min = 16;       // bytes, at least kPayloadHeaderSize
+  uint32_t payload_max = 256;
+  std::array<uint32_t, kBehaviourCount> mix = {1, 0, 0, 0, 0, 0};  // weights, by Behaviour
+  uint32_t slow_us = 200;
+  uint32_t gc_objects = 1000;
+  uint32_t large_bytes = 65536;
+  int background = 0;              // Ruby threads competing for the GVL
+  std::vector<Event> events;       // sorted by after_calls
+  uint32_t deadline_ms = 30000;    // per call, for targets that honour deadlines
+
+  // Calls made by foreign thread `thread`, and the id of its first call.
+  uint64_t CallsOf(int thread) const;
+  uint64_t FirstCallOf(int thread) const;
+  bool Has(EventType type) const;
+  uint32_t MixTotal() const;
+};
+
+// The mix most runs want: mostly returns, some of every other behaviour.
+Scenario DefaultMixedScenario();
+
+std::string ScenarioToText(const Scenario& scenario);
+// Parses ScenarioToText's form; keys may be left out (defaults above) and
+// come in any order. Returns false with a one-line *error otherwise.
+bool ParseScenario(const std::string& text, Scenario* scenario, std::string* error);
+// Checks ranges and combinations; false with *error on the first problem.
+bool ValidateScenario(const Scenario& scenario, std::string* error);
+
+struct CallPlan {
+  uint64_t call_id;
+  Behaviour behaviour;
+  uint32_t arg;           // slow: µs; gc: objects; large: extra reply bytes
+  uint32_t payload_size;  // bytes, header included
+};
+CallPlan PlanCall(const Scenario& scenario, uint64_t seed, uint64_t call_id);
+
+}  // namespace handoff

@@ -1,0 +1,29 @@
+// Finds and loads targets: shared libraries that export handoff_target_entry
+// (harness/include/handoff/target.h). Built-in targets live next to the
+// handoff-stress executable, in targets/libhandoff_target_<name>.so;
+// HANDOFF_TARGET_DIR overrides that folder.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "handoff/target.h"
+
+namespace handoff {
+
+struct LoadedTarget {
+  const handoff_target* target = nullptr;
+  std::string path;
+};
+
+// Loads `path` and checks its ABI version. False with a one-line *error that
+// says what to do (missing file, not a target, built for another ABI).
+bool LoadTargetLibrary(const std::string& path, LoadedTarget* loaded, std::string* error);
+
+// The folder of built-in targets, and the library of the one called `name`.
+std::string BuiltinTargetDir();
+std::string BuiltinTargetPath(const std::string& name);
+// Names of the built-in targets found there, sorted.
+std::vector<std::string> BuiltinTargetNames();
+
+}  // namespace handoff

@@ -1,0 +1,80 @@
+#include "watchdog.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace handoff {
+
+Watchdog::Watchdog(Config config) : config_(std::move(config)) {
+  thread_ = std::thread([this] { Watch(); });
+}
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    done_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void Watchdog::Watch() {
+  const int64_t start = MonotonicNanos();
+  int64_t last_change = start, last_progress_line = start;
+  uint64_t last_returned = 0;
+  const char* last_phase = nullptr;
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return done_; })) {
+    int64_t now = MonotonicNanos();
+    uint64_t returned = config_.log->returned.load(std::memory_order_relaxed);
+    const char* phase = main_phase_.load(std::memory_order_relaxed);
+    if (returned != last_returned || phase != last_phase) {
+      last_returned = returned;
+      last_phase = phase;
+      last_change = now;
+    }
+    double stalled = (now - last_change) / 1e9;
+    if (stalled >= config_.hang_seconds) {
+      config_.on_hang(Result::Failure(FailureKind::kDeadlock, Dump(stalled)));
+      return;
+    }
+    if (config_.progress && now - start > 3000000000LL && now - last_progress_line > 2000000000LL) {
+      last_progress_line = now;
+      double seconds = (now - start) / 1e9;
+      std::fprintf(stderr, "handoff-stress: %s: %llu/%llu calls returned (%.0f%%), %.0f calls/s\n",
+                   config_.target->name, static_cast<unsigned long long>(returned),
+                   static_cast<unsigned long long>(config_.scenario->calls),
+                   100.0 * returned / (config_.scenario->calls ? config_.scenario->calls : 1),
+                   returned / seconds);
+    }
+  }
+}
+
+std::string Watchdog::Dump(double stalled_seconds) const {
+  std::ostringstream out;
+  const RunLog& log = *config_.log;
+  out << "no call returned for " << stalled_seconds << " s; "
+      << log.returned.load() << "/" << config_.scenario->calls << " calls returned\n";
+  out << "  ruby main thread: " << main_phase_.load() << "\n";
+  int64_t now = MonotonicNanos();
+  int shown = 0, waiting = 0;
+  for (size_t t = 0; t < log.activity.size(); ++t) {
+    uint64_t call = log.activity[t].call_id.load();
+    if (call == UINT64_MAX) continue;
+    ++waiting;
+    if (shown++ < 12) {
+      out << "  foreign thread " << t << ": in invoke for call " << call << " for "
+          << (now - log.activity[t].since_ns.load()) / 1000000 << " ms ("
+          << log.activity[t].returned.load() << " returned before)\n";
+    }
+  }
+  if (waiting > shown) out << "  ... and " << (waiting - shown) << " more foreign threads in invoke\n";
+  if (config_.target->describe != nullptr) {
+    char state[512] = {0};
+    config_.target->describe(state, sizeof(state));
+    out << "  target " << config_.target->name << ": " << state << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace handoff
