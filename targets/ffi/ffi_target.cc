@@ -1,0 +1,89 @@
+// The `ffi` target: Ruby FFI (Debian's ruby-ffi 1.15), a real third-party
+// bridge. A Ruby block becomes a C function pointer with FFI::Function; the
+// harness's foreign threads call that pointer as a C library would. FFI runs
+// each foreign-thread call on its async callback dispatcher, which starts a
+// new Ruby thread per call (DESIGN.md class 15).
+//
+// The C signature: int fn(const char *payload, size_t size,
+//                         char **reply, size_t *reply_size)
+// returns 1 with a malloc'd reply. When the block raises, FFI returns 0 and
+// the exception goes nowhere: the target can only report "ok, no reply",
+// which the harness's checker calls swallowed_exception (a finding about
+// FFI, not a harness error). FFI has no deadlines and no stop.
+#include <ruby.h>
+
+#include <cstdio>
+
+#include "handoff/target.h"
+
+namespace {
+
+using ReplyFunction = int (*)(const char*, size_t, char**, size_t*);
+ReplyFunction g_function = nullptr;
+
+constexpr char kSetup[] = R"RUBY(
+require "ffi"
+module HandoffFfiTarget
+  extend FFI::Library
+  ffi_lib FFI::Library::LIBC
+  attach_function :malloc, [:size_t], :pointer
+  FUNCTION = FFI::Function.new(:int, [:pointer, :size_t, :pointer, :pointer]) do |payload, size, reply, reply_size|
+    bytes = $handoff_target_handler.call(payload.read_bytes(size))
+    buffer = malloc(bytes.bytesize + 1)
+    buffer.put_bytes(0, bytes)
+    reply.write_pointer(buffer)
+    reply_size.write(:size_t, bytes.bytesize)
+    1
+  end
+end
+HandoffFfiTarget::FUNCTION.address
+)RUBY";
+
+VALUE EvalThunk(VALUE) { return rb_eval_string(kSetup); }
+
+int Start(const handoff_target_host*, uintptr_t handler, char* error, size_t size) {
+  rb_gv_set("$handoff_target_handler", static_cast<VALUE>(handler));
+  int state = 0;
+  VALUE address = rb_protect(EvalThunk, Qnil, &state);
+  if (state != 0) {
+    VALUE exception = rb_errinfo();
+    rb_set_errinfo(Qnil);
+    VALUE text = NIL_P(exception) ? rb_str_new_cstr("non-local exit")
+                                  : rb_funcall(exception, rb_intern("message"), 0);
+    std::snprintf(error, size, "cannot set up Ruby FFI (is Debian's ruby-ffi installed?): %s",
+                  StringValueCStr(text));
+    return -1;
+  }
+  g_function = reinterpret_cast<ReplyFunction>(NUM2ULL(address));
+  return 0;
+}
+
+void Invoke(const char* payload, size_t size, int64_t, handoff_target_reply* reply) {
+  char* data = nullptr;
+  size_t data_size = 0;
+  int replied = g_function(payload, size, &data, &data_size);
+  reply->status = HANDOFF_TARGET_OK;
+  reply->data = replied == 1 ? data : nullptr;
+  reply->size = replied == 1 ? data_size : 0;
+}
+
+void Stop() {}  // FFI has no stop: its dispatcher lives as long as Ruby
+
+const handoff_target kTarget = {
+    HANDOFF_TARGET_ABI_VERSION,
+    0,
+    "ffi",
+    "Ruby FFI 1.15 (Debian ruby-ffi): FFI::Function called from foreign threads",
+    Start,
+    Invoke,
+    Stop,
+    nullptr,
+    nullptr,
+    nullptr,
+};
+
+}  // namespace
+
+extern "C" HANDOFF_TARGET_EXPORT const handoff_target* handoff_target_entry(void) {
+  return &kTarget;
+}
