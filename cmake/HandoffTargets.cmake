@@ -18,3 +18,22 @@ function(handoff_add_target)
     LIBRARY_OUTPUT_DIRECTORY "${HANDOFF_TARGET_OUTPUT_DIR}")
   set_property(GLOBAL APPEND PROPERTY HANDOFF_TARGETS ${lib})
 endfunction()
+
+# handoff_add_mutant(NAME <name> EXPECT <failure kind> [SCENARIO <text>] [SEEDS <n>])
+# A broken bridge: targets/mutants/<name>.c built as the target mutant_<name>,
+# and a test (label `mutant`) that runs handoff-stress against it for each of
+# SEEDS seeds (default 3) and passes only if every run reports EXPECT.
+function(handoff_add_mutant)
+  cmake_parse_arguments(M "" "NAME;EXPECT;SCENARIO;SEEDS" "" ${ARGN})
+  handoff_add_target(NAME mutant_${M_NAME} SOURCES ${M_NAME}.c)
+  if(NOT M_SEEDS)
+    set(M_SEEDS 3)
+  endif()
+  if(HANDOFF_BUILD_TESTS)
+    add_test(NAME mutant.${M_NAME}
+             COMMAND bash "${PROJECT_SOURCE_DIR}/harness/test/expect_failure.sh"
+                     "$<TARGET_FILE:handoff-stress>" mutant_${M_NAME} ${M_EXPECT} ${M_SEEDS}
+                     "${M_SCENARIO}")
+    set_tests_properties(mutant.${M_NAME} PROPERTIES LABELS "mutant;concurrency" TIMEOUT 300)
+  endif()
+endfunction()

@@ -164,9 +164,10 @@ void PrintText(const CliOptions& o, const handoff_target* target, const Summary&
   std::printf("%s %s: %s\n  %s\n", f.failed() ? "FAIL" : "ERROR", target->name,
               f.Verdict().c_str(), f.detail.c_str());
   if (o.replay > 0 || o.seconds > 0) {
-    std::printf("runs: %d;", s.runs);
+    int passed = s.verdicts.count("pass") ? s.verdicts.at("pass") : 0;
+    std::printf("runs: %d, failed: %d (", s.runs, s.runs - passed);
     for (const auto& [verdict, count] : s.verdicts) std::printf(" %s=%d", verdict.c_str(), count);
-    std::printf("\n");
+    std::printf(" )\n");
   }
   if (f.failed()) {
     std::printf("replay: %s\n", ReplayLine(o, s.failure_seed).c_str());

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# cli_test.sh HANDOFF_STRESS — every bad flag or value is one line on stderr
+# and exit status 2; --help and --list-targets work.
+set -uo pipefail
+stress=$1
+failed=0
+expect_usage_error() {
+  local out status
+  out=$("$stress" "$@" 2>&1 >/dev/null); status=$?
+  if [[ $status -eq 2 && $(wc -l <<<"$out") -eq 1 && "$out" == handoff-stress:* ]]; then
+    echo "ok: $* -> $out"
+  else
+    echo "FAIL: $* -> exit $status: $out"; failed=1
+  fi
+}
+expect_usage_error
+expect_usage_error --target bridge --target-lib x.so
+expect_usage_error --target no_such_target
+expect_usage_error --target bridge --threads 0
+expect_usage_error --target bridge --calls many
+expect_usage_error --target bridge --perturb sometimes
+expect_usage_error --target bridge --seconds -1
+expect_usage_error --target bridge --replay
+expect_usage_error --target bridge --scenario 'threads=2 colour=blue'
+expect_usage_error --target bridge --scenario 'mix=return:0'
+expect_usage_error --target bridge --scenario 'events=explode@3'
+expect_usage_error --target bridge --bogus
+expect_usage_error --target bridge --replay 2 --seconds 3
+"$stress" --help | grep -q "usage: handoff-stress" || { echo "FAIL: --help"; failed=1; }
+"$stress" --list-targets | grep -q "^bridge " || { echo "FAIL: --list-targets"; failed=1; }
+exit $failed
