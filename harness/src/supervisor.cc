@@ -88,6 +88,7 @@ bool FindSanitizerReport(const std::string& text, FailureKind* kind, std::string
   size_t at = text.find("WARNING: ThreadSanitizer: ");
   bool tsan = at != std::string::npos;
   if (!tsan) at = text.find("ERROR: AddressSanitizer: ");
+  if (at == std::string::npos) at = text.find("ERROR: ThreadSanitizer: ");  // SEGV and such
   if (at == std::string::npos) at = text.find("runtime error: ");  // UBSan
   if (at == std::string::npos) return false;
   size_t end = text.find('\n', at);

@@ -13,6 +13,7 @@
 #include <ruby.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "handoff/target.h"
 
@@ -24,12 +25,12 @@ ReplyFunction g_function = nullptr;
 constexpr char kSetup[] = R"RUBY(
 require "ffi"
 module HandoffFfiTarget
-  extend FFI::Library
-  ffi_lib FFI::Library::LIBC
-  attach_function :malloc, [:size_t], :pointer
+  # The reply buffer comes from this library's malloc (the harness frees it);
+  # libc's malloc looked up by FFI would bypass a sanitizer's allocator.
+  ALLOCATE = FFI::Function.new(:pointer, [:size_t], FFI::Pointer.new($handoff_target_allocate))
   FUNCTION = FFI::Function.new(:int, [:pointer, :size_t, :pointer, :pointer]) do |payload, size, reply, reply_size|
     bytes = $handoff_target_handler.call(payload.read_bytes(size))
-    buffer = malloc(bytes.bytesize + 1)
+    buffer = ALLOCATE.call(bytes.bytesize + 1)
     buffer.put_bytes(0, bytes)
     reply.write_pointer(buffer)
     reply_size.write(:size_t, bytes.bytesize)
@@ -41,8 +42,11 @@ HandoffFfiTarget::FUNCTION.address
 
 VALUE EvalThunk(VALUE) { return rb_eval_string(kSetup); }
 
+void* AllocateReply(size_t size) { return std::malloc(size); }
+
 int Start(const handoff_target_host*, uintptr_t handler, char* error, size_t size) {
   rb_gv_set("$handoff_target_handler", static_cast<VALUE>(handler));
+  rb_gv_set("$handoff_target_allocate", ULL2NUM(reinterpret_cast<uintptr_t>(&AllocateReply)));
   int state = 0;
   VALUE address = rb_protect(EvalThunk, Qnil, &state);
   if (state != 0) {
