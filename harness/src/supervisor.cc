@@ -102,12 +102,19 @@ bool FindSanitizerReport(const std::string& text, FailureKind* kind, std::string
   } else {
     *kind = FailureKind::kCrash;
   }
-  // Title, then the report's first frames, then its SUMMARY line.
+  // Title, each access or location block with its first three frames
+  // (build ids dropped), then the SUMMARY line.
   std::istringstream lines(text.substr(at));
   std::string line, out;
   int kept = 0;
-  while (std::getline(lines, line) && kept < 14) {
+  while (std::getline(lines, line) && kept < 24) {
     if (line.find("SUMMARY:") != std::string::npos) break;
+    size_t hash = line.find_first_not_of(' ');
+    bool frame = hash != std::string::npos && line[hash] == '#';
+    if (frame && std::atoi(line.c_str() + hash + 1) >= 3) continue;
+    if (line.find_first_not_of(' ') == std::string::npos) continue;
+    size_t build_id = line.find(" (BuildId:");
+    if (build_id != std::string::npos) line.erase(build_id);
     out += "  " + line + "\n";
     ++kept;
   }

@@ -10,7 +10,8 @@
  * under rb_protect (an exception becomes a `raised` reply) and completes the
  * request, notifying *while holding* the request's mutex, so the waiter
  * cannot destroy the request under the notifier's feet. Stop fails queued
- * and later calls with `stopped`. No deadlines (a hang is a hang).
+ * and later calls with `stopped`. No deadlines (a hang is a hang), and not
+ * fork-safe: in a forked child its event thread is gone (DESIGN.md class 10).
  *
  * Build it against the harness's header and Ruby, outside this tree:
  *   cc -shared -fPIC -O2 -I<handoff>/harness/include \
@@ -68,8 +69,14 @@ static void complete(request *r) {
   HANDOFF_SYNC_POINT("my_bridge.complete");
   pthread_mutex_lock(&r->mutex);
   r->done = true;
+#ifdef MUTANT_SIGNAL_AFTER_UNLOCK
+  pthread_mutex_unlock(&r->mutex);
+  HANDOFF_SYNC_POINT("my_bridge.signal_after_unlock");
+  pthread_cond_signal(&r->done_cond); /* the waiter may have destroyed it by now */
+#else
   pthread_cond_signal(&r->done_cond);
   pthread_mutex_unlock(&r->mutex);
+#endif
 }
 
 static void my_invoke(const char *payload, size_t size, int64_t timeout_ns,
