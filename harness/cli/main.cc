@@ -26,6 +26,7 @@ struct Summary {
   Result first_failure;
   uint64_t failure_seed = 0;
   uint64_t verified = 0;
+  uint64_t sync_points = 0;  // perturbation points reached: 0 means --perturb had nothing to act on
   double seconds = 0;
 };
 
@@ -33,12 +34,6 @@ std::string ShellQuote(const std::string& text) {
   std::string out = "'";
   for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
-}
-
-std::string ExecutablePath() {
-  char path[4096];
-  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "handoff-stress";
 }
 
 std::string ReplayLine(const CliOptions& o, uint64_t seed) {
@@ -133,6 +128,7 @@ Summary RunAll(const CliOptions& o, const handoff_target* target) {
     ++summary.runs;
     ++summary.verdicts[outcome.result.Verdict()];
     summary.verified += outcome.stats.verified;
+    summary.sync_points += outcome.stats.sync_points;
     summary.seconds += outcome.stats.seconds;
     if (!outcome.result.passed() && !summary.has_failure) {
       summary.has_failure = true;
@@ -188,8 +184,9 @@ void PrintJson(const CliOptions& o, const handoff_target* target, const Summary&
     std::printf("%s%s:%d", first ? "" : ",", JsonString(verdict).c_str(), count);
     first = false;
   }
-  std::printf("},\"verified\":%llu,\"seconds\":%.3f,\"verified_per_second\":%.0f,\"replay\":%s}\n",
-              static_cast<unsigned long long>(s.verified), s.seconds,
+  std::printf("},\"verified\":%llu,\"sync_points\":%llu,\"seconds\":%.3f,\"verified_per_second\":%.0f,\"replay\":%s}\n",
+              static_cast<unsigned long long>(s.verified),
+              static_cast<unsigned long long>(s.sync_points), s.seconds,
               s.seconds > 0 ? s.verified / s.seconds : 0.0,
               JsonString(s.has_failure && f.failed() ? ReplayLine(o, s.failure_seed) : "").c_str());
 }

@@ -21,81 +21,78 @@ struct Finding {
 
 class Checker {
  public:
-  Checker(const Scenario& s, RunLog& log) : s_(s), log_(log) {}
+  Checker(const Scenario& s, RunLog& log)
+      : log_(log), may_stop_(s.Has(EventType::kStop) || s.Has(EventType::kKill)) {}
 
   // Checks one call; the same thread's earlier calls have ids from
   // first_of_thread (for duplicate_reply). Returns true when the call is right.
   bool Check(const CallPlan& plan, const CallRecord& r, uint64_t first_of_thread) {
-    std::ostringstream where;
-    where << "call " << plan.call_id << " (" << BehaviourName(plan.behaviour) << ", "
-          << plan.payload_size << " B)";
     uint32_t ran = log_.ran[plan.call_id].load();
     bool stop_before = r.events_before & EventBit(EventType::kStop);
-    bool may_stop = s_.Has(EventType::kStop) || s_.Has(EventType::kKill);
     switch (r.status) {
       case HANDOFF_TARGET_OK:
       case HANDOFF_TARGET_RAISED: {
         if (stop_before) {
           return Fail(FailureKind::kUnexpectedStatus,
-                      where.str() + " started after stop but returned " + StatusName(r.status));
+                      Where(plan) + " started after stop but returned " + StatusName(r.status));
         }
         if (ran != 1) {
-          return Fail(FailureKind::kHandlerNotOnce, where.str() + " returned " +
+          return Fail(FailureKind::kHandlerNotOnce, Where(plan) + " returned " +
                                                         StatusName(r.status) + " but its handler ran " +
                                                         std::to_string(ran) + " times");
         }
         if (plan.behaviour == Behaviour::kRaise && r.status == HANDOFF_TARGET_OK) {
           return Fail(FailureKind::kSwallowedException,
-                      where.str() + ": the handler raised, the call returned ok");
+                      Where(plan) + ": the handler raised, the call returned ok");
         }
         if (plan.behaviour != Behaviour::kRaise && r.status == HANDOFF_TARGET_RAISED) {
-          return Fail(FailureKind::kWrongReply, where.str() + " did not raise but returned raised");
+          return Fail(FailureKind::kWrongReply, Where(plan) + " did not raise but returned raised");
         }
         if (r.status == HANDOFF_TARGET_RAISED) {
           if (!r.raised_named) {
             return Fail(FailureKind::kSwallowedException,
-                        where.str() + " returned raised without the exception's message");
+                        Where(plan) + " returned raised without the exception's message");
           }
           if (r.raised_call_id != plan.call_id) {
-            return Fail(FailureKind::kWrongReply, where.str() + " got the exception of call " +
+            return Fail(FailureKind::kWrongReply, Where(plan) + " got the exception of call " +
                                                       std::to_string(r.raised_call_id));
           }
           return true;
         }
         if (!r.reply.well_formed) {
-          return Fail(FailureKind::kWrongReply, where.str() + " got a malformed or truncated reply");
+          return Fail(FailureKind::kWrongReply, Where(plan) + " got a malformed or truncated reply");
         }
         if (r.reply.call_id != plan.call_id) {
           bool earlier = r.reply.call_id >= first_of_thread && r.reply.call_id < plan.call_id;
           return Fail(earlier ? FailureKind::kDuplicateReply : FailureKind::kWrongReply,
-                      where.str() + " got the reply of call " + std::to_string(r.reply.call_id) +
+                      Where(plan) + " got the reply of call " + std::to_string(r.reply.call_id) +
                           (earlier ? ", an earlier call of the same thread" : ""));
         }
         if (r.reply.payload_digest != r.sent_digest) {
           return Fail(FailureKind::kWrongReply,
-                      where.str() + " got a reply computed from a different (corrupted) payload");
+                      Where(plan) + " got a reply computed from a different (corrupted) payload");
         }
         return true;
       }
       case HANDOFF_TARGET_STOPPED:
-        if (!may_stop) {
+        if (!may_stop_) {
           return Fail(FailureKind::kUnexpectedStatus,
-                      where.str() + " returned stopped, but the scenario never stops the bridge");
+                      Where(plan) + " returned stopped, but the scenario never stops the bridge");
         }
         if (ran > 1) {
-          return Fail(FailureKind::kHandlerNotOnce, where.str() + " returned stopped but its handler ran " +
+          return Fail(FailureKind::kHandlerNotOnce, Where(plan) + " returned stopped but its handler ran " +
                                                         std::to_string(ran) + " times");
         }
         return true;
       case HANDOFF_TARGET_TIMED_OUT:
-        return Fail(FailureKind::kLostReply, where.str() + " timed out after " +
+        return Fail(FailureKind::kLostReply, Where(plan) + " timed out after " +
                                                  std::to_string((r.end_ns - r.start_ns) / 1000000) +
                                                  " ms (handler ran " + std::to_string(ran) + " times)");
       case kNotReturned:
-        return Fail(FailureKind::kLostReply, where.str() + " never returned");
+        return Fail(FailureKind::kLostReply, Where(plan) + " never returned");
       default:
         return Fail(FailureKind::kUnexpectedStatus,
-                    where.str() + " returned " + StatusName(r.status));
+                    Where(plan) + " returned " + StatusName(r.status));
     }
   }
 
@@ -114,14 +111,20 @@ class Checker {
   }
 
  private:
+  // How a failure names its call; built only on the failure path.
+  static std::string Where(const CallPlan& plan) {
+    return "call " + std::to_string(plan.call_id) + " (" + BehaviourName(plan.behaviour) + ", " +
+           std::to_string(plan.payload_size) + " B)";
+  }
+
   bool Fail(FailureKind kind, std::string detail) {
     if (findings_count_++ == 0) first_ = {kind, std::move(detail)};
     ++findings_[kind];
     return false;
   }
 
-  const Scenario& s_;
   RunLog& log_;
+  const bool may_stop_;  // the scenario stops the bridge or kills its event thread
   Finding first_{FailureKind::kCrash, ""};
   uint64_t findings_count_ = 0;
   std::map<FailureKind, uint64_t> findings_;

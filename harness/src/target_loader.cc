@@ -15,14 +15,6 @@ namespace {
 constexpr char kPrefix[] = "libhandoff_target_";
 constexpr char kSuffix[] = ".so";
 
-std::string ExecutableDir() {
-  char path[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-  if (n <= 0) return ".";
-  std::string exe(path, static_cast<size_t>(n));
-  return exe.substr(0, exe.rfind('/'));
-}
-
 }  // namespace
 
 bool LoadTargetLibrary(const std::string& path, LoadedTarget* loaded, std::string* error) {
@@ -64,10 +56,18 @@ bool LoadTargetLibrary(const std::string& path, LoadedTarget* loaded, std::strin
   return true;  // the library stays loaded for the life of the process
 }
 
+std::string ExecutablePath() {
+  char path[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "handoff-stress";
+}
+
 std::string BuiltinTargetDir() {
   const char* dir = std::getenv("HANDOFF_TARGET_DIR");
   if (dir != nullptr && *dir != '\0') return dir;
-  return ExecutableDir() + "/targets";
+  std::string exe = ExecutablePath();
+  size_t slash = exe.rfind('/');
+  return (slash == std::string::npos ? std::string(".") : exe.substr(0, slash)) + "/targets";
 }
 
 std::string BuiltinTargetPath(const std::string& name) {

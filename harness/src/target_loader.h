@@ -20,6 +20,9 @@ struct LoadedTarget {
 // says what to do (missing file, not a target, built for another ABI).
 bool LoadTargetLibrary(const std::string& path, LoadedTarget* loaded, std::string* error);
 
+// The running executable's absolute path (what a replay line should call).
+std::string ExecutablePath();
+
 // The folder of built-in targets, and the library of the one called `name`.
 std::string BuiltinTargetDir();
 std::string BuiltinTargetPath(const std::string& name);

@@ -43,6 +43,19 @@ module BridgeTest
     fire(callback, [[args]], timeout: timeout)[0][0]
   end
 
+  # Restarts the bridge with one worker and parks that worker on call 0 until
+  # `gate << anything`; the callback appends every other argument to `log`
+  # and returns it. Returns [callback, gate, the job holding call 0].
+  def hold_the_only_worker(log)
+    Handoff.stop
+    Handoff.start(max_workers: 1)
+    gate = Queue.new
+    cb = Handoff::Callback.new { |k| k.zero? ? gate.pop : log << k; k }
+    holder = HandoffDemo::Job.new(cb.handle, [[[0]]])
+    wait_until("the only worker holds call 0") { Handoff.queued.zero? && gate.num_waiting == 1 }
+    [cb, gate, holder]
+  end
+
   # Waits (politely, with a deadline) until the block returns truthy.
   def wait_until(what, seconds: 10)
     deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + seconds

@@ -28,13 +28,8 @@ class TestConcurrency < Minitest::Test
   end
 
   def test_dispatch_is_fifo
-    Handoff.stop
-    Handoff.start(max_workers: 1)
-    gate = Queue.new
     order = []
-    cb = Handoff::Callback.new { |k| k.zero? ? gate.pop : order << k; k }
-    first = HandoffDemo::Job.new(cb.handle, [[[0]]])
-    wait_until("the only worker holds call 0") { Handoff.queued.zero? && gate.num_waiting == 1 }
+    cb, gate, first = hold_the_only_worker(order)
     jobs = (1..8).map do |k|
       job = HandoffDemo::Job.new(cb.handle, [[[k]]])
       wait_until("call #{k} is queued") { Handoff.queued == k }

@@ -26,13 +26,8 @@ class TestFork < Minitest::Test
   end
 
   def test_child_serves_calls_and_parent_requests_are_not_replayed
-    Handoff.stop
-    Handoff.start(max_workers: 1)
-    gate = Queue.new
     runs = []
-    cb = Handoff::Callback.new { |k| k.zero? ? gate.pop : runs << k; k }
-    holder = HandoffDemo::Job.new(cb.handle, [[[0]]])
-    wait_until("call 0 holds the only worker") { gate.num_waiting == 1 }
+    cb, gate, holder = hold_the_only_worker(runs)
     queued = HandoffDemo::Job.new(cb.handle, [[[1]], [[2]]])
     wait_until("calls 1 and 2 are queued") { Handoff.queued == 2 }
     child = in_child do
