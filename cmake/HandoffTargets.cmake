@@ -28,26 +28,47 @@ function(handoff_add_target)
   set_property(GLOBAL APPEND PROPERTY HANDOFF_TARGETS ${lib})
 endfunction()
 
-# handoff_add_mutant(NAME <name> EXPECT <failure kind> [SCENARIO <text>] [SEEDS <n>])
+# handoff_add_mutant(NAME <name> [SEEDS <n>])
 # A broken bridge: targets/mutants/<name>.c built as the target mutant_<name>,
 # and a test (label `mutant`) that runs handoff-stress against it for each of
-# SEEDS seeds (default 3) and passes only if every run reports EXPECT.
-# A mutant that must produce data_race is only tested in ThreadSanitizer
-# builds: nothing else can see a race reliably.
+# SEEDS seeds (default 3) and passes only if every run reports the failure
+# kind the file declares (#define MUTANT_MUST_PRODUCE) with the scenario it
+# declares (#define MUTANT_SCENARIO), under the perturbation it declares
+# (#define MUTANT_PERTURB, default none): the same declaration the library
+# exports for `handoff-stress --score` (harness/include/handoff/mutant.h).
+# data_race mutants are tested only in ThreadSanitizer builds (nothing else
+# sees a race reliably); mutants whose scenario forks only in builds without
+# a sanitizer (handoff-stress refuses fork events under TSan and ASan).
 function(handoff_add_mutant)
-  cmake_parse_arguments(M "" "NAME;EXPECT;SCENARIO;SEEDS" "" ${ARGN})
+  cmake_parse_arguments(M "" "NAME;SEEDS" "" ${ARGN})
+  set(source "${CMAKE_CURRENT_SOURCE_DIR}/${M_NAME}.c")
+  file(STRINGS "${source}" declared REGEX "^#define MUTANT_(MUST_PRODUCE|SCENARIO|PERTURB) ")
+  string(REGEX MATCH [[MUST_PRODUCE "([a-z_]+)"]] _ "${declared}")
+  set(kind "${CMAKE_MATCH_1}")
+  string(REGEX MATCH [[SCENARIO "([^"]*)"]] _ "${declared}")
+  set(scenario "${CMAKE_MATCH_1}")
+  set(perturb none)
+  if(declared MATCHES [[PERTURB "([a-z]+)"]])
+    set(perturb "${CMAKE_MATCH_1}")
+  endif()
+  if(NOT kind OR NOT scenario)
+    message(FATAL_ERROR "${source} must #define MUTANT_MUST_PRODUCE and MUTANT_SCENARIO")
+  endif()
   handoff_add_target(NAME mutant_${M_NAME} SOURCES ${M_NAME}.c)
   if(NOT M_SEEDS)
     set(M_SEEDS 3)
   endif()
-  if(M_EXPECT STREQUAL "data_race" AND NOT HANDOFF_SANITIZER STREQUAL "thread")
+  if(kind STREQUAL "data_race" AND NOT HANDOFF_SANITIZER STREQUAL "thread")
+    return()
+  endif()
+  if(scenario MATCHES "fork@" AND NOT HANDOFF_SANITIZER STREQUAL "none")
     return()
   endif()
   if(HANDOFF_BUILD_TESTS)
     add_test(NAME mutant.${M_NAME}
              COMMAND bash "${PROJECT_SOURCE_DIR}/harness/test/expect_failure.sh"
-                     "$<TARGET_FILE:handoff-stress>" mutant_${M_NAME} ${M_EXPECT} ${M_SEEDS}
-                     "${M_SCENARIO}")
+                     "$<TARGET_FILE:handoff-stress>" mutant_${M_NAME} ${kind} ${M_SEEDS}
+                     "${scenario}" ${perturb})
     set_tests_properties(mutant.${M_NAME} PROPERTIES LABELS "mutant;concurrency" TIMEOUT 300)
   endif()
 endfunction()

@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "cli/options.h"
+#include "cli/score.h"
+#include "cli/supervised_run.h"
 #include "driver.h"
 #include "ruby_host.h"
 #include "supervisor.h"
@@ -57,19 +59,6 @@ std::string JsonString(const std::string& text) {
   return out + "\"";
 }
 
-int ChildRun(int result_fd, const handoff_target* target, const RunOptions& options) {
-  RUBY_INIT_STACK;
-  StartEmbeddedRuby();
-  RunStats stats;
-  Result result = RunScenario(target, options, &stats, [result_fd](const Result& hang) {
-    WriteChildResult(result_fd, hang, RunStats{});
-    std::fflush(nullptr);
-    _exit(1);
-  });
-  WriteChildResult(result_fd, result, stats);
-  std::fflush(nullptr);
-  _exit(result.passed() ? 0 : 1);  // no ruby_cleanup: a broken target may hang in it
-}
 
 int ListTargets() {
   std::vector<std::string> names = BuiltinTargetNames();
@@ -104,26 +93,6 @@ bool ResolveTarget(const CliOptions& o, LoadedTarget* loaded, std::string* error
   return LoadTargetLibrary(path, loaded, error);
 }
 
-// Why this build's sanitizer runtime cannot run fork events, or nullptr.
-const char* ForkRefusedBySanitizer() {
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define HANDOFF_BUILT_WITH_TSAN 1
-#endif
-#if __has_feature(address_sanitizer)
-#define HANDOFF_BUILT_WITH_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__) || defined(HANDOFF_BUILT_WITH_TSAN)
-  return "ThreadSanitizer's runtime aborts in a forked child that starts threads";
-#elif defined(__SANITIZE_ADDRESS__) || defined(HANDOFF_BUILT_WITH_ASAN)
-  return "AddressSanitizer's allocator (gcc 12, clang 14) is not locked across fork, so a child "
-         "forked while another thread is in malloc hangs";
-#else
-  return nullptr;
-#endif
-}
-
 Summary RunAll(const CliOptions& o, const handoff_target* target) {
   Summary summary;
   auto start = std::chrono::steady_clock::now();
@@ -131,9 +100,7 @@ Summary RunAll(const CliOptions& o, const handoff_target* target) {
   for (int i = 0;; ++i) {
     RunOptions run = o.run;
     if (o.replay == 0) run.seed = o.run.seed + static_cast<uint64_t>(i);
-    double hard_timeout = 2 * run.hang_seconds + 3600;
-    SupervisedRun outcome = Supervise(
-        [&](int fd) { return ChildRun(fd, target, run); }, hard_timeout, true);
+    SupervisedRun outcome = SuperviseRun(target, run, true);
     ++summary.runs;
     ++summary.verdicts[outcome.result.Verdict()];
     summary.verified += outcome.stats.verified;
@@ -216,6 +183,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (o.list_targets) return ListTargets();
+  if (o.score) return RunScore(o);
   LoadedTarget loaded;
   if (!ResolveTarget(o, &loaded, &error)) {
     std::fprintf(stderr, "handoff-stress: %s\n", error.c_str());

@@ -42,6 +42,7 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   o->run.scenario.calls = 10000;
   std::string scenario_text;
   std::optional<uint64_t> threads, calls;
+  bool hang_given = false;
   std::vector<std::string> args(argv + 1, argv + argc);
   for (size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i], value;
@@ -72,6 +73,14 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
       o->json = true;
     } else if (flag == "--quiet") {
       o->quiet = true;
+    } else if (flag == "--score") {
+      o->score = true;
+    } else if (flag == "--seeds") {
+      if (!take(&value) || !ToUnsigned(flag, value, 1, 1000, &number, error)) return false;
+      o->score_seeds = static_cast<int>(number);
+    } else if (flag == "--score-runs") {
+      if (!take(&value) || !ToUnsigned(flag, value, 1, 1000, &number, error)) return false;
+      o->score_runs = static_cast<int>(number);
     } else if (flag == "--target") {
       if (!take(&o->target_name)) return false;
     } else if (flag == "--target-lib") {
@@ -99,6 +108,7 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
       if (!take(&value) || !ToSeconds(flag, value, &o->seconds, error)) return false;
     } else if (flag == "--hang-seconds") {
       if (!take(&value) || !ToSeconds(flag, value, &o->run.hang_seconds, error)) return false;
+      hang_given = true;
     } else if (flag == "--scenario") {
       if (!take(&scenario_text)) return false;
       if (!ParseScenario(scenario_text, &o->run.scenario, error)) {
@@ -113,6 +123,14 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   if (threads) o->run.scenario.threads = static_cast<int>(*threads);
   if (calls) o->run.scenario.calls = *calls;
   if (o->help || o->list_targets) return true;
+  if (o->score) {
+    if (!o->target_lib.empty()) {
+      *error = "--score runs the built-in mutants; --target NAME picks one of them";
+      return false;
+    }
+    if (!hang_given) o->run.hang_seconds = 3;
+    return true;
+  }
   if (o->target_name.empty() == o->target_lib.empty()) {
     *error = "give exactly one of --target NAME or --target-lib PATH (--list-targets shows the names)";
     return false;
@@ -132,6 +150,7 @@ that every callback got exactly its own reply.
 
 usage: handoff-stress (--target NAME | --target-lib PATH) [options]
        handoff-stress --list-targets
+       handoff-stress --score [--target MUTANT] [--seeds K] [--score-runs R] [--json]
 
 target:
   --target NAME        a built-in target (bridge, lmfao, ffi, ...; see --list-targets)
@@ -151,6 +170,14 @@ run:
                        stops at the first failure
   --replay N           rerun the same run N times; report how many failed
   --hang-seconds S     no call returning for S seconds is a deadlock (default 20)
+score (the harness finding its own deliberately broken bridges):
+  --score              run every built-in mutant with its declared scenario under
+                       none, random and pct for K seeds; print, per mutant and
+                       strategy, seeds detected with the declared kind and the
+                       median / worst time- and runs-to-detect
+  --seeds K            seeds per mutant and strategy (default 3)
+  --score-runs R       runs per seed (seed, seed+1000, ...) before a miss (default 3)
+                       (--hang-seconds defaults to 3 here)
 output:
   --json               one JSON object on stdout instead of text
   --quiet              no progress lines
@@ -159,7 +186,8 @@ output:
 exit status: 0 every run passed, 1 a failure was found, 2 usage or harness error.
 Every failure prints a `replay:` line that reruns it.
 Failure kinds: data_race deadlock lost_reply duplicate_reply wrong_reply
-handler_not_once swallowed_exception unexpected_status crash use_after_free.
+handler_not_once swallowed_exception unexpected_status crash use_after_free
+starvation.
 )";
 }
 

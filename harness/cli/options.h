@@ -20,6 +20,9 @@ struct CliOptions {
   bool seed_given = false;
   int replay = 0;           // --replay N: rerun the same run N times
   double seconds = 0;       // --seconds S: successive seeds until S seconds pass
+  bool score = false;       // --score: the mutant detection score (cli/score.h)
+  int score_seeds = 3;      // --seeds K
+  int score_runs = 3;       // --score-runs R: runs per seed before a miss
   RunOptions run;           // scenario, seed, perturbation, hang deadline
 };
 

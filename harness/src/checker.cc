@@ -1,7 +1,9 @@
 #include "checker.h"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
+#include <vector>
 
 #include "handoff/target.h"
 
@@ -96,6 +98,38 @@ class Checker {
     }
   }
 
+  // Scenario fairness=K: among calls whose handler does no waiting of its
+  // own, one that waited more than K times the median (and over 50 ms) was
+  // starved: later callers were served first for that long (class 14).
+  void CheckFairness(const Scenario& s, uint64_t seed) {
+    if (s.fairness == 0) return;
+    std::vector<int64_t> waits;
+    int64_t longest = -1;
+    uint64_t longest_id = 0;
+    for (int t = 0; t < s.threads; ++t) {
+      uint64_t first = s.FirstCallOf(t);
+      for (uint64_t i = 0; i < log_.calls[t].size(); ++i) {
+        const CallRecord& r = log_.calls[t][i];
+        Behaviour b = PlanCall(s, seed, first + i).behaviour;
+        if (r.status != HANDOFF_TARGET_OK || (b != Behaviour::kReturn && b != Behaviour::kLarge)) {
+          continue;
+        }
+        waits.push_back(r.end_ns - r.start_ns);
+        if (waits.back() > longest) longest = waits.back(), longest_id = first + i;
+      }
+    }
+    if (waits.size() < 16) return;
+    std::nth_element(waits.begin(), waits.begin() + waits.size() / 2, waits.end());
+    int64_t median = waits[waits.size() / 2];
+    if (longest > 50000000 && longest > static_cast<int64_t>(s.fairness) * median) {
+      Fail(FailureKind::kStarvation,
+           "call " + std::to_string(longest_id) + " waited " + std::to_string(longest / 1000000) +
+               " ms for its reply, " + std::to_string(median > 0 ? longest / median : 0) +
+               "x the median wait of " + std::to_string(median / 1000) +
+               " us (fairness=" + std::to_string(s.fairness) + ")");
+    }
+  }
+
   Result Finish(uint64_t checked) {
     uint64_t stray = log_.stray_runs.load();
     if (stray != 0 && findings_.empty()) {
@@ -149,6 +183,7 @@ Result CheckRun(const Scenario& scenario, uint64_t seed, RunLog& log, CheckStats
     CallPlan plan = NestedCallOf(scenario, nested.outer_call_id);
     if (checker.Check(plan, nested.record, plan.call_id)) ++stats->verified;
   }
+  checker.CheckFairness(scenario, seed);
   return checker.Finish(checked);
 }
 

@@ -64,6 +64,12 @@ Result DoEvent(const handoff_target* target, const CallSite& site, const Event& 
     case EventType::kCompact:
       if (!EvalRuby("GC.compact", &error)) return Result::HarnessError("GC.compact: " + error);
       break;
+    case EventType::kWakeup:
+      if (!EvalRuby("Thread.list.each { |t| t.wakeup unless t.equal?(Thread.current) rescue nil }",
+                    &error)) {
+        return Result::HarnessError("Thread#wakeup: " + error);
+      }
+      break;
     case EventType::kFork: {
       Result probe = RunForkProbe(site, hang_seconds);
       if (!probe.passed()) return probe;

@@ -19,6 +19,7 @@ constexpr KindName kKindNames[] = {
     {FailureKind::kUnexpectedStatus, "unexpected_status"},
     {FailureKind::kCrash, "crash"},
     {FailureKind::kUseAfterFree, "use_after_free"},
+    {FailureKind::kStarvation, "starvation"},
 };
 
 }  // namespace

@@ -19,6 +19,7 @@ enum class FailureKind {
   kUnexpectedStatus,    // a status the scenario cannot produce (forked, invalid, stopped without a stop)
   kCrash,               // the run died: a signal, abort or Ruby [BUG]
   kUseAfterFree,        // a sanitizer reported a heap-use-after-free
+  kStarvation,          // a call waited far longer than the median (scenario fairness=K)
 };
 
 // "data_race", "deadlock", ...: the names used on the command line, in JSON

@@ -24,7 +24,9 @@ module HandoffHarness
       garbage = Array.new(arg) { |i| "garbage #{i}" }
       GC.start(full_mark: false) if (call_id % 16).zero?
       garbage.clear
-    when 4 then HandoffHarness.reenter(payload)
+    when 4 then HandoffHarness.reenter(payload, 0)
+    when 6 then HandoffHarness.reenter(payload, 1)
+    when 7 then HandoffHarness.reenter(payload, 2)
     end
     HandoffHarness.reply(payload)
   end
@@ -65,26 +67,48 @@ VALUE RaisedMessage(VALUE, VALUE payload) {
   return rb_str_new(message.data(), static_cast<long>(message.size()));
 }
 
-// HandoffHarness.reenter(payload): a nested call through the target from a
-// new foreign thread, waited for without the GVL (class 13 of DESIGN.md).
-VALUE Reenter(VALUE, VALUE payload) {
+struct NestedJob {
+  uint64_t outer;
+  CallRecord record;
+};
+
+void NestedCall(void* arg) {
+  auto* job = static_cast<NestedJob*>(arg);
+  std::string buffer;
+  MakeCall(*g_site, NestedCallOf(*g_site->scenario, job->outer), &buffer, &job->record);
+}
+
+void* NestedCallWithoutGvl(void* arg) {
+  NestedCall(arg);
+  return nullptr;
+}
+
+// HandoffHarness.reenter(payload, from): a nested call through the target,
+// waited for by the handler (class 13 of DESIGN.md), made from
+//   0: a new foreign thread (the handler waits without the GVL);
+//   1: the handler's own Ruby thread, holding the GVL (class 1);
+//   2: the handler's own Ruby thread after releasing the GVL.
+VALUE Reenter(VALUE, VALUE payload, VALUE from) {
   uint64_t outer = HeaderOf(payload).call_id;
   if (outer >= g_site->scenario->calls) return Qnil;
-  struct Job {
-    uint64_t outer;
-    CallRecord record;
-  } job{outer, {}};
-  rb_thread_call_without_gvl(
-      [](void* arg) -> void* {
-        auto* j = static_cast<Job*>(arg);
-        std::thread nested([j] {
-          std::string buffer;
-          MakeCall(*g_site, NestedCallOf(*g_site->scenario, j->outer), &buffer, &j->record);
-        });
-        nested.join();
-        return nullptr;
-      },
-      &job, nullptr, nullptr);
+  NestedJob job{outer, {}};
+  switch (rb_num2long(from)) {
+    case 0:
+      rb_thread_call_without_gvl(
+          [](void* arg) -> void* {
+            std::thread nested(NestedCall, arg);
+            nested.join();
+            return nullptr;
+          },
+          &job, nullptr, nullptr);
+      break;
+    case 1:
+      NestedCall(&job);
+      break;
+    default:
+      rb_thread_call_without_gvl(NestedCallWithoutGvl, &job, nullptr, nullptr);
+      break;
+  }
   g_site->log->AddNested(outer, job.record);
   return Qnil;
 }
@@ -133,7 +157,7 @@ VALUE DefineHarnessHandler(const CallSite* site) {
   rb_define_module_function(module, "enter", RUBY_METHOD_FUNC(Enter), 1);
   rb_define_module_function(module, "reply", RUBY_METHOD_FUNC(Reply), 1);
   rb_define_module_function(module, "raised_message", RUBY_METHOD_FUNC(RaisedMessage), 1);
-  rb_define_module_function(module, "reenter", RUBY_METHOD_FUNC(Reenter), 1);
+  rb_define_module_function(module, "reenter", RUBY_METHOD_FUNC(Reenter), 2);
   std::string error;
   if (!EvalRuby(kHandlerSource, &error, &g_handler)) {
     rb_fatal("handoff-stress: the harness's own handler does not load: %s", error.c_str());

@@ -11,9 +11,15 @@
 namespace handoff {
 namespace {
 
-constexpr const char* kBehaviourNames[kBehaviourCount] = {"return", "raise", "slow",
-                                                          "gc",     "reenter", "large"};
-constexpr const char* kEventNames[] = {"stop", "kill", "compact", "fork"};
+constexpr const char* kBehaviourNames[kBehaviourCount] = {
+    "return", "raise", "slow", "gc", "reenter", "large", "reenter_gvl", "reenter_nogvl"};
+constexpr const char* kEventNames[kEventTypeCount] = {"stop", "kill", "compact", "fork", "wakeup"};
+
+std::string NameList(const char* const* names, int count) {
+  std::string list;
+  for (int i = 0; i < count; ++i) list += (i ? ", " : "") + std::string(names[i]);
+  return list;
+}
 
 bool ParseUnsigned(const std::string& text, uint64_t max, uint64_t* out) {
   if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return false;
@@ -49,8 +55,8 @@ bool ParseMix(const std::string& text, Scenario* s, std::string* error) {
       if (name == kBehaviourNames[b]) index = b;
     }
     if (index < 0 || colon == std::string::npos) {
-      *error = "mix items are behaviour:weight with behaviour one of "
-               "return, raise, slow, gc, reenter, large (got '" + item + "')";
+      *error = "mix items are behaviour:weight with behaviour one of " +
+               NameList(kBehaviourNames, kBehaviourCount) + " (got '" + item + "')";
       return false;
     }
     if (!ParseField("mix weight of " + name, item.substr(colon + 1), 1000000, &s->mix[index],
@@ -70,13 +76,13 @@ bool ParseEvents(const std::string& text, Scenario* s, std::string* error) {
     size_t at = item.find('@');
     std::string name = item.substr(0, at);
     int index = -1;
-    for (int e = 0; e < 4; ++e) {
+    for (int e = 0; e < kEventTypeCount; ++e) {
       if (name == kEventNames[e]) index = e;
     }
     Event event{EventType::kStop, 0};
     if (index < 0 || at == std::string::npos) {
-      *error = "events are name@calls with name one of stop, kill, compact, fork (got '" +
-               item + "')";
+      *error = "events are name@calls with name one of " +
+               NameList(kEventNames, kEventTypeCount) + " (got '" + item + "')";
       return false;
     }
     event.type = static_cast<EventType>(index);
@@ -130,7 +136,7 @@ uint32_t Scenario::MixTotal() const {
 
 Scenario DefaultMixedScenario() {
   Scenario s;
-  s.mix = {90, 4, 2, 2, 1, 1};
+  s.mix = {90, 4, 2, 2, 1, 1, 0, 0};
   return s;
 }
 
@@ -153,6 +159,7 @@ std::string ScenarioToText(const Scenario& s) {
     out << (i ? "," : "") << EventTypeName(s.events[i].type) << "@" << s.events[i].after_calls;
   }
   out << " deadline_ms=" << s.deadline_ms;
+  if (s.fairness != 0) out << " fairness=" << s.fairness;
   return out.str();
 }
 
@@ -178,10 +185,11 @@ bool ParseScenario(const std::string& text, Scenario* scenario, std::string* err
     else if (key == "background") ok = ParseField(key, value, 64, &s.background, error);
     else if (key == "events") ok = ParseEvents(value, &s, error);
     else if (key == "deadline_ms") ok = ParseField(key, value, 86400000, &s.deadline_ms, error);
+    else if (key == "fairness") ok = ParseField(key, value, 1000000, &s.fairness, error);
     else {
       *error = "unknown scenario key '" + key +
                "' (known: threads, calls, payload, mix, slow_us, gc_objects, large_bytes, "
-               "background, events, deadline_ms)";
+               "background, events, deadline_ms, fairness)";
       return false;
     }
     if (!ok) return false;

@@ -4,7 +4,7 @@
 //
 //   threads=8 calls=10000 payload=16..256
 //   mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1 background=1
-//   events=kill@3000,compact@5000,stop@9000 deadline_ms=30000
+//   events=kill@3000,compact@5000,wakeup@7000,stop@9000 deadline_ms=30000 fairness=0
 //
 // Every call's behaviour and payload follow from (scenario, seed, call id)
 // alone (PlanCall), so nothing per call is stored and a million calls cost
@@ -26,11 +26,16 @@ enum class Behaviour : uint8_t {
   kGc = 3,       // allocates gc_objects Strings (and sometimes runs GC), then replies
   kReenter = 4,  // fires a nested call through the target from a new foreign thread, waits, replies
   kLarge = 5,    // replies with large_bytes extra bytes
+  kReenterGvl = 6,    // fires a nested call from its own Ruby thread, GVL held (class 1)
+  kReenterNoGvl = 7,  // fires a nested call from its own Ruby thread, GVL released
 };
-constexpr int kBehaviourCount = 6;
+constexpr int kBehaviourCount = 8;
 const char* BehaviourName(Behaviour behaviour);
 
-enum class EventType { kStop, kKill, kCompact, kFork };
+// wakeup: Thread#wakeup on every other Ruby thread, which runs the unblocking
+// function of a thread waiting without the GVL (a spurious unblock, class 6).
+enum class EventType { kStop, kKill, kCompact, kFork, kWakeup };
+constexpr int kEventTypeCount = 5;
 const char* EventTypeName(EventType type);
 
 // A lifecycle event, done by the Ruby main thread once `after_calls` calls
@@ -45,13 +50,16 @@ struct Scenario {
   uint64_t calls = 1000;           // in all, split evenly across the threads
   uint32_t payload_min = 16;       // bytes, at least kPayloadHeaderSize
   uint32_t payload_max = 256;
-  std::array<uint32_t, kBehaviourCount> mix = {1, 0, 0, 0, 0, 0};  // weights, by Behaviour
+  std::array<uint32_t, kBehaviourCount> mix = {1, 0, 0, 0, 0, 0, 0, 0};  // weights, by Behaviour
   uint32_t slow_us = 200;
   uint32_t gc_objects = 1000;
   uint32_t large_bytes = 65536;
   int background = 0;              // Ruby threads competing for the GVL
   std::vector<Event> events;       // sorted by after_calls
   uint32_t deadline_ms = 30000;    // per call, for targets that honour deadlines
+  // 0: off. K > 0: a call that waited more than K times the median wait
+  // (and over 50 ms) is a `starvation` failure (a LIFO queue, class 14).
+  uint32_t fairness = 0;
 
   // Calls made by foreign thread `thread`, and the id of its first call.
   uint64_t CallsOf(int thread) const;

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# expect_failure.sh HANDOFF_STRESS TARGET KIND SEEDS [SCENARIO]
+# expect_failure.sh HANDOFF_STRESS TARGET KIND SEEDS [SCENARIO [PERTURBATION]]
 # Passes only when every one of SEEDS runs (seeds 1..SEEDS) of TARGET fails
 # with exactly KIND (exit status 1), never with another kind, a harness
 # error or a pass. The mutant tests (label `mutant`) use it.
 set -uo pipefail
-stress=$1 target=$2 kind=$3 seeds=$4 scenario=${5:-}
-args=(--target "$target" --quiet --json --hang-seconds 5)
+stress=$1 target=$2 kind=$3 seeds=$4 scenario=${5:-} perturb=${6:-none}
+args=(--target "$target" --quiet --json --hang-seconds 5 --perturb "$perturb")
 [[ -n "$scenario" ]] && args+=(--scenario "$scenario")
 failed=0
 for seed in $(seq 1 "$seeds"); do

@@ -3,15 +3,20 @@
  * example of README "Testing your own bridge", and the reference that the
  * deliberately broken bridges in targets/mutants are compiled from.
  *
- * Design: foreign threads append a request (on their own stack) to a FIFO
- * queue under one mutex and wait on the request's own condition variable. A
- * Ruby event thread waits for requests without the GVL (with an unblocking
- * function) and starts one Ruby thread per request, which runs the handler
- * under rb_protect (an exception becomes a `raised` reply) and completes the
+ * Design: the calling thread is classified first: a Ruby thread holding the
+ * GVL runs the block itself, a Ruby thread without it takes the GVL, and only
+ * a foreign thread queues. A foreign caller copies its payload into a heap
+ * request, appends it to a FIFO queue under one mutex and waits on the
+ * request's own condition variable, with an optional deadline. A Ruby event
+ * thread waits for requests without the GVL (with an unblocking function)
+ * and starts one Ruby thread per request, which runs the block under
+ * rb_protect (an exception becomes a `raised` reply) and completes the
  * request, notifying *while holding* the request's mutex, so the waiter
- * cannot destroy the request under the notifier's feet. Stop fails queued
- * and later calls with `stopped`. No deadlines (a hang is a hang), and not
- * fork-safe: in a forked child its event thread is gone (DESIGN.md class 10).
+ * cannot free the request under the notifier's feet. A waiter that times out
+ * leaves its request to the completer, which frees it. Stop, or the death of
+ * the event thread, fails queued and later calls with `stopped`. In a forked
+ * child the queue (the parent's callers) is dropped and a new event thread
+ * started.
  *
  * Build it against the harness's header and Ruby, outside this tree:
  *   cc -shared -fPIC -O2 -I<handoff>/harness/include \
@@ -22,38 +27,50 @@
  * MUTANT_*: each switches on one fault (see targets/mutants); none is
  * defined in a normal build.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <ruby.h>
 #include <ruby/thread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "handoff/target.h"
 
 HANDOFF_SYNC_HOOK_DEFINITION;
 
+#define MY_BRIDGE_MAYBE_UNUSED __attribute__((unused)) /* some MUTANT_* switches bypass it */
+
+int ruby_thread_has_gvl_p(void); /* exported by libruby, not declared in its headers */
+
 typedef struct request {
-  const char *payload;
+  char *payload; /* the caller's bytes, copied: the caller may leave first */
   size_t payload_size;
-  handoff_target_reply reply; /* written by the handler thread */
+  handoff_target_reply reply; /* written by the handler thread before `done` */
   pthread_mutex_t mutex;
   pthread_cond_t done_cond;
-  bool done; /* guarded by mutex */
+  bool done;      /* set under mutex, read with acquire (see wait_for_reply) */
+  bool abandoned; /* guarded by mutex: the waiter timed out; the completer frees */
+#ifdef MUTANT_UNROOTED_QUEUED_VALUE
+  VALUE ruby_payload; /* made by the event thread, kept where the GC cannot see it */
+#endif
   struct request *next;
 } request;
 
-/* The queue: FIFO, guarded by g_mutex. */
+/* The queue, guarded by g_mutex. */
 static pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_queue_cond = PTHREAD_COND_INITIALIZER;
 static request *g_head = NULL, *g_tail = NULL;
-static bool g_stopping = false;   /* guarded by g_mutex */
+static bool g_stopping = false; /* stop was called */
+static bool g_dead = false;     /* the event thread is gone */
 #ifdef MUTANT_SHARED_REPLY_BUFFER
 static handoff_target_reply g_shared_reply; /* one reply buffer for all; guarded by g_mutex */
 #endif
 
-static VALUE g_handler = Qnil;
+static VALUE g_callback = Qnil; /* the block, as the bridge's own callback object */
 static VALUE g_event_thread = Qnil;
 
 static char *copy_bytes(const char *data, size_t size) {
@@ -63,82 +80,170 @@ static char *copy_bytes(const char *data, size_t size) {
   return copy;
 }
 
+static request *new_request(const char *payload, size_t size) {
+  request *r = calloc(1, sizeof(request));
+  r->payload = copy_bytes(payload, size);
+  r->payload_size = size;
+  pthread_mutex_init(&r->mutex, NULL);
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&r->done_cond, &attr);
+  pthread_condattr_destroy(&attr);
+  return r;
+}
+
+static void free_request(request *r) {
+  pthread_mutex_destroy(&r->mutex);
+  pthread_cond_destroy(&r->done_cond);
+  free(r->payload);
+  free(r);
+}
+
 /* Marks r done and wakes its waiter. The notify happens under r->mutex: once
- * the waiter sees `done` (under that mutex) the notifier has let go of r. */
+ * the waiter sees `done` (under that mutex) the notifier has let go of r.
+ * A request its waiter abandoned is freed here instead. */
 static void complete(request *r) {
   HANDOFF_SYNC_POINT("my_bridge.complete");
   pthread_mutex_lock(&r->mutex);
-  r->done = true;
+  if (r->abandoned) {
+    pthread_mutex_unlock(&r->mutex);
+    free(r->reply.data);
+    free_request(r);
+    return;
+  }
+  __atomic_store_n(&r->done, true, __ATOMIC_RELEASE);
 #ifdef MUTANT_SIGNAL_AFTER_UNLOCK
   pthread_mutex_unlock(&r->mutex);
   HANDOFF_SYNC_POINT("my_bridge.signal_after_unlock");
-  pthread_cond_signal(&r->done_cond); /* the waiter may have destroyed it by now */
+  pthread_cond_signal(&r->done_cond); /* the waiter may have freed it by now */
 #else
   pthread_cond_signal(&r->done_cond);
   pthread_mutex_unlock(&r->mutex);
 #endif
 }
 
-static void my_invoke(const char *payload, size_t size, int64_t timeout_ns,
-                      handoff_target_reply *reply) {
-  (void)timeout_ns;
-  request r;
-  memset(&r, 0, sizeof(r));
-  r.payload = payload;
-  r.payload_size = size;
-  pthread_mutex_init(&r.mutex, NULL);
-  pthread_cond_init(&r.done_cond, NULL);
-
-  HANDOFF_SYNC_POINT("my_bridge.push");
-  pthread_mutex_lock(&g_mutex);
-  if (g_stopping) {
-    pthread_mutex_unlock(&g_mutex);
-    r.reply.status = HANDOFF_TARGET_STOPPED;
-  } else {
-    if (g_tail) g_tail->next = &r; else g_head = &r;
-    g_tail = &r;
-    pthread_cond_signal(&g_queue_cond);
-    pthread_mutex_unlock(&g_mutex);
-
-    HANDOFF_SYNC_POINT("my_bridge.wait");
-    pthread_mutex_lock(&r.mutex);
-    while (!r.done) pthread_cond_wait(&r.done_cond, &r.mutex);
-    pthread_mutex_unlock(&r.mutex);
-#ifdef MUTANT_SHARED_REPLY_BUFFER
-    HANDOFF_SYNC_POINT("my_bridge.read_shared_reply");
-    pthread_mutex_lock(&g_mutex); /* whatever the last handler left there */
-    r.reply = g_shared_reply;
-    r.reply.data = r.reply.data ? copy_bytes(r.reply.data, r.reply.size) : NULL;
-    pthread_mutex_unlock(&g_mutex);
-#endif
+static void complete_all(request *queued, handoff_target_status status) {
+  while (queued) {
+    request *next = queued->next; /* read before complete: the waiter may free it */
+    queued->reply.status = status;
+    complete(queued);
+    queued = next;
   }
-  pthread_mutex_destroy(&r.mutex);
-  pthread_cond_destroy(&r.done_cond);
-  *reply = r.reply;
 }
 
-static VALUE call_handler(VALUE payload) {
-  return rb_funcall(g_handler, rb_intern("call"), 1, payload);
+static struct timespec deadline_after(int64_t timeout_ns) {
+  struct timespec at;
+  clock_gettime(CLOCK_MONOTONIC, &at);
+  int64_t ns = at.tv_nsec + timeout_ns % 1000000000;
+  at.tv_sec += (time_t)(timeout_ns / 1000000000 + ns / 1000000000);
+  at.tv_nsec = (long)(ns % 1000000000);
+  return at;
 }
 
-/* One Ruby thread per request: run the block, keep its reply or exception. */
-static VALUE handle_request(void *arg) {
-  request *r = arg;
+/* Waits until r is done or the deadline passes. Returns true with r's reply
+ * ready (the caller frees r), false when the waiter gave up (r is no longer
+ * the caller's to touch). */
+static bool wait_for_reply(request *r, int64_t timeout_ns) {
+  struct timespec deadline = deadline_after(timeout_ns);
+  HANDOFF_SYNC_POINT("my_bridge.wait");
+#if defined(MUTANT_DONE_WITHOUT_SYNC)
+  /* Polls a plain bool and reads the reply with no happens-before edge. */
+  (void)deadline;
+  while (!*(volatile bool *)&r->done) sched_yield();
+  return true;
+#elif defined(MUTANT_CHECK_DONE_BEFORE_WAIT)
+  /* Checks `done` under the mutex, lets go, then sleeps without checking
+   * again: a completion between the check and the wait is never seen. */
+  (void)deadline;
+  pthread_mutex_lock(&r->mutex);
+  bool done = __atomic_load_n(&r->done, __ATOMIC_ACQUIRE);
+  pthread_mutex_unlock(&r->mutex);
+  if (!done) {
+    HANDOFF_SYNC_POINT("my_bridge.between_check_and_wait");
+    pthread_mutex_lock(&r->mutex);
+    pthread_cond_wait(&r->done_cond, &r->mutex);
+    pthread_mutex_unlock(&r->mutex);
+  }
+  return true;
+#else
+  pthread_mutex_lock(&r->mutex);
+  while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
+    if (timeout_ns <= 0) {
+      pthread_cond_wait(&r->done_cond, &r->mutex);
+    } else if (pthread_cond_timedwait(&r->done_cond, &r->mutex, &deadline) == ETIMEDOUT &&
+               !__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
+#ifdef MUTANT_FREE_ON_TIMEOUT
+      pthread_mutex_unlock(&r->mutex);
+      free_request(r); /* still queued, or in a handler's hands */
+#else
+      r->abandoned = true; /* complete() frees it */
+      pthread_mutex_unlock(&r->mutex);
+#endif
+      return false;
+    }
+  }
+  pthread_mutex_unlock(&r->mutex);
+  return true;
+#endif
+}
+
+static VALUE call_callback(VALUE payload) {
+  return rb_funcall(g_callback, rb_intern("call"), 1, payload);
+}
+
+MY_BRIDGE_MAYBE_UNUSED static VALUE exception_message(VALUE error) {
+  return rb_String(rb_funcall(error, rb_intern("message"), 0));
+}
+
+/* Runs the block on payload (GVL held). Returns the rb_protect state: 0, or a
+ * non-local exit the caller re-raises after handing back *out. */
+static int run_block_on(VALUE bytes, handoff_target_reply *out) {
   int state = 0;
-  VALUE result = rb_protect(call_handler, rb_str_new(r->payload, (long)r->payload_size), &state);
+#ifdef MUTANT_NO_RB_PROTECT
+  VALUE result = call_callback(bytes); /* an exception unwinds out of the bridge */
+#else
+  VALUE result = rb_protect(call_callback, bytes, &state);
+#endif
   VALUE error = state ? rb_errinfo() : Qnil;
   if (state) rb_set_errinfo(Qnil);
-  handoff_target_reply out = {HANDOFF_TARGET_STOPPED, NULL, 0}; /* killed, or not a String */
+  *out = (handoff_target_reply){HANDOFF_TARGET_STOPPED, NULL, 0}; /* killed, or not a String */
   if (state == 0 && RB_TYPE_P(result, T_STRING)) {
-    out.status = HANDOFF_TARGET_OK;
-    out.size = (size_t)RSTRING_LEN(result);
-    out.data = copy_bytes(RSTRING_PTR(result), out.size);
+    out->status = HANDOFF_TARGET_OK;
+    out->size = (size_t)RSTRING_LEN(result);
+    out->data = copy_bytes(RSTRING_PTR(result), out->size);
   } else if (state != 0 && rb_obj_is_kind_of(error, rb_eStandardError)) {
-    VALUE message = rb_funcall(error, rb_intern("message"), 0);
-    out.status = HANDOFF_TARGET_RAISED;
-    out.size = (size_t)RSTRING_LEN(message);
-    out.data = copy_bytes(RSTRING_PTR(message), out.size);
+#ifdef MUTANT_SWALLOW_EXCEPTIONS
+    out->status = HANDOFF_TARGET_OK; /* "the callback failed, reply empty": nobody hears of it */
+#else
+    int message_state = 0;
+    VALUE message = rb_protect(exception_message, error, &message_state);
+    if (message_state != 0) { /* #message itself raised: name the class instead */
+      rb_set_errinfo(Qnil);
+      message = rb_class_name(rb_obj_class(error));
+    }
+    out->status = HANDOFF_TARGET_RAISED;
+    out->size = (size_t)RSTRING_LEN(message);
+    out->data = copy_bytes(RSTRING_PTR(message), out->size);
+#endif
+    state = 0;
   }
+  return state;
+}
+
+static int run_block(const char *payload, size_t size, handoff_target_reply *out) {
+  return run_block_on(rb_str_new(payload, (long)size), out);
+}
+
+/* One Ruby thread per request: run the block, hand over its reply. */
+static VALUE handle_request(void *arg) {
+  request *r = arg;
+  handoff_target_reply out;
+#ifdef MUTANT_UNROOTED_QUEUED_VALUE
+  int state = run_block_on(r->ruby_payload, &out); /* collected by now? */
+#else
+  int state = run_block(r->payload, r->payload_size, &out);
+#endif
 #ifdef MUTANT_SHARED_REPLY_BUFFER
   /* Replies go through one shared buffer that the waiter reads after waking:
      a later handler can overwrite it first (a static result buffer). */
@@ -150,8 +255,91 @@ static VALUE handle_request(void *arg) {
   r->reply = out;
 #endif
   complete(r);
-  if (state != 0 && !rb_obj_is_kind_of(error, rb_eStandardError)) rb_jump_tag(state);
+  if (state != 0) rb_jump_tag(state); /* Thread#kill and such go on */
   return Qnil;
+}
+
+typedef struct with_gvl_call {
+  const char *payload;
+  size_t size;
+  handoff_target_reply *reply;
+} with_gvl_call;
+
+MY_BRIDGE_MAYBE_UNUSED static void *run_block_with_gvl(void *arg) {
+  with_gvl_call *call = arg;
+  run_block(call->payload, call->size, call->reply); /* a kill is re-delivered by Ruby later */
+  return NULL;
+}
+
+/* A foreign thread's call: queue it, wait for the event thread's reply. */
+static void queue_and_wait(const char *payload, size_t size, int64_t timeout_ns,
+                           handoff_target_reply *reply) {
+  request *r = new_request(payload, size);
+  HANDOFF_SYNC_POINT("my_bridge.push");
+  pthread_mutex_lock(&g_mutex);
+#ifdef MUTANT_NO_STOPPED_CHECK
+  bool refused = false; /* queued even after stop: nobody will ever pop it */
+#else
+  bool refused = g_stopping || g_dead;
+#endif
+  if (!refused) {
+#ifdef MUTANT_LIFO_QUEUE
+    r->next = g_head; /* pushed at the front, like the seed: the newest is served first */
+    g_head = r;
+    if (g_tail == NULL) g_tail = r;
+#else
+    if (g_tail) g_tail->next = r; else g_head = r;
+    g_tail = r;
+#endif
+    pthread_cond_signal(&g_queue_cond);
+  }
+  pthread_mutex_unlock(&g_mutex);
+  if (refused) {
+    free_request(r);
+    *reply = (handoff_target_reply){HANDOFF_TARGET_STOPPED, NULL, 0};
+    return;
+  }
+  if (!wait_for_reply(r, timeout_ns)) {
+    *reply = (handoff_target_reply){HANDOFF_TARGET_TIMED_OUT, NULL, 0};
+    return;
+  }
+#ifdef MUTANT_SHARED_REPLY_BUFFER
+  HANDOFF_SYNC_POINT("my_bridge.read_shared_reply");
+  pthread_mutex_lock(&g_mutex); /* whatever the last handler left there */
+  r->reply = g_shared_reply;
+  r->reply.data = r->reply.data ? copy_bytes(r->reply.data, r->reply.size) : NULL;
+  pthread_mutex_unlock(&g_mutex);
+#endif
+  *reply = r->reply;
+  free_request(r);
+}
+
+static void my_invoke(const char *payload, size_t size, int64_t timeout_ns,
+                      handoff_target_reply *reply) {
+#if defined(MUTANT_CLASSIFY_BY_GVL_ONLY)
+  /* "No GVL, so it must be a Ruby thread that released it": true for Ruby
+     threads, fatal for a foreign one (rb_thread_call_with_gvl from a thread
+     Ruby does not know). */
+  bool ruby_thread = true;
+#else
+  bool ruby_thread = ruby_native_thread_p() != 0;
+#endif
+#ifndef MUTANT_QUEUE_EVERY_CALLER
+  if (ruby_thread && ruby_thread_has_gvl_p()) {
+    /* The caller holds the GVL: queueing would wait on a thread that needs it. */
+    int state = run_block(payload, size, reply);
+    if (state != 0) rb_jump_tag(state);
+    return;
+  }
+  if (ruby_thread) {
+    with_gvl_call call = {payload, size, reply};
+    rb_thread_call_with_gvl(run_block_with_gvl, &call);
+    return;
+  }
+#else
+  (void)ruby_thread;
+#endif
+  queue_and_wait(payload, size, timeout_ns, reply);
 }
 
 typedef struct waiting {
@@ -163,12 +351,18 @@ static void *wait_for_request(void *arg) {
   waiting *w = arg;
   pthread_mutex_lock(&g_mutex);
   while (!w->abort && !g_stopping && g_head == NULL) pthread_cond_wait(&g_queue_cond, &g_mutex);
-  w->popped = g_head;
-  if (g_head) {
+#ifdef MUTANT_POP_WITHOUT_MUTEX
+  pthread_mutex_unlock(&g_mutex); /* "we are the only consumer": but pushers write g_head too */
+  HANDOFF_SYNC_POINT("my_bridge.pop_unlocked");
+#endif
+  w->popped = g_stopping ? NULL : g_head;
+  if (w->popped) {
     g_head = g_head->next;
     if (g_head == NULL) g_tail = NULL;
   }
+#ifndef MUTANT_POP_WITHOUT_MUTEX
   pthread_mutex_unlock(&g_mutex);
+#endif
   return NULL;
 }
 
@@ -180,7 +374,7 @@ static void stop_waiting(void *arg) {
   pthread_mutex_unlock(&g_mutex);
 }
 
-static VALUE event_thread(void *unused) {
+static VALUE event_loop(VALUE unused) {
   (void)unused;
   for (;;) {
     waiting w = {NULL, false};
@@ -188,16 +382,55 @@ static VALUE event_thread(void *unused) {
        just popped is never dropped by a pending interrupt. */
     rb_thread_call_without_gvl2(wait_for_request, &w, stop_waiting, &w);
     HANDOFF_SYNC_POINT("my_bridge.popped");
+#ifdef MUTANT_CHECK_INTS_WITH_REQUEST
+    rb_thread_check_ints(); /* a Thread#kill ends us here, the popped request in hand */
+#endif
     if (w.popped) {
+#ifdef MUTANT_HANDLER_ON_EVENT_THREAD
+      handle_request(w.popped); /* a block that waits on another callback waits forever */
+#else
+#ifdef MUTANT_UNROOTED_QUEUED_VALUE
+      w.popped->ruby_payload = rb_str_new(w.popped->payload, (long)w.popped->payload_size);
+#endif
       rb_thread_create(handle_request, w.popped);
+#endif
       continue;
     }
+#ifdef MUTANT_UNBLOCK_MEANS_STOP
+    return Qnil; /* "woken with nothing to do: we are being stopped" */
+#endif
     pthread_mutex_lock(&g_mutex);
     bool stopping = g_stopping;
     pthread_mutex_unlock(&g_mutex);
     if (stopping) return Qnil;
     rb_thread_check_ints(); /* nothing in hand: a kill may end us here */
   }
+}
+
+/* However the event thread ends (stop, Thread#kill, an exception), nobody
+ * will pop again: fail what is queued and refuse later calls. */
+MY_BRIDGE_MAYBE_UNUSED static VALUE event_thread_ended(VALUE unused) {
+  (void)unused;
+  pthread_mutex_lock(&g_mutex);
+  g_dead = true;
+  request *queued = g_head;
+  g_head = g_tail = NULL;
+  pthread_mutex_unlock(&g_mutex);
+  complete_all(queued, HANDOFF_TARGET_STOPPED);
+  return Qnil;
+}
+
+static VALUE event_thread(void *unused) {
+  (void)unused;
+#ifdef MUTANT_IGNORE_EVENT_THREAD_DEATH
+  return event_loop(Qnil); /* if it dies, its waiters wait forever */
+#else
+  return rb_ensure(event_loop, Qnil, event_thread_ended, Qnil);
+#endif
+}
+
+static void start_event_thread(void) {
+  g_event_thread = rb_thread_create(event_thread, NULL);
 }
 
 static int my_start(const handoff_target_host *host, uintptr_t handler, char *error,
@@ -209,10 +442,11 @@ static int my_start(const handoff_target_host *host, uintptr_t handler, char *er
 #else
   (void)host;
 #endif
-  g_handler = (VALUE)handler;
-  rb_gc_register_address(&g_handler);
-  g_event_thread = rb_thread_create(event_thread, NULL);
+  /* The bridge's own callback object (as it would wrap a user's block). */
+  g_callback = rb_obj_method((VALUE)handler, ID2SYM(rb_intern("call")));
+  rb_gc_register_address(&g_callback);
   rb_gc_register_address(&g_event_thread);
+  start_event_thread();
   return 0;
 }
 
@@ -224,30 +458,62 @@ static void my_stop(void) {
   g_head = g_tail = NULL;
   pthread_cond_broadcast(&g_queue_cond);
   pthread_mutex_unlock(&g_mutex);
-  while (queued) {
-    request *next = queued->next; /* read before complete: the waiter may return */
-    queued->reply.status = HANDOFF_TARGET_STOPPED;
-    complete(queued);
-    queued = next;
+  complete_all(queued, HANDOFF_TARGET_STOPPED);
+}
+
+static void my_kill_event_thread(void) { rb_funcall(g_event_thread, rb_intern("kill"), 0); }
+
+/* In a forked child only the forking thread exists: the queued requests
+ * belong to the parent's callers, and locks may have been held mid-fork. */
+static void my_after_fork_child(void) {
+  pthread_mutex_t fresh_mutex = PTHREAD_MUTEX_INITIALIZER;
+  pthread_cond_t fresh_cond = PTHREAD_COND_INITIALIZER;
+  g_mutex = fresh_mutex;
+  g_queue_cond = fresh_cond;
+#ifndef MUTANT_FORK_KEEPS_QUEUE
+  g_head = g_tail = NULL; /* leaked: their waiters are not in this process */
+#endif
+  if (!g_stopping) {
+    g_dead = false;
+    start_event_thread();
   }
 }
 
+static void my_describe(char *buffer, size_t size) {
+  if (pthread_mutex_trylock(&g_mutex) != 0) {
+    snprintf(buffer, size, "queue lock held");
+    return;
+  }
+  int queued = 0;
+  for (request *r = g_head; r; r = r->next) ++queued;
+  snprintf(buffer, size, "%d queued, %s, event thread %s", queued,
+           g_stopping ? "stopping" : "running", g_dead ? "gone" : "alive");
+  pthread_mutex_unlock(&g_mutex);
+}
+
+#ifdef MUTANT_NAME
+#include "handoff/mutant.h"
+HANDOFF_TARGET_EXPORT const handoff_mutant handoff_mutant_declaration = {
+    MUTANT_MUST_PRODUCE, MUTANT_SCENARIO, MUTANT_CLASS};
+#define MY_BRIDGE_NAME "mutant_" MUTANT_NAME
+#define MY_BRIDGE_DESCRIPTION "broken on purpose, " MUTANT_CLASS ": must produce " MUTANT_MUST_PRODUCE
+#else
+#define MY_BRIDGE_NAME "my_bridge"
+#define MY_BRIDGE_DESCRIPTION \
+  "README example: classified callers, FIFO queue, event thread, a Ruby thread per request"
+#endif
+
 static const handoff_target kTarget = {
     HANDOFF_TARGET_ABI_VERSION,
-    HANDOFF_SYNC_POINTS_FLAG,
-#ifdef MY_BRIDGE_NAME
+    HANDOFF_TARGET_HAS_DEADLINES | HANDOFF_SYNC_POINTS_FLAG,
     MY_BRIDGE_NAME,
     MY_BRIDGE_DESCRIPTION,
-#else
-    "my_bridge",
-    "README example: FIFO queue, event thread, a Ruby thread per request, rb_protect",
-#endif
     my_start,
     my_invoke,
     my_stop,
-    NULL,
-    NULL,
-    NULL,
+    my_kill_event_thread,
+    my_after_fork_child,
+    my_describe,
 };
 
 HANDOFF_TARGET_EXPORT const handoff_target *handoff_target_entry(void) { return &kTarget; }

@@ -1,0 +1,68 @@
+#include "cli/supervised_run.h"
+
+#include <ruby.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "ruby_host.h"
+
+namespace handoff {
+namespace {
+
+[[noreturn]] void ChildRun(int result_fd, const handoff_target* target, const RunOptions& options) {
+  RUBY_INIT_STACK;
+  StartEmbeddedRuby();
+  RunStats stats;
+  Result result = RunScenario(target, options, &stats, [result_fd](const Result& hang) {
+    WriteChildResult(result_fd, hang, RunStats{});
+    std::fflush(nullptr);
+    _exit(1);
+  });
+  WriteChildResult(result_fd, result, stats);
+  std::fflush(nullptr);
+  _exit(result.passed() ? 0 : 1);  // no ruby_cleanup: a broken target may hang in it
+}
+
+}  // namespace
+
+SupervisedRun SuperviseRun(const handoff_target* target, const RunOptions& options, bool echo_stderr) {
+  double hard_timeout = 2 * options.hang_seconds + 3600;
+  return Supervise([&](int fd) -> int { ChildRun(fd, target, options); }, hard_timeout, echo_stderr);
+}
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HANDOFF_BUILT_WITH_TSAN 1
+#endif
+#if __has_feature(address_sanitizer)
+#define HANDOFF_BUILT_WITH_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define HANDOFF_BUILT_WITH_TSAN 1
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define HANDOFF_BUILT_WITH_ASAN 1
+#endif
+
+bool BuiltWithThreadSanitizer() {
+#ifdef HANDOFF_BUILT_WITH_TSAN
+  return true;
+#else
+  return false;
+#endif
+}
+
+const char* ForkRefusedBySanitizer() {
+#if defined(HANDOFF_BUILT_WITH_TSAN)
+  return "ThreadSanitizer's runtime aborts in a forked child that starts threads";
+#elif defined(HANDOFF_BUILT_WITH_ASAN)
+  return "AddressSanitizer's allocator (gcc 12, clang 14) is not locked across fork, so a child "
+         "forked while another thread is in malloc hangs";
+#else
+  return nullptr;
+#endif
+}
+
+}  // namespace handoff

@@ -1,0 +1,12 @@
+/*
+ * Mutant lifo_queue — class 14 (LIFO queue starves early callers).
+ * Requests are pushed at the front of the queue, as in the seed design:
+ * under load the newest caller is served first and an early one waits
+ * far longer than anyone else (ffi, LMFAO, code reading).
+ */
+#define MUTANT_LIFO_QUEUE 1
+#define MUTANT_NAME "lifo_queue"
+#define MUTANT_CLASS "class 14 (LIFO queue starves early callers)"
+#define MUTANT_MUST_PRODUCE "starvation"
+#define MUTANT_SCENARIO "threads=64 calls=16000 mix=return:1 background=3 fairness=10"
+#include "../example/my_bridge.c"
