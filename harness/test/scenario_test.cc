@@ -14,11 +14,17 @@ TEST(Scenario, PrintsAndParsesBackTheSameScenario) {
   s.payload_min = 20;
   s.payload_max = 900;
   s.background = 2;
-  s.events = {{EventType::kKill, 10}, {EventType::kStop, 99}};
+  s.mix[static_cast<int>(Behaviour::kReenterGvl)] = 3;
+  s.mix[static_cast<int>(Behaviour::kReenterNoGvl)] = 2;
+  s.events = {{EventType::kKill, 10}, {EventType::kWakeup, 50}, {EventType::kStop, 99}};
+  s.fairness = 12;
   Scenario back;
   std::string error;
   ASSERT_TRUE(ParseScenario(ScenarioToText(s), &back, &error)) << error;
   EXPECT_EQ(ScenarioToText(back), ScenarioToText(s));
+  EXPECT_NE(ScenarioToText(s).find("reenter_gvl:3,reenter_nogvl:2"), std::string::npos);
+  EXPECT_NE(ScenarioToText(s).find("wakeup@50"), std::string::npos);
+  EXPECT_EQ(back.fairness, 12u);
 }
 
 TEST(Scenario, RejectsBadInputWithAReason) {
@@ -33,6 +39,9 @@ TEST(Scenario, RejectsBadInputWithAReason) {
   EXPECT_FALSE(ParseScenario("events=stop@x", &s, &error));
   EXPECT_FALSE(ParseScenario("calls=-3", &s, &error));
   EXPECT_FALSE(ParseScenario("nonsense", &s, &error));
+  EXPECT_FALSE(ParseScenario("fairness=-1", &s, &error));
+  EXPECT_FALSE(ParseScenario("events=nap@3", &s, &error));
+  EXPECT_NE(error.find("wakeup"), std::string::npos) << "the error lists every event name";
 }
 
 TEST(Scenario, SplitsCallsEvenlyAndContiguously) {

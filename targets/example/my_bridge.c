@@ -57,6 +57,9 @@ typedef struct request {
 #ifdef MUTANT_UNROOTED_QUEUED_VALUE
   VALUE ruby_payload; /* made by the event thread, kept where the GC cannot see it */
 #endif
+#ifdef MUTANT_REPLY_TO_OLDEST_WAITER
+  struct request *next_in_flight; /* dispatch order, guarded by g_mutex */
+#endif
   struct request *next;
 } request;
 
@@ -68,6 +71,9 @@ static bool g_stopping = false; /* stop was called */
 static bool g_dead = false;     /* the event thread is gone */
 #ifdef MUTANT_SHARED_REPLY_BUFFER
 static handoff_target_reply g_shared_reply; /* one reply buffer for all; guarded by g_mutex */
+#endif
+#ifdef MUTANT_REPLY_TO_OLDEST_WAITER
+static request *g_in_flight_head = NULL, *g_in_flight_tail = NULL; /* guarded by g_mutex */
 #endif
 
 static VALUE g_callback = Qnil; /* the block, as the bridge's own callback object */
@@ -236,7 +242,7 @@ static int run_block(const char *payload, size_t size, handoff_target_reply *out
 }
 
 /* One Ruby thread per request: run the block, hand over its reply. */
-static VALUE handle_request(void *arg) {
+MY_BRIDGE_MAYBE_UNUSED static VALUE handle_request(void *arg) {
   request *r = arg;
   handoff_target_reply out;
 #ifdef MUTANT_UNROOTED_QUEUED_VALUE
@@ -258,6 +264,44 @@ static VALUE handle_request(void *arg) {
   if (state != 0) rb_jump_tag(state); /* Thread#kill and such go on */
   return Qnil;
 }
+
+#ifdef MUTANT_REPLY_TO_OLDEST_WAITER
+/* Replies are matched to waiters by order, not identity: "handlers finish in
+ * the order they were dispatched", so each reply goes to the oldest waiter. */
+typedef struct job {
+  char *payload;
+  size_t size;
+} job;
+
+static job *dispatch_in_order(request *r) {
+  job *j = malloc(sizeof(job));
+  j->payload = copy_bytes(r->payload, r->payload_size);
+  j->size = r->payload_size;
+  pthread_mutex_lock(&g_mutex);
+  if (g_in_flight_tail) g_in_flight_tail->next_in_flight = r; else g_in_flight_head = r;
+  g_in_flight_tail = r;
+  pthread_mutex_unlock(&g_mutex);
+  return j;
+}
+
+static VALUE handle_in_order(void *arg) {
+  job *j = arg;
+  handoff_target_reply out;
+  int state = run_block(j->payload, j->size, &out);
+  free(j->payload);
+  free(j);
+  HANDOFF_SYNC_POINT("my_bridge.reply_to_oldest");
+  pthread_mutex_lock(&g_mutex);
+  request *oldest = g_in_flight_head;
+  g_in_flight_head = oldest->next_in_flight;
+  if (g_in_flight_head == NULL) g_in_flight_tail = NULL;
+  pthread_mutex_unlock(&g_mutex);
+  oldest->reply = out;
+  complete(oldest);
+  if (state != 0) rb_jump_tag(state);
+  return Qnil;
+}
+#endif
 
 typedef struct with_gvl_call {
   const char *payload;
@@ -389,10 +433,14 @@ static VALUE event_loop(VALUE unused) {
 #ifdef MUTANT_HANDLER_ON_EVENT_THREAD
       handle_request(w.popped); /* a block that waits on another callback waits forever */
 #else
-#ifdef MUTANT_UNROOTED_QUEUED_VALUE
+#if defined(MUTANT_UNROOTED_QUEUED_VALUE)
       w.popped->ruby_payload = rb_str_new(w.popped->payload, (long)w.popped->payload_size);
-#endif
       rb_thread_create(handle_request, w.popped);
+#elif defined(MUTANT_REPLY_TO_OLDEST_WAITER)
+      rb_thread_create(handle_in_order, dispatch_in_order(w.popped));
+#else
+      rb_thread_create(handle_request, w.popped);
+#endif
 #endif
       continue;
     }

@@ -1,0 +1,15 @@
+/*
+ * Mutant reply_to_oldest_waiter — class 7 (reply delivered to the wrong waiter).
+ * Replies are matched to waiters by order, not by identity: each finished
+ * handler hands its reply to the oldest request still in flight, assuming
+ * handlers finish in the order they were dispatched. They do not when one
+ * is preempted, waits for the GVL longer, or sleeps: a caller then gets
+ * another call's reply. Timing-dependent: with trivial handlers only a
+ * reordering by the scheduler shows it.
+ */
+#define MUTANT_REPLY_TO_OLDEST_WAITER 1
+#define MUTANT_NAME "reply_to_oldest_waiter"
+#define MUTANT_CLASS "class 7 (wrong waiter)"
+#define MUTANT_MUST_PRODUCE "wrong_reply"
+#define MUTANT_SCENARIO "threads=8 calls=4000 mix=return:1"
+#include "../example/my_bridge.c"
