@@ -48,7 +48,9 @@ PayloadHeader HeaderOf(VALUE payload) {
 VALUE Enter(VALUE, VALUE payload) {
   PayloadHeader header = HeaderOf(payload);
   if (header.call_id < g_site->log->ran_size) {
-    g_site->log->ran[header.call_id].fetch_add(1, std::memory_order_relaxed);
+    if (g_site->log->ran[header.call_id].fetch_add(1, std::memory_order_relaxed) == 0) {
+      g_site->log->entered_ns[header.call_id].store(MonotonicNanos(), std::memory_order_relaxed);
+    }
   } else {
     g_site->log->stray_runs.fetch_add(1, std::memory_order_relaxed);
   }

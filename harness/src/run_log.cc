@@ -10,7 +10,11 @@ RunLog::RunLog(const Scenario& scenario)
   for (int t = 0; t < scenario.threads; ++t) calls[t].resize(scenario.CallsOf(t));
   ran_size = 2 * scenario.calls + kForkProbeCalls;
   ran.reset(new std::atomic<uint32_t>[ran_size]);
-  for (uint64_t i = 0; i < ran_size; ++i) ran[i].store(0, std::memory_order_relaxed);
+  entered_ns.reset(new std::atomic<int64_t>[ran_size]);
+  for (uint64_t i = 0; i < ran_size; ++i) {
+    ran[i].store(0, std::memory_order_relaxed);
+    entered_ns[i].store(0, std::memory_order_relaxed);
+  }
 }
 
 void RunLog::AddNested(uint64_t outer_call_id, const CallRecord& record) {

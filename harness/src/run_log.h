@@ -53,6 +53,9 @@ class RunLog {
   // Handler runs by call id; ids calls..2*calls-1 are the nested calls of
   // re-entrant handlers; the last kForkProbeCalls ids are the fork probe's.
   std::unique_ptr<std::atomic<uint32_t>[]> ran;
+  // When each call's handler first started (MonotonicNanos; 0: never), by
+  // the same ids: the order the bridge dispatched calls in (fairness).
+  std::unique_ptr<std::atomic<int64_t>[]> entered_ns;
   uint64_t ran_size = 0;
   std::atomic<uint64_t> stray_runs{0};  // handler runs whose payload named no call
   std::atomic<uint64_t> returned{0};    // calls of foreign threads that returned

@@ -57,8 +57,9 @@ struct Scenario {
   int background = 0;              // Ruby threads competing for the GVL
   std::vector<Event> events;       // sorted by after_calls
   uint32_t deadline_ms = 30000;    // per call, for targets that honour deadlines
-  // 0: off. K > 0: a call that waited more than K times the median wait
-  // (and over 50 ms) is a `starvation` failure (a LIFO queue, class 14).
+  // 0: off. K > 0: a call whose handler started after those of more than
+  // K x threads calls made later is a `starvation` failure (a LIFO queue,
+  // class 14; checker.cc CheckFairness).
   uint32_t fairness = 0;
 
   // Calls made by foreign thread `thread`, and the id of its first call.

@@ -41,40 +41,35 @@ handoff_status RequestQueue::Push(Request* r) {
   return HANDOFF_OK;
 }
 
-Request* RequestQueue::PopLocked(bool* spawn_spare) {
-  *spawn_spare = false;
-  Request* r = head_;
-  if (r == nullptr) return nullptr;
-  head_ = r->next;
-  if (head_ == nullptr) tail_ = nullptr;
-  --queued_;
-  r->next = nullptr;
-  if (idle_ == 0 && workers_ < max_workers_) {
-    ++workers_;
-    *spawn_spare = true;
-  }
-  return r;
-}
-
-Request* RequestQueue::WaitPop(WorkerSlot* slot, bool* spawn_spare) {
-  HANDOFF_SYNC_POINT("queue.wait_pop");
+void RequestQueue::WaitForWork(WorkerSlot* slot) {
+  HANDOFF_SYNC_POINT("queue.wait_for_work");
   std::unique_lock<std::mutex> lock(mutex_);
   ++idle_;
   work_cv_.wait(lock, [&] {
     return head_ != nullptr || state_ != State::kRunning || slot->interrupted;
   });
   --idle_;
-  *spawn_spare = false;
-  if (state_ != State::kRunning || slot->interrupted) return nullptr;
-  return PopLocked(spawn_spare);
 }
 
-Request* RequestQueue::TryPop(bool* spawn_spare) {
+bool RequestQueue::ReserveSpare() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (state_ != State::kRunning || head_ == nullptr || idle_ > 0 || workers_ >= max_workers_) {
+    return false;
+  }
+  ++workers_;
+  return true;
+}
+
+Request* RequestQueue::TryPop() {
   HANDOFF_SYNC_POINT("queue.try_pop");
   std::lock_guard<std::mutex> lock(mutex_);
-  *spawn_spare = false;
-  if (state_ != State::kRunning) return nullptr;
-  return PopLocked(spawn_spare);
+  Request* r = head_;
+  if (state_ != State::kRunning || r == nullptr) return nullptr;
+  head_ = r->next;
+  if (head_ == nullptr) tail_ = nullptr;
+  --queued_;
+  r->next = nullptr;
+  return r;
 }
 
 void RequestQueue::Interrupt(WorkerSlot* slot) {

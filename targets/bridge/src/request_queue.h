@@ -9,10 +9,16 @@
 // Workers: the pool keeps one idle worker in reserve while it is below
 // max_workers, so a block that sleeps, blocks on IO or waits on a nested
 // foreign callback never stalls the requests behind it. The queue only
-// counts; the Ruby side creates the threads when told to (spawn flags).
+// counts; the Ruby side creates the threads when told to (ReserveSpare).
 //
 // Memory ordering: everything a pusher wrote before Push() happens-before the
-// worker that pops that request returns from WaitPop()/TryPop() (one mutex).
+// worker that pops that request returns from TryPop() (one mutex).
+//
+// Fairness: requests are popped only by a worker that holds the GVL
+// (TryPop), oldest first. A worker woken without the GVL (WaitForWork) takes
+// nothing: a request it popped there would wait for the GVL, up to a whole
+// Ruby time slice (100 ms), while the worker holding the GVL drained newer
+// ones past it (class 14; harness scenario fairness=K found it).
 //
 // Fork: CurrentQueue() is replaced in a forked child (pthread_atfork) by a new
 // queue in kForked; the parent's queue, its requests and its mutexes are left
@@ -49,17 +55,23 @@ class RequestQueue {
   // and returns HANDOFF_OK. Otherwise returns STOPPED/FORKED without taking it.
   handoff_status Push(Request* r);
 
-  // Worker, without the GVL: blocks until a request arrives (returned), or
-  // the queue leaves kRunning or Interrupt(slot) was called (nullptr).
-  // *spawn_spare is set when the caller must start one more worker (already
-  // counted; call SpawnFailed() if it cannot).
-  Request* WaitPop(WorkerSlot* slot, bool* spawn_spare);
-  // Worker, GVL held: the next request without blocking, or nullptr.
-  Request* TryPop(bool* spawn_spare);
+  // Worker, without the GVL: blocks until a request is queued, the queue
+  // leaves kRunning or Interrupt(slot) was called. Pops nothing: the caller
+  // takes the GVL back, then calls TryPop (which may find the queue drained).
+  void WaitForWork(WorkerSlot* slot);
+  // Worker, GVL held, nothing in hand: true when the caller must start one
+  // more worker before it pops (a request is queued, no worker is idle, the
+  // pool is below max_workers); the worker is already counted: call
+  // SpawnFailed() if it cannot be started. Asked before TryPop, so the
+  // thread switch that starting a thread may cause never strands a popped
+  // request behind the new worker.
+  bool ReserveSpare();
+  // Worker, GVL held: the oldest request without blocking, or nullptr.
+  Request* TryPop();
 
-  // Ruby's unblocking function for a worker in WaitPop (any thread).
+  // Ruby's unblocking function for a worker in WaitForWork (any thread).
   void Interrupt(WorkerSlot* slot);
-  // REQUIRES: the worker is not in WaitPop (call it before each wait).
+  // REQUIRES: the worker is not in WaitForWork (call it before each wait).
   void ClearInterrupt(WorkerSlot* slot);
 
   // kStopped/kForked -> kRunning. Returns false when already running. On
@@ -81,8 +93,6 @@ class RequestQueue {
   int max_workers();
 
  private:
-  Request* PopLocked(bool* spawn_spare);
-
   std::mutex mutex_;
   std::condition_variable work_cv_;
   State state_;               // guarded by mutex_
@@ -90,7 +100,7 @@ class RequestQueue {
   Request* tail_ = nullptr;   // guarded by mutex_; push at tail
   int workers_ = 0;           // guarded by mutex_; alive or being started
   size_t queued_ = 0;         // guarded by mutex_; length of the FIFO
-  int idle_ = 0;              // guarded by mutex_; workers inside WaitPop
+  int idle_ = 0;              // guarded by mutex_; workers inside WaitForWork
   int max_workers_ = 1;       // guarded by mutex_; >= 1
 
   friend void ForkPrepare();

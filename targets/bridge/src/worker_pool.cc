@@ -14,12 +14,12 @@ struct Worker {
   RequestQueue* queue;
   RequestQueue::WorkerSlot slot;
   Request* in_hand = nullptr;  // popped, not yet completed: WorkerCleanup's to complete
-  bool spawn_spare = false;
 };
 
-void* WaitPopWithoutGvl(void* arg) {
+void* WaitForWorkWithoutGvl(void* arg) {
   auto* w = static_cast<Worker*>(arg);
-  return w->queue->WaitPop(&w->slot, &w->spawn_spare);
+  w->queue->WaitForWork(&w->slot);
+  return nullptr;
 }
 
 void UnblockWorker(void* arg) {
@@ -58,19 +58,18 @@ VALUE WorkerLoop(VALUE arg) {
   rb_funcall(self, rb_intern("report_on_exception="), 1, Qtrue);
   while (&CurrentQueue() == w->queue) {
     w->queue->ClearInterrupt(&w->slot);
-    w->in_hand = static_cast<Request*>(
-        rb_thread_call_without_gvl2(WaitPopWithoutGvl, w, UnblockWorker, w));
-    if (w->in_hand == nullptr) {
-      if (!w->queue->running()) break;
-      rb_thread_check_ints();
-      continue;
-    }
-    while (w->in_hand != nullptr) {
-      if (w->spawn_spare) SpawnWorker();
+    rb_thread_call_without_gvl2(WaitForWorkWithoutGvl, w, UnblockWorker, w);
+    if (!w->queue->running()) break;
+    // Drain, oldest first. Popped only here, with the GVL, and only after
+    // any spare worker is started: a request in hand is run at once
+    // (request_queue.h, "Fairness").
+    for (;;) {
+      rb_thread_check_ints();  // nothing in hand
+      if (w->queue->ReserveSpare()) SpawnWorker();
+      w->in_hand = w->queue->TryPop();
+      if (w->in_hand == nullptr) break;
       int jump_state = RunRequestInHand(w);
       if (jump_state != 0) rb_jump_tag(jump_state);
-      rb_thread_check_ints();
-      w->in_hand = w->queue->TryPop(&w->spawn_spare);
     }
   }
   return Qnil;
@@ -92,7 +91,7 @@ VALUE WorkerCleanup(VALUE arg) {
 }
 
 VALUE WorkerMain(void*) {
-  auto* w = new Worker{&CurrentQueue(), {}, nullptr, false};
+  auto* w = new Worker{&CurrentQueue(), {}, nullptr};
   return rb_ensure(WorkerLoop, reinterpret_cast<VALUE>(w), WorkerCleanup,
                    reinterpret_cast<VALUE>(w));
 }

@@ -37,13 +37,12 @@ TEST(RequestQueue, PopsInFifoOrder) {
   auto requests = Make(5);
   for (Request* r : requests) ASSERT_EQ(q.Push(r), HANDOFF_OK);
   EXPECT_EQ(q.queued(), 5u);
-  bool spawn = false;
   for (Request* want : requests) {
-    Request* got = q.TryPop(&spawn);
+    Request* got = q.TryPop();
     EXPECT_EQ(got, want);
     Finish(got);
   }
-  EXPECT_EQ(q.TryPop(&spawn), nullptr);
+  EXPECT_EQ(q.TryPop(), nullptr);
 }
 
 TEST(RequestQueue, StopHandsBackEveryQueuedRequestInOrder) {
@@ -62,26 +61,24 @@ TEST(RequestQueue, WaitingWorkerWakesForARequestAStopOrAnInterrupt) {
   RequestQueue q(RequestQueue::State::kStopped);
   q.Start(4);
   RequestQueue::WorkerSlot slot;
-  bool spawn = false;
-  Request* got = nullptr;
-  std::thread worker([&] { got = q.WaitPop(&slot, &spawn); });
+  std::thread worker([&] { q.WaitForWork(&slot); });
   auto* r = new Request(nullptr, {});
   q.Push(r);
   worker.join();
-  EXPECT_EQ(got, r);
-  EXPECT_TRUE(spawn) << "the only worker took a request: one more is wanted";
+  EXPECT_EQ(q.queued(), 1u) << "waking takes nothing: the request stays queued";
+  EXPECT_TRUE(q.ReserveSpare()) << "the only worker is about to take a request: one more is wanted";
+  EXPECT_EQ(q.TryPop(), r);
   Finish(r);
 
-  std::thread interrupted([&] { got = q.WaitPop(&slot, &spawn); });
+  std::thread interrupted([&] { q.WaitForWork(&slot); });
   q.Interrupt(&slot);
   interrupted.join();
-  EXPECT_EQ(got, nullptr);
 
   q.ClearInterrupt(&slot);
-  std::thread stopped([&] { got = q.WaitPop(&slot, &spawn); });
+  std::thread stopped([&] { q.WaitForWork(&slot); });
   q.Stop();
   stopped.join();
-  EXPECT_EQ(got, nullptr);
+  EXPECT_EQ(q.TryPop(), nullptr);
 }
 
 TEST(RequestQueue, PoolNeverGrowsPastItsBound) {
@@ -90,9 +87,10 @@ TEST(RequestQueue, PoolNeverGrowsPastItsBound) {
   auto requests = Make(4);
   for (Request* r : requests) q.Push(r);
   int spawned = 0;
-  bool spawn = false;
-  while (Request* r = q.TryPop(&spawn)) {
-    spawned += spawn;
+  for (;;) {
+    spawned += q.ReserveSpare();
+    Request* r = q.TryPop();
+    if (r == nullptr) break;
     Finish(r);
   }
   EXPECT_EQ(spawned, 1);
