@@ -14,7 +14,7 @@ function(handoff_add_ruby_test)
   set(env "HANDOFF_TEST_SANITIZER=${HANDOFF_SANITIZER}")
   if(HANDOFF_RUBY_PRELOAD)
     list(APPEND env "LD_PRELOAD=${HANDOFF_RUBY_PRELOAD}"
-                    "ASAN_OPTIONS=detect_leaks=0:abort_on_error=0"
+                    "ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:use_sigaltstack=0"
                     "TSAN_OPTIONS=halt_on_error=1:exitcode=66:die_after_fork=0")
   endif()
   add_test(NAME ${T_NAME}
