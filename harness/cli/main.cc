@@ -196,8 +196,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (o.run.perturbation != "none" && !(target->flags & HANDOFF_TARGET_HAS_SYNC_POINTS)) {
-    std::fprintf(stderr, "handoff-stress: warning: target %s has no synchronisation points compiled in "
-                         "(a release build?), so --perturb %s changes nothing\n",
+    std::fprintf(stderr, "handoff-stress: warning: target %s has no synchronisation points (built "
+                         "without HANDOFF_SYNC_POINTS, or it marks none, as ffi), so --perturb %s "
+                         "changes nothing\n",
                  target->name, o.run.perturbation.c_str());
   }
   if (!o.seed_given) o.run.seed = std::random_device{}() ^ (static_cast<uint64_t>(getpid()) << 32);

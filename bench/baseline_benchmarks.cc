@@ -1,0 +1,176 @@
+// The baselines every bridge figure is a ratio to, measured in the same run:
+//   BM_Direct_Call            the block called by a Ruby thread holding the GVL
+//   BM_RubyThread_CallWithGvl a Ruby thread without the GVL: rb_thread_call_with_gvl
+//   BM_CondVar_PingPong       two std::threads, mutex + condition variable: the
+//                             OS handoff floor a sleeping bridge cannot beat
+//   BM_Spin_PingPong          two std::threads spinning on an atomic (yielding
+//                             after 1000 spins, so a pinned run still ends)
+// The two Ruby baselines run on the Ruby main thread in batches and report
+// manual time (the job handoff to that thread is not counted).
+#include <benchmark/benchmark.h>
+#include <ruby.h>
+#include <ruby/thread.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "bench_targets.h"
+#include "latency_counters.h"
+#include "ruby_main_thread.h"
+
+namespace handoff::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kBatch = 256;
+
+int64_t NanosBetween(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
+}
+
+// GVL held. The trivial block on an 8-byte payload (it cannot raise).
+VALUE CallHandler(VALUE payload) { return rb_funcall(BenchHandler(), rb_intern("call"), 1, payload); }
+
+void* CallHandlerWithGvl(void* payload) {
+  CallHandler(reinterpret_cast<VALUE>(payload));
+  return nullptr;
+}
+
+struct Batch {
+  VALUE payload;
+  LatencyHistogram* histogram;
+  int64_t total_ns = 0;
+};
+
+void* CallBatchWithGvl(void* arg) {  // runs without the GVL
+  auto* batch = static_cast<Batch*>(arg);
+  for (int i = 0; i < kBatch; ++i) {
+    Clock::time_point start = Clock::now();
+    rb_thread_call_with_gvl(CallHandlerWithGvl, reinterpret_cast<void*>(batch->payload));
+    int64_t ns = NanosBetween(start, Clock::now());
+    batch->histogram->Record(ns);
+    batch->total_ns += ns;
+  }
+  return nullptr;
+}
+
+// Runs batches of kBatch calls on the Ruby main thread; `without_gvl`
+// chooses the calling path.
+void RubyBaseline(benchmark::State& state, LatencyCounters* latencies, bool without_gvl) {
+  latencies->BeginRun(state);
+  LatencyHistogram& mine = latencies->Mine(state);
+  while (state.KeepRunningBatch(kBatch)) {
+    Batch batch{Qnil, &mine};
+    RunOnRubyMain([&] {
+      batch.payload = rb_str_new("dddddddd", 8);
+      if (without_gvl) {
+        rb_thread_call_without_gvl(CallBatchWithGvl, &batch, RUBY_UBF_IO, nullptr);
+      } else {
+        for (int i = 0; i < kBatch; ++i) {
+          Clock::time_point start = Clock::now();
+          CallHandler(batch.payload);
+          int64_t ns = NanosBetween(start, Clock::now());
+          mine.Record(ns);
+          batch.total_ns += ns;
+        }
+      }
+      RB_GC_GUARD(batch.payload);
+    });
+    state.SetIterationTime(static_cast<double>(batch.total_ns) / 1e9);
+  }
+  latencies->EndRun(state);
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Direct_Call(benchmark::State& state) {
+  static LatencyCounters latencies;
+  RubyBaseline(state, &latencies, false);
+}
+BENCHMARK(BM_Direct_Call)->UseManualTime();
+
+void BM_RubyThread_CallWithGvl(benchmark::State& state) {
+  static LatencyCounters latencies;
+  RubyBaseline(state, &latencies, true);
+}
+BENCHMARK(BM_RubyThread_CallWithGvl)->UseManualTime();
+
+// A partner thread that answers each ping with a pong, mutex + condvar.
+void BM_CondVar_PingPong(benchmark::State& state) {
+  static LatencyCounters latencies;
+  std::mutex mutex;
+  std::condition_variable cv;
+  uint64_t ping = 0, pong = 0;  // guarded by mutex
+  bool done = false;            // guarded by mutex
+  std::thread partner([&] {
+    std::unique_lock<std::mutex> lock(mutex);
+    for (;;) {
+      cv.wait(lock, [&] { return ping != pong || done; });
+      if (done) return;
+      pong = ping;
+      cv.notify_all();
+    }
+  });
+  latencies.BeginRun(state);
+  LatencyHistogram& mine = latencies.Mine(state);
+  for (auto _ : state) {
+    Clock::time_point start = Clock::now();
+    std::unique_lock<std::mutex> lock(mutex);
+    ++ping;
+    cv.notify_all();
+    cv.wait(lock, [&] { return pong == ping; });
+    lock.unlock();
+    mine.Record(NanosBetween(start, Clock::now()));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    done = true;
+    cv.notify_all();
+  }
+  partner.join();
+  latencies.EndRun(state);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CondVar_PingPong)->UseRealTime();
+
+void SpinUntil(const std::atomic<uint64_t>& value, uint64_t want) {
+  for (int spins = 0; value.load(std::memory_order_acquire) != want; ++spins) {
+    if (spins >= 1000) std::this_thread::yield();
+  }
+}
+
+void BM_Spin_PingPong(benchmark::State& state) {
+  static LatencyCounters latencies;
+  std::atomic<uint64_t> ping{0}, pong{0};
+  std::atomic<bool> done{false};
+  std::thread partner([&] {
+    uint64_t seen = 0;
+    for (;;) {
+      for (int spins = 0; ping.load(std::memory_order_acquire) == seen; ++spins) {
+        if (done.load(std::memory_order_acquire)) return;
+        if (spins >= 1000) std::this_thread::yield();
+      }
+      seen = ping.load(std::memory_order_acquire);
+      pong.store(seen, std::memory_order_release);
+    }
+  });
+  latencies.BeginRun(state);
+  LatencyHistogram& mine = latencies.Mine(state);
+  uint64_t n = 0;
+  for (auto _ : state) {
+    Clock::time_point start = Clock::now();
+    ping.store(++n, std::memory_order_release);
+    SpinUntil(pong, n);
+    mine.Record(NanosBetween(start, Clock::now()));
+  }
+  done.store(true, std::memory_order_release);
+  partner.join();
+  latencies.EndRun(state);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Spin_PingPong)->UseRealTime();
+
+}  // namespace
+}  // namespace handoff::bench

@@ -1,0 +1,47 @@
+// handoff-bench: Google Benchmark suites for the bridges and their
+// baselines, in one process that embeds Ruby. Google Benchmark runs on a
+// foreign thread (ruby_main_thread.h); the targets are the harness's
+// built-in ones (targets/ next to this executable). Every Google Benchmark
+// flag works (--benchmark_filter, --benchmark_repetitions,
+// --benchmark_out=FILE --benchmark_out_format=json, ...); ci/bench runs the
+// whole suite and writes the report.
+#include <benchmark/benchmark.h>
+#include <ruby.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "bench_targets.h"
+#include "ruby_host.h"
+#include "ruby_main_thread.h"
+#include "target_benchmarks.h"
+#include "target_loader.h"
+
+int main(int argc, char** argv) {
+  using namespace handoff::bench;
+  RUBY_INIT_STACK;
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  handoff::StartEmbeddedRuby();
+  DefineBenchHandler();
+  std::vector<std::string> targets;
+  for (const char* name : {"bridge", "lmfao", "ffi"}) {
+    if (TargetLibraryExists(name)) {
+      targets.push_back(name);
+    } else {
+      std::fprintf(stderr, "handoff-bench: target %s not built (no library in %s); skipped\n",
+                   name, handoff::BuiltinTargetDir().c_str());
+    }
+  }
+  RegisterTargetBenchmarks(targets);
+  int status = ServeRubyJobsUntil([] {
+    size_t ran = benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return ran > 0 ? 0 : 1;
+  });
+  StopStartedTargets();
+  std::fflush(nullptr);
+  _exit(status);  // no ruby_cleanup: a target's threads may still be parked in Ruby
+}
