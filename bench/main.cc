@@ -4,12 +4,14 @@
 // built-in ones (targets/ next to this executable). Every Google Benchmark
 // flag works (--benchmark_filter, --benchmark_repetitions,
 // --benchmark_out=FILE --benchmark_out_format=json, ...); ci/bench runs the
-// whole suite and writes the report.
+// whole suite and writes the report. HANDOFF_BENCH_TARGETS=a,b picks other
+// built-in targets than bridge,lmfao,ffi (a mutant, to see a check fail).
 #include <benchmark/benchmark.h>
 #include <ruby.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,24 @@
 #include "target_benchmarks.h"
 #include "target_loader.h"
 
+namespace {
+
+std::vector<std::string> BenchTargetNames() {
+  const char* list = std::getenv("HANDOFF_BENCH_TARGETS");
+  std::string text = list != nullptr && *list != '\0' ? list : "bridge,lmfao,ffi";
+  std::vector<std::string> names;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) names.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return names;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace handoff::bench;
   RUBY_INIT_STACK;
@@ -27,12 +47,12 @@ int main(int argc, char** argv) {
   handoff::StartEmbeddedRuby();
   DefineBenchHandler();
   std::vector<std::string> targets;
-  for (const char* name : {"bridge", "lmfao", "ffi"}) {
+  for (const std::string& name : BenchTargetNames()) {
     if (TargetLibraryExists(name)) {
       targets.push_back(name);
     } else {
       std::fprintf(stderr, "handoff-bench: target %s not built (no library in %s); skipped\n",
-                   name, handoff::BuiltinTargetDir().c_str());
+                   name.c_str(), handoff::BuiltinTargetDir().c_str());
     }
   }
   RegisterTargetBenchmarks(targets);

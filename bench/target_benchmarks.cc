@@ -49,9 +49,20 @@ bool InvokeAndCheck(const handoff_target* target, const std::string& payload, st
   return right;
 }
 
+// Stamps a payload with this call's identity (thread, sequence) in bytes
+// 1..7, so a reply meant for another call is caught; byte 0 stays the
+// handler's selector ('W' for Ruby work, anything else echoes).
+void Stamp(std::string* payload, int thread, uint64_t sequence) {
+  uint64_t id = (static_cast<uint64_t>(thread) << 40) | (sequence & ((1ull << 40) - 1));
+  for (size_t i = 1; i < 8 && i < payload->size(); ++i) {
+    (*payload)[i] = static_cast<char>('a' + (id % 26));
+    id /= 26;
+  }
+}
+
 // The timed loop every target benchmark shares: one call per iteration,
-// each call's latency recorded.
-void CallLoop(benchmark::State& state, const std::string& target_name, const std::string& payload,
+// each call's latency recorded and its reply checked.
+void CallLoop(benchmark::State& state, const std::string& target_name, std::string payload,
               LatencyCounters* latencies) {
   std::string error;
   const handoff_target* target = StartedTarget(target_name, &error);
@@ -61,11 +72,18 @@ void CallLoop(benchmark::State& state, const std::string& target_name, const std
   }
   latencies->BeginRun(state);
   LatencyHistogram& mine = latencies->Mine(state);
+  uint64_t sequence = 0;
+  bool failed = false;
   for (auto _ : state) {
+    // No `break` after SkipWithError: a thread that leaves the loop early
+    // never reaches Google Benchmark's stop barrier and hangs the others.
+    if (failed) continue;
+    Stamp(&payload, state.thread_index(), ++sequence);
     int64_t start = NowNanos();
     if (!InvokeAndCheck(target, payload, &error)) {
       state.SkipWithError(error.c_str());
-      break;
+      failed = true;
+      continue;
     }
     mine.Record(NowNanos() - start);
   }
@@ -110,10 +128,14 @@ void Memory(benchmark::State& state, TargetBenchmarks* t) {
   }
   std::string payload(64, 'm');
   benchmark::IterationCount done = 0;
+  bool failed = false;
   for (auto _ : state) {
+    if (failed) continue;  // no `break`: see CallLoop
+    Stamp(&payload, state.thread_index(), static_cast<uint64_t>(done));
     if (!InvokeAndCheck(target, payload, &error)) {
       state.SkipWithError(error.c_str());
-      break;
+      failed = true;
+      continue;
     }
     if (++done == at_tenth && state.thread_index() == 0) early_kb = ResidentKilobytes();
   }
