@@ -6,7 +6,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # build_preset NAME — configure and build; returns non-zero on failure.
 build_preset() {
-  local preset=$1 log="$ROOT/build/$preset.build.log"
+  local preset=$1
+  local log="$ROOT/build/$preset.build.log"
   mkdir -p "$ROOT/build"
   echo "== [$preset] configure + build (log: build/$preset.build.log)"
   if ! { cmake --preset "$preset" && cmake --build --preset "$preset"; } >"$log" 2>&1; then

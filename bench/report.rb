@@ -1,0 +1,320 @@
+# frozen_string_literal: true
+
+# report.rb — turns handoff-bench JSON into the Markdown report ci/bench
+# writes, with its pictures (gnuplot), or compares two runs.
+#
+#   ruby bench/report.rb --unpinned U.json [--pinned P.json] --out DIR
+#       DIR/report.md, DIR/latency.{svg,png}, DIR/throughput.{svg,png}
+#   ruby bench/report.rb --compare OLD.json NEW.json
+#       a Markdown table of both runs side by side on stdout; a change is
+#       flagged when it is beyond noise: over 5% and over twice the two
+#       runs' standard deviations added (needs --benchmark_repetitions >= 2)
+#
+# Every figure is the median over the run's repetitions. Figures from one
+# run are compared only with figures from the same run (ratios): absolute
+# numbers on a shared 2-vCPU VM swing from run to run.
+require "json"
+require "optparse"
+
+# One handoff-bench JSON file: per run name, the median (or only) figures.
+class BenchRun
+  attr_reader :context, :file
+
+  def initialize(file)
+    @file = file
+    json = JSON.parse(File.read(file))
+    @context = json.fetch("context")
+    @rows = Hash.new { |h, k| h[k] = {} }
+    samples = Hash.new { |h, k| h[k] = [] }
+    json.fetch("benchmarks").each do |b|
+      if b["run_type"] == "aggregate"
+        @rows[b["run_name"]][b["aggregate_name"]] = b
+      else
+        samples[b["run_name"]] << b
+      end
+    end
+    samples.each { |name, runs| @rows[name]["only"] = runs.first if runs.size == 1 }
+    @samples = samples
+  end
+
+  def names = @rows.keys
+
+  # The median of `field` over repetitions (or the single run), or nil.
+  def figure(name, field)
+    row = @rows[name]
+    b = row["median"] || row["only"]
+    return nil if b.nil? || b["error_occurred"]
+
+    field == :ns_per_call ? b["real_time"] : b[field]
+  end
+
+  # Mean and standard deviation of `field` over the repetitions.
+  def spread(name, field)
+    values = @samples[name].reject { |b| b["error_occurred"] }.map { |b| b[field] }.compact
+    return nil if values.empty?
+
+    mean = values.sum / values.size
+    sd = values.size > 1 ? Math.sqrt(values.sum { |v| (v - mean)**2 } / (values.size - 1)) : nil
+    [mean, sd, values.size]
+  end
+
+  def describe
+    "#{@context['host_name']}, #{@context['num_cpus']} CPUs, #{@context['date']}, " \
+      "load #{(@context['load_avg'] || []).map { |l| l.round(2) }.join(' / ')}"
+  end
+end
+
+TARGETS = { "Bridge" => "bridge", "Lmfao" => "lmfao", "Ffi" => "ffi" }.freeze
+THREADS = [1, 2, 4, 8, 16, 64].freeze
+BASELINES = {
+  "direct call (GVL held)" => "BM_Direct_Call/manual_time",
+  "Ruby thread, rb_thread_call_with_gvl" => "BM_RubyThread_CallWithGvl/manual_time",
+  "spin ping-pong" => "BM_Spin_PingPong/real_time",
+  "condvar ping-pong" => "BM_CondVar_PingPong/real_time"
+}.freeze
+
+def round_trip(target) = "BM_#{target}_RoundTrip/real_time"
+def throughput(target, threads) = "BM_#{target}_Throughput/real_time/threads:#{threads}"
+
+def us(value) = value.nil? ? "–" : format(value < 10 ? "%.2f" : "%.1f", value)
+def ratio(a, b)
+  return "–" if a.nil? || b.nil? || b.zero?
+
+  r = a / b
+  r >= 100 ? format("%.0f×", r) : format(r >= 1 ? "%.2f×" : "%.2g×", r)
+end
+
+def rate(value)
+  return "–" if value.nil?
+  return format("%.1fM", value / 1e6) if value >= 1e6
+  return format("%.1fk", value / 1e3) if value >= 1e3
+
+  format("%.0f", value)
+end
+
+def table(header, rows)
+  lines = ["| #{header.join(' | ')} |", "|#{header.map { '---' }.join('|')}|"]
+  lines + rows.map { |r| "| #{r.join(' | ')} |" }
+end
+
+# ---- the report -----------------------------------------------------------
+
+def latency_section(u, p)
+  condvar_u = u.figure(BASELINES["condvar ping-pong"], "p50_us")
+  direct_u = u.figure(BASELINES["direct call (GVL held)"], "p50_us")
+  condvar_p = p&.figure(BASELINES["condvar ping-pong"], "p50_us")
+  rows = BASELINES.map { |label, name| [label, name] } +
+         TARGETS.keys.map { |t| ["**#{TARGETS[t]}**", round_trip(t)] }
+  rows = rows.map do |label, name|
+    p50 = u.figure(name, "p50_us")
+    pinned = p&.figure(name, "p50_us")
+    [label, us(p50), us(u.figure(name, "p90_us")), us(u.figure(name, "p99_us")),
+     us(u.figure(name, "p999_us")), us(pinned), ratio(p50, condvar_u), ratio(pinned, condvar_p),
+     ratio(p50, direct_u)]
+  end
+  ["## Round trip: one foreign thread, trivial block, 8-byte payload", "",
+   "Latency in µs (merged histogram, bucket upper edges, ~3%). Ratios are p50 ÷ p50 " \
+   "of the same run.", "",
+   *table(["", "p50", "p90", "p99", "p99.9", "p50 pinned", "÷ condvar", "÷ condvar pinned",
+           "÷ direct call"], rows), ""]
+end
+
+def throughput_section(u, p)
+  rows = TARGETS.map do |t, name|
+    [name, *THREADS.map { |n| rate(u.figure(throughput(t, n), "items_per_second")) },
+     rate(p&.figure(throughput(t, 16), "items_per_second")),
+     ratio(u.figure(throughput(t, 16), "items_per_second"),
+           u.figure(throughput("Ffi", 16), "items_per_second"))]
+  end
+  ["## Throughput: calls/s against foreign threads (trivial block)", "",
+   *table(["target", *THREADS.map { |n| "#{n} thr" }, "16 thr pinned", "16 thr ÷ ffi"], rows), ""]
+end
+
+def payload_section(u)
+  sizes = [8, 1024, 65_536]
+  rows = TARGETS.map do |t, name|
+    [name, *sizes.map { |s| us(u.figure("BM_#{t}_Payload/#{s}/real_time", "p50_us")) },
+     *[1, 16].map { |n| rate(u.figure("BM_#{t}_RubyWork/real_time/threads:#{n}", "items_per_second")) }]
+  end
+  ["## Payload size and real Ruby work", "",
+   "Round-trip p50 in µs by payload (the block echoes it); calls/s of a block that " \
+   "builds and sums a 32-entry Hash.", "",
+   *table(["target", "8 B", "1 KiB", "64 KiB", "work, 1 thr", "work, 16 thr"], rows), ""]
+end
+
+def goals_section(u, p)
+  lines = ["## The bridge against its targets", ""]
+  [["unpinned", u], ["pinned to CPU 0", p]].each do |label, run|
+    next if run.nil?
+
+    bridge = run.figure(round_trip("Bridge"), "p50_us")
+    floor = [run.figure(BASELINES["condvar ping-pong"], "p50_us"),
+             run.figure(BASELINES["direct call (GVL held)"], "p50_us")]
+    next lines << "- #{label}: round trip not measured" if bridge.nil? || floor.include?(nil)
+
+    limit = 1.5 * floor.sum
+    verdict = bridge <= limit ? "met" : "**missed**"
+    lines << "- #{label}: bridge p50 #{us(bridge)} µs vs 1.5 × (condvar #{us(floor[0])} + direct " \
+             "#{us(floor[1])}) = #{us(limit)} µs: #{verdict} (#{ratio(bridge, floor.sum)} of the floor)"
+  end
+  [["unpinned", u], ["pinned to CPU 0", p]].each do |label, run|
+    next if run.nil?
+
+    b = run.figure(throughput("Bridge", 16), "items_per_second")
+    f = run.figure(throughput("Ffi", 16), "items_per_second")
+    next if b.nil? || f.nil?
+
+    lines << "- #{label}: 16-thread throughput bridge #{rate(b)}/s vs ffi #{rate(f)}/s = " \
+             "#{ratio(b, f)} (target ≥ 5×: #{b >= 5 * f ? 'met' : '**missed**'})"
+  end
+  memory = "BM_Bridge_Memory/iterations:62500/repeats:1/real_time/threads:16"
+  name = u.names.find { |n| n.start_with?("BM_Bridge_Memory/") } || memory
+  early = u.figure(name, "rss_at_10pct_kb")
+  last = u.figure(name, "rss_end_kb")
+  calls = u.figure(name, "iterations")
+  unless early.nil?
+    lines << "- resident memory over #{calls ? calls.round : '?'} bridge calls (16 threads): " \
+             "#{(early / 1024).round(1)} MiB at 10%, #{(last / 1024).round(1)} MiB at the end " \
+             "(#{(last - early).round} KiB growth)"
+  end
+  lines << ""
+end
+
+def write_plot_data(out, u, p)
+  File.open(File.join(out, "latency.dat"), "w") do |f|
+    labels = (BASELINES.keys.last(2) + TARGETS.values).map { |l| l.tr(" ", "-") }
+    f.puts "# percentile #{labels.join(' ')} #{labels.map { |l| "#{l}-pinned" }.join(' ')}"
+    names = BASELINES.values.last(2) + TARGETS.keys.map { |t| round_trip(t) }
+    { "p50" => "p50_us", "p90" => "p90_us", "p99" => "p99_us", "p99.9" => "p999_us" }.each do |label, field|
+      values = names.map { |n| u.figure(n, field) } + names.map { |n| p&.figure(n, field) }
+      f.puts ([label] + values.map { |v| v || "NaN" }).join(" ")
+    end
+  end
+  File.open(File.join(out, "throughput.dat"), "w") do |f|
+    f.puts "# threads " + TARGETS.values.map { |t| "#{t} #{t}_pinned" }.join(" ")
+    THREADS.each do |n|
+      values = TARGETS.keys.flat_map do |t|
+        [u.figure(throughput(t, n), "items_per_second"), p&.figure(throughput(t, n), "items_per_second")]
+      end
+      f.puts ([n] + values.map { |v| v || "NaN" }).join(" ")
+    end
+  end
+end
+
+def plot(out)
+  script = <<~GNUPLOT
+    set datafile missing "NaN"
+    set termoption noenhanced
+    set key autotitle columnhead
+    set key top left
+    set grid
+    do for [fmt in "svg png"] {
+      if (fmt eq "svg") { set terminal svg size 800,480 font "sans,12" } else { set terminal png size 800,480 }
+      set output "latency.".fmt
+      set title "Round-trip latency, one foreign thread, trivial block (dashed: pinned to one CPU)"
+      set ylabel "µs (log)"; set logscale y; unset logscale x; set xlabel "percentile"
+      set style data linespoints
+      plot for [c=2:6] "latency.dat" using c:xtic(1) lt c-1 dt 1 title columnhead(c), \\
+           for [c=8:11] "latency.dat" using c:xtic(1) lt c-6 dt 2 notitle
+      set output "throughput.".fmt
+      set title "Throughput against foreign threads (dashed: pinned to one CPU)"
+      set ylabel "calls/s (log)"; set xlabel "foreign threads (log)"; set logscale x 2
+      plot for [i=0:2] "throughput.dat" using 1:(column(2+2*i)) with linespoints lt i+1 dt 1 title word("bridge lmfao ffi", i+1), \\
+           for [i=0:2] "throughput.dat" using 1:(column(3+2*i)) with linespoints lt i+1 dt 2 notitle
+    }
+  GNUPLOT
+  File.write(File.join(out, "plots.gp"), script)
+  # columnhead needs a header line without the leading '#'
+  %w[latency.dat throughput.dat].each do |dat|
+    path = File.join(out, dat)
+    File.write(path, File.read(path).sub(/\A# /, ""))
+  end
+  return warn("report.rb: gnuplot not found (apt-get install gnuplot-nox); no pictures") unless system("command -v gnuplot >/dev/null")
+
+  ok = Dir.chdir(out) { system("gnuplot", "plots.gp") }
+  warn "report.rb: gnuplot failed; see #{out}/plots.gp" unless ok
+  ok
+end
+
+def report(unpinned, pinned, out, commands)
+  u = BenchRun.new(unpinned)
+  p = pinned && BenchRun.new(pinned)
+  Dir.mkdir(out) unless Dir.exist?(out)
+  write_plot_data(out, u, p)
+  pictures = plot(out)
+  md = ["# handoff benchmark report", "",
+        "Release build (g++ 12, -O3). Unpinned: #{u.describe}." +
+          (p ? " Pinned (`taskset -c 0`): #{p.describe}." : ""), "",
+        "Commands:", "", *commands.map { |c| "    #{c}" }, "",
+        *latency_section(u, p), *throughput_section(u, p), *payload_section(u), *goals_section(u, p)]
+  if pictures
+    md += ["## Pictures", "", "![Round-trip latency](latency.svg)", "",
+           "![Throughput](throughput.svg)", "",
+           "(PNG copies: latency.png, throughput.png)", ""]
+  end
+  File.write(File.join(out, "report.md"), md.join("\n"))
+  puts md.join("\n")
+end
+
+# ---- comparing two runs ---------------------------------------------------
+
+FIELDS = { "p50_us" => "p50 µs", "items_per_second" => "calls/s" }.freeze
+
+def compare(old_file, new_file)
+  a = BenchRun.new(old_file)
+  b = BenchRun.new(new_file)
+  rows = []
+  flagged = 0
+  (a.names & b.names).sort.each do |name|
+    FIELDS.each do |field, label|
+      x = a.spread(name, field)
+      y = b.spread(name, field)
+      next if x.nil? || y.nil? || x[0].zero?
+
+      change = (y[0] - x[0]) / x[0]
+      noise = x[1] && y[1] ? 2 * (x[1] + y[1]) : nil
+      beyond = noise && change.abs > 0.05 && (y[0] - x[0]).abs > noise
+      flagged += 1 if beyond
+      fmt = ->(s) { s[1] ? format("%.4g ± %.2g", s[0], s[1]) : format("%.4g", s[0]) }
+      rows << [name.sub(%r{/real_time|/manual_time}, ""), label, fmt.call(x), fmt.call(y),
+               format("%+.1f%%", 100 * change), noise.nil? ? "noise unknown" : (beyond ? "**changed**" : "")]
+    end
+  end
+  puts "# handoff-bench: #{old_file} → #{new_file}", ""
+  puts "Means ± standard deviation over repetitions. Flagged: over 5% and over " \
+       "2 × (sd old + sd new).", ""
+  puts table(%w[benchmark figure old new change flag], rows)
+  puts "", "#{flagged} change(s) beyond noise in #{rows.size} figures."
+end
+
+# ---- command line ---------------------------------------------------------
+
+options = { commands: [] }
+parser = OptionParser.new do |o|
+  o.banner = "usage: report.rb --unpinned U.json [--pinned P.json] --out DIR\n" \
+             "       report.rb --compare OLD.json NEW.json"
+  o.on("--unpinned FILE") { |v| options[:unpinned] = v }
+  o.on("--pinned FILE") { |v| options[:pinned] = v }
+  o.on("--out DIR") { |v| options[:out] = v }
+  o.on("--command TEXT", "a command line to show in the report (repeatable)") { |v| options[:commands] << v }
+  o.on("--compare", "compare two JSON files given as arguments") { options[:compare] = true }
+end
+begin
+  args = parser.parse(ARGV)
+  if options[:compare]
+    raise OptionParser::InvalidArgument, "--compare takes OLD.json NEW.json" unless args.size == 2
+
+    args.each { |f| raise OptionParser::InvalidArgument, "#{f}: no such file" unless File.file?(f) }
+    compare(*args)
+  else
+    raise OptionParser::MissingArgument, "--unpinned and --out" unless options[:unpinned] && options[:out]
+
+    [options[:unpinned], options[:pinned]].compact.each do |f|
+      raise OptionParser::InvalidArgument, "#{f}: no such file" unless File.file?(f)
+    end
+    report(options[:unpinned], options[:pinned], options[:out], options[:commands])
+  end
+rescue OptionParser::ParseError, JSON::ParserError, KeyError => e
+  warn "report.rb: #{e.message}\n#{parser.banner}"
+  exit 2
+end
