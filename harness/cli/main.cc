@@ -12,7 +12,7 @@
 
 #include "cli/options.h"
 #include "cli/score.h"
-#include "cli/supervised_run.h"
+#include "supervised_run.h"
 #include "driver.h"
 #include "ruby_host.h"
 #include "supervisor.h"

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/supervised_run.h"
+#include "supervised_run.h"
 #include "handoff/mutant.h"
 #include "target_loader.h"
 

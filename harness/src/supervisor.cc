@@ -52,6 +52,7 @@ bool ParseChildResult(const std::string& line, SupervisedRun* run) {
   detail = Unescape(detail);
   if (verdict == "pass") {
     run->result = Result::Pass();
+    run->result.detail = detail;  // a pass may carry what the child observed
   } else if (verdict == "harness_error") {
     run->result = Result::HarnessError(detail);
   } else if (auto kind = ParseFailureKind(verdict)) {

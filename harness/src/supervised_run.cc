@@ -1,4 +1,4 @@
-#include "cli/supervised_run.h"
+#include "supervised_run.h"
 
 #include <ruby.h>
 #include <unistd.h>

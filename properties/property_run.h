@@ -1,0 +1,31 @@
+// What a scenario property does with a generated scenario: runs it against
+// the target under test the way handoff-stress does (a supervised child that
+// embeds Ruby) and fails the RapidCheck case, with the scenario and the
+// handoff-stress line that replays it, unless the checker passed every call.
+#pragma once
+
+#include <string>
+
+#include "handoff/target.h"
+#include "scenario.h"
+
+namespace handoff::properties {
+
+struct PropertyTarget {
+  const handoff_target* target = nullptr;
+  std::string flag;          // "--target bridge" or "--target-lib '/path'" for replay lines
+  std::string perturbation;  // random where the target has sync points, else none
+};
+
+// Sets the target every property runs against (once, before rc::check).
+void SetPropertyTarget(PropertyTarget target);
+const PropertyTarget& CurrentPropertyTarget();
+
+// Inside a RapidCheck property: runs `scenario` with `seed`; RC_FAIL on any
+// failure or harness error (message: verdict, detail, replay line).
+void RunScenarioOrFail(const Scenario& scenario, uint64_t seed);
+
+// The handoff-stress command line that reruns one run.
+std::string ReplayCommand(const Scenario& scenario, uint64_t seed);
+
+}  // namespace handoff::properties

@@ -1,0 +1,24 @@
+// The scenario properties (DESIGN.md bug classes in brackets). Each draws a
+// scenario from its space and runs it against the target under test; the
+// harness's checker decides (every call returned exactly once with the reply
+// computed from its own payload, the handler ran once per call, raised
+// handlers came back `raised` with their exception, statuses fit the
+// lifecycle events, no hang, no sanitizer report).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace handoff::properties {
+
+struct Property {
+  std::string name;
+  std::string description;
+  std::function<void()> body;  // a RapidCheck property
+  bool needs_fork = false;     // runs only where fork events can run (release)
+};
+
+std::vector<Property> ScenarioProperties();
+
+}  // namespace handoff::properties

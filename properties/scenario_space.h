@@ -1,0 +1,32 @@
+// Scenario generation for the RapidCheck properties: each property describes
+// the space its scenarios come from (which handler behaviours and lifecycle
+// events may appear, how many threads and calls), and DrawScenario picks one
+// inside a property with RapidCheck's `*gen` draws, so a failing scenario
+// shrinks draw by draw (fewer threads, fewer calls, fewer events, weights
+// towards 0) to a small one.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "scenario.h"
+
+namespace handoff::properties {
+
+struct ScenarioSpace {
+  int max_threads = 16;
+  uint64_t max_calls = 2000;
+  uint32_t max_payload = 4096;        // bytes; payload sizes shrink towards 16
+  std::vector<Behaviour> behaviours;  // besides return, which always has weight >= 1
+  std::vector<EventType> events;      // lifecycle events that may happen
+  int max_events = 2;
+  int max_background = 2;             // Ruby threads competing for the GVL
+};
+
+// REQUIRES: inside a RapidCheck property.
+Scenario DrawScenario(const ScenarioSpace& space);
+
+// A run seed (payloads, behaviours and perturbation follow from it).
+uint64_t DrawSeed();
+
+}  // namespace handoff::properties
