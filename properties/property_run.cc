@@ -2,6 +2,7 @@
 
 #include <rapidcheck.h>
 
+#include <map>
 #include <sstream>
 
 #include "supervised_run.h"
@@ -40,6 +41,14 @@ std::string ReplayCommand(const Scenario& scenario, uint64_t seed) {
 }
 
 void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {
+  // A run that failed once in this process fails again without rerunning:
+  // real threads do not replay a schedule, and RapidCheck reruns the shrunk
+  // counterexample to report it; a race seen once must not vanish from the
+  // report because the rerun was lucky. The replay line's --replay N says
+  // how often it reproduces.
+  static std::map<std::string, std::string> failed_before;
+  std::string key = ScenarioToText(scenario) + " seed " + std::to_string(seed);
+  if (auto found = failed_before.find(key); found != failed_before.end()) RC_FAIL(found->second);
   RunOptions options;
   options.scenario = scenario;
   options.seed = seed;
@@ -49,8 +58,11 @@ void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {
   SupervisedRun run = SuperviseRun(g_target.target, options, /*echo_stderr=*/false);
   if (run.result.passed()) return;
   std::string what = run.result.failed() ? "the target failed: " : "harness error (not the target's fault): ";
-  RC_FAIL(what + run.result.Verdict() + "\n" + run.result.detail + "\nscenario: " +
-          ScenarioToText(scenario) + "\nreplay: " + ReplayCommand(scenario, seed));
+  std::string message = what + run.result.Verdict() + "\n" + run.result.detail + "\nscenario: " +
+                        ScenarioToText(scenario) + "\nreplay: " + ReplayCommand(scenario, seed) +
+                        " --replay 10";
+  failed_before.emplace(key, message);
+  RC_FAIL(message);
 }
 
 }  // namespace handoff::properties

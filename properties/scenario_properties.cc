@@ -49,8 +49,8 @@ std::vector<Property> ScenarioProperties() {
       {8, 800, 512, {B::kReenterGvl, B::kReenterNoGvl, B::kReenter}, {}, 0, 1}));
   all.push_back(ScenarioProperty(
       "gc_loses_nothing",
-      "allocation, GC runs and GC.compact during a run lose nothing (class 12)",
-      {8, 1500, 512, {B::kGc, B::kLarge}, {E::kCompact}, 3, 1}));
+      "allocation, GC runs, GC.compact and GC.stress during a run lose nothing (class 12)",
+      {8, 1500, 512, {B::kGc, B::kLarge}, {E::kCompact, E::kGcStress}, 3, 1}));
   all.push_back(ScenarioProperty(
       "fork_during_run",
       "fork with calls in flight: the child's bridge works and nothing crosses the fork "

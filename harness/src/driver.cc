@@ -70,6 +70,12 @@ Result DoEvent(const handoff_target* target, const CallSite& site, const Event& 
         return Result::HarnessError("Thread#wakeup: " + error);
       }
       break;
+    case EventType::kGcStress:
+      // The handlers run under GC.stress while this thread waits without the GVL.
+      if (!EvalRuby("GC.stress = true", &error)) return Result::HarnessError("GC.stress: " + error);
+      CallWithoutGvl([] { SleepMicros(20000); });
+      if (!EvalRuby("GC.stress = false", &error)) return Result::HarnessError("GC.stress: " + error);
+      break;
     case EventType::kFork: {
       Result probe = RunForkProbe(site, hang_seconds);
       if (!probe.passed()) return probe;

@@ -13,7 +13,8 @@ namespace {
 
 constexpr const char* kBehaviourNames[kBehaviourCount] = {
     "return", "raise", "slow", "gc", "reenter", "large", "reenter_gvl", "reenter_nogvl"};
-constexpr const char* kEventNames[kEventTypeCount] = {"stop", "kill", "compact", "fork", "wakeup"};
+constexpr const char* kEventNames[kEventTypeCount] = {"stop", "kill", "compact", "fork", "wakeup",
+                                                         "gc_stress"};
 
 std::string NameList(const char* const* names, int count) {
   std::string list;

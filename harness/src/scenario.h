@@ -34,8 +34,9 @@ const char* BehaviourName(Behaviour behaviour);
 
 // wakeup: Thread#wakeup on every other Ruby thread, which runs the unblocking
 // function of a thread waiting without the GVL (a spurious unblock, class 6).
-enum class EventType { kStop, kKill, kCompact, kFork, kWakeup };
-constexpr int kEventTypeCount = 5;
+// gc_stress: GC.stress on for 20 ms while calls go on (class 12).
+enum class EventType { kStop, kKill, kCompact, kFork, kWakeup, kGcStress };
+constexpr int kEventTypeCount = 6;
 const char* EventTypeName(EventType type);
 
 // A lifecycle event, done by the Ruby main thread once `after_calls` calls
