@@ -64,6 +64,9 @@ VALUE WorkerLoop(VALUE arg) {
     // any spare worker is started: a request in hand is run at once
     // (request_queue.h, "Fairness").
     for (;;) {
+      // A block that forked without exiting the child returns here in the
+      // child: the parent's queue (left locked there) is not ours to touch.
+      if (&CurrentQueue() != w->queue) break;
       rb_thread_check_ints();  // nothing in hand
       if (w->queue->ReserveSpare()) SpawnWorker();
       w->in_hand = w->queue->TryPop();
