@@ -19,6 +19,7 @@
 
 #include "bench_targets.h"
 #include "latency_counters.h"
+#include "ruby_host.h"
 #include "ruby_main_thread.h"
 
 namespace handoff::bench {
@@ -39,47 +40,36 @@ void* CallHandlerWithGvl(void* payload) {
   return nullptr;
 }
 
-struct Batch {
-  VALUE payload;
-  LatencyHistogram* histogram;
-  int64_t total_ns = 0;
-};
-
-void* CallBatchWithGvl(void* arg) {  // runs without the GVL
-  auto* batch = static_cast<Batch*>(arg);
-  for (int i = 0; i < kBatch; ++i) {
-    Clock::time_point start = Clock::now();
-    rb_thread_call_with_gvl(CallHandlerWithGvl, reinterpret_cast<void*>(batch->payload));
-    int64_t ns = NanosBetween(start, Clock::now());
-    batch->histogram->Record(ns);
-    batch->total_ns += ns;
-  }
-  return nullptr;
-}
-
 // Runs batches of kBatch calls on the Ruby main thread; `without_gvl`
 // chooses the calling path.
 void RubyBaseline(benchmark::State& state, LatencyCounters* latencies, bool without_gvl) {
   latencies->BeginRun(state);
   LatencyHistogram& mine = latencies->Mine(state);
   while (state.KeepRunningBatch(kBatch)) {
-    Batch batch{Qnil, &mine};
+    int64_t total_ns = 0;
     RunOnRubyMain([&] {
-      batch.payload = rb_str_new("dddddddd", 8);
-      if (without_gvl) {
-        rb_thread_call_without_gvl(CallBatchWithGvl, &batch, RUBY_UBF_IO, nullptr);
-      } else {
+      VALUE payload = rb_str_new("dddddddd", 8);
+      auto batch = [&] {
         for (int i = 0; i < kBatch; ++i) {
           Clock::time_point start = Clock::now();
-          CallHandler(batch.payload);
+          if (without_gvl) {
+            rb_thread_call_with_gvl(CallHandlerWithGvl, reinterpret_cast<void*>(payload));
+          } else {
+            CallHandler(payload);
+          }
           int64_t ns = NanosBetween(start, Clock::now());
           mine.Record(ns);
-          batch.total_ns += ns;
+          total_ns += ns;
         }
+      };
+      if (without_gvl) {
+        CallWithoutGvl(batch);
+      } else {
+        batch();
       }
-      RB_GC_GUARD(batch.payload);
+      RB_GC_GUARD(payload);
     });
-    state.SetIterationTime(static_cast<double>(batch.total_ns) / 1e9);
+    state.SetIterationTime(static_cast<double>(total_ns) / 1e9);
   }
   latencies->EndRun(state);
   state.SetItemsProcessed(state.iterations());

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include "ruby_host.h"
+
 namespace handoff::bench {
 namespace {
 
@@ -66,8 +68,7 @@ int ServeRubyJobsUntil(std::function<int()> body) {
     slot.job_done = true;
     slot.cv.notify_all();
   }
-  rb_thread_call_without_gvl([](void* t) -> void* { static_cast<std::thread*>(t)->join(); return nullptr; },
-                             &runner, RUBY_UBF_IO, nullptr);
+  CallWithoutGvl([&] { runner.join(); });
   g_slot = nullptr;
   return result;
 }

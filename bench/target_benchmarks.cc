@@ -9,7 +9,6 @@
 #include <benchmark/benchmark.h>
 
 #include <cctype>
-#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -20,15 +19,10 @@
 #include "bench_targets.h"
 #include "latency_counters.h"
 #include "resident_memory.h"
+#include "run_log.h"
 
 namespace handoff::bench {
 namespace {
-
-int64_t NowNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // Invokes `target` with payload; true when the reply is what the handler
 // gives for it (the payload back, or for work payloads a non-empty String).
@@ -50,10 +44,11 @@ bool InvokeAndCheck(const handoff_target* target, const std::string& payload, st
 }
 
 // Stamps a payload with this call's identity (thread, sequence) in bytes
-// 1..7, so a reply meant for another call is caught; byte 0 stays the
-// handler's selector ('W' for Ruby work, anything else echoes).
+// 1..7 (26^7 ids: unique for 62M calls per thread of up to 128 threads), so
+// a reply meant for another call is caught; byte 0 stays the handler's
+// selector ('W' for Ruby work, anything else echoes).
 void Stamp(std::string* payload, int thread, uint64_t sequence) {
-  uint64_t id = (static_cast<uint64_t>(thread) << 40) | (sequence & ((1ull << 40) - 1));
+  uint64_t id = sequence * LatencyCounters::kMaxThreads + static_cast<uint64_t>(thread);
   for (size_t i = 1; i < 8 && i < payload->size(); ++i) {
     (*payload)[i] = static_cast<char>('a' + (id % 26));
     id /= 26;
@@ -79,13 +74,13 @@ void CallLoop(benchmark::State& state, const std::string& target_name, std::stri
     // never reaches Google Benchmark's stop barrier and hangs the others.
     if (failed) continue;
     Stamp(&payload, state.thread_index(), ++sequence);
-    int64_t start = NowNanos();
+    int64_t start = MonotonicNanos();
     if (!InvokeAndCheck(target, payload, &error)) {
       state.SkipWithError(error.c_str());
       failed = true;
       continue;
     }
-    mine.Record(NowNanos() - start);
+    mine.Record(MonotonicNanos() - start);
   }
   latencies->EndRun(state);
   state.SetItemsProcessed(state.iterations());

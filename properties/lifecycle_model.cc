@@ -3,7 +3,6 @@
 #include <rapidcheck.h>
 #include <rapidcheck/state.h>
 #include <ruby.h>
-#include <ruby/thread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -74,8 +73,7 @@ struct ForeignCalls {
   std::vector<std::string> statuses;
 };
 
-void* RunForeignCalls(void* arg) {  // without the GVL
-  auto* job = static_cast<ForeignCalls*>(arg);
+void RunForeignCalls(ForeignCalls* job) {  // without the GVL
   std::vector<std::vector<std::string>> per_thread(static_cast<size_t>(job->threads));
   std::vector<std::thread> threads;
   for (int t = 0; t < job->threads; ++t) {
@@ -90,13 +88,6 @@ void* RunForeignCalls(void* arg) {  // without the GVL
   for (auto& statuses : per_thread) {
     job->statuses.insert(job->statuses.end(), statuses.begin(), statuses.end());
   }
-  return nullptr;
-}
-
-void* CallWithoutGvl(void* arg) {
-  auto* job = static_cast<ForeignCalls*>(arg);
-  job->statuses.push_back(CallOnce(job->target, "ruby thread without the GVL"));
-  return nullptr;
 }
 
 const handoff_target* g_child_target = nullptr;
@@ -106,8 +97,7 @@ const handoff_target* g_child_target = nullptr;
 VALUE ChildProbe(VALUE) {
   std::string status;
   std::thread probe([&] { status = CallOnce(g_child_target, "forked child"); });
-  rb_thread_call_without_gvl([](void* t) -> void* { static_cast<std::thread*>(t)->join(); return nullptr; },
-                             &probe, RUBY_UBF_IO, nullptr);
+  CallWithoutGvl([&] { probe.join(); });
   return rb_str_new_cstr(status.c_str());
 }
 
@@ -129,7 +119,7 @@ struct Invoke : Command {
   std::string Expect(const Model& m) const { return m.running ? "ok" : "stopped"; }
   std::string Observe(Bridge& b) const {
     ForeignCalls job{b.target, threads, calls, {}};
-    rb_thread_call_without_gvl(RunForeignCalls, &job, RUBY_UBF_IO, nullptr);
+    CallWithoutGvl([&] { RunForeignCalls(&job); });
     return Summarize(job.statuses);
   }
 };
@@ -142,9 +132,9 @@ struct InvokeFromRuby : Command {
   std::string Expect(const Model& m) const { return m.running ? "ok" : "stopped"; }
   std::string Observe(Bridge& b) const {
     if (with_gvl) return CallOnce(b.target, "ruby thread holding the GVL");
-    ForeignCalls job{b.target, 1, 1, {}};
-    rb_thread_call_without_gvl(CallWithoutGvl, &job, RUBY_UBF_IO, nullptr);
-    return job.statuses.front();
+    std::string status;
+    CallWithoutGvl([&] { status = CallOnce(b.target, "ruby thread without the GVL"); });
+    return status;
   }
 };
 

@@ -11,6 +11,7 @@
 
 #include "lifecycle_model.h"
 #include "property_run.h"
+#include "replay_line.h"
 #include "scenario_properties.h"
 #include "supervised_run.h"
 #include "target_loader.h"
@@ -105,7 +106,7 @@ bool LoadTarget(const Options& o, std::string* error) {
   if (!LoadTargetLibrary(path, &loaded, error)) return false;
   PropertyTarget t;
   t.target = loaded.target;
-  t.flag = o.target_lib.empty() ? "--target " + o.target_name : "--target-lib '" + o.target_lib + "'";
+  t.flag = o.target_lib.empty() ? "--target " + o.target_name : "--target-lib " + ShellQuote(o.target_lib);
   t.perturbation = (loaded.target->flags & HANDOFF_TARGET_HAS_SYNC_POINTS) ? "random" : "none";
   SetPropertyTarget(t);
   return true;

@@ -3,8 +3,8 @@
 #include <rapidcheck.h>
 
 #include <map>
-#include <sstream>
 
+#include "replay_line.h"
 #include "supervised_run.h"
 #include "target_loader.h"
 
@@ -21,23 +21,14 @@ std::string HandoffStressPath() {
   return (slash == std::string::npos ? std::string(".") : exe.substr(0, slash)) + "/handoff-stress";
 }
 
-std::string ShellQuote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 }  // namespace
 
 void SetPropertyTarget(PropertyTarget target) { g_target = std::move(target); }
 const PropertyTarget& CurrentPropertyTarget() { return g_target; }
 
 std::string ReplayCommand(const Scenario& scenario, uint64_t seed) {
-  std::ostringstream line;
-  line << HandoffStressPath() << " " << g_target.flag << " --seed " << seed << " --perturb "
-       << g_target.perturbation << " --scenario " << ShellQuote(ScenarioToText(scenario))
-       << " --hang-seconds " << kHangSeconds;
-  return line.str();
+  return ReplayCommandLine(HandoffStressPath(), g_target.flag, seed, g_target.perturbation, scenario,
+                           kHangSeconds);
 }
 
 void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {

@@ -14,6 +14,7 @@
 #include "cli/score.h"
 #include "supervised_run.h"
 #include "driver.h"
+#include "replay_line.h"
 #include "ruby_host.h"
 #include "supervisor.h"
 #include "target_loader.h"
@@ -32,20 +33,11 @@ struct Summary {
   double seconds = 0;
 };
 
-std::string ShellQuote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 std::string ReplayLine(const CliOptions& o, uint64_t seed) {
-  std::ostringstream line;
-  line << ExecutablePath() << " "
-       << (o.target_lib.empty() ? "--target " + o.target_name : "--target-lib " + ShellQuote(o.target_lib))
-       << " --seed " << seed << " --perturb " << o.run.perturbation << " --scenario "
-       << ShellQuote(ScenarioToText(o.run.scenario));
-  if (o.run.hang_seconds != kDefaultHangSeconds) line << " --hang-seconds " << o.run.hang_seconds;
-  return line.str();
+  std::string target = o.target_lib.empty() ? "--target " + o.target_name
+                                            : "--target-lib " + ShellQuote(o.target_lib);
+  return ReplayCommandLine(ExecutablePath(), target, seed, o.run.perturbation, o.run.scenario,
+                           o.run.hang_seconds);
 }
 
 std::string JsonString(const std::string& text) {

@@ -116,7 +116,7 @@ class Checker {
       for (uint64_t i = 0; i < log_.calls[t].size(); ++i) {
         int64_t entered = log_.entered_ns[first + i].load(std::memory_order_relaxed);
         if (entered == 0) continue;
-        spans.push_back({log_.calls[t][i].start_ns, entered, first + i, true});
+        spans.push_back({log_.calls[t][i].start_ns, entered, first + i});
       }
     }
     uint64_t limit = static_cast<uint64_t>(s.fairness) * static_cast<uint64_t>(s.threads);

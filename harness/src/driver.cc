@@ -19,15 +19,6 @@
 namespace handoff {
 namespace {
 
-void CallWithoutGvl(const std::function<void()>& body) {
-  rb_thread_call_without_gvl(
-      [](void* arg) -> void* {
-        (*static_cast<const std::function<void()>*>(arg))();
-        return nullptr;
-      },
-      const_cast<std::function<void()>*>(&body), nullptr, nullptr);
-}
-
 void SleepMicros(long micros) {
   timespec delay{micros / 1000000, (micros % 1000000) * 1000};
   nanosleep(&delay, nullptr);

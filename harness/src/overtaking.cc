@@ -44,7 +44,6 @@ Overtaken MostOvertaken(std::vector<CallSpan> spans, uint64_t limit) {
     size_t next = group;
     while (next < spans.size() && spans[next].start_ns == spans[group].start_ns) ++next;
     for (size_t i = group; i < next; ++i) {
-      if (!spans[i].candidate) continue;
       uint64_t count = counter.CountBelow(rank_of(spans[i].end_ns));
       if (count > limit) ++worst.over_limit;
       if (count > worst.count) {

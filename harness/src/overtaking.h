@@ -14,7 +14,6 @@ struct CallSpan {
   int64_t start_ns;  // the call was made
   int64_t end_ns;    // it was served (the checker: its handler started)
   uint64_t call_id;
-  bool candidate;    // may be reported (its own handler did not wait)
 };
 
 struct Overtaken {
@@ -24,9 +23,8 @@ struct Overtaken {
   uint64_t over_limit = 0;  // candidates overtaken by more than `limit` spans
 };
 
-// The candidate overtaken by the most spans (count 0 if there is none), and
-// how many candidates were overtaken by more than `limit`. Every span counts
-// as an overtaker, candidate or not. O(n log n).
+// The span overtaken by the most others (count 0 if none was), and how many
+// spans were overtaken by more than `limit`. O(n log n).
 Overtaken MostOvertaken(std::vector<CallSpan> spans, uint64_t limit = UINT64_MAX);
 
 }  // namespace handoff

@@ -168,6 +168,15 @@ VALUE DefineHarnessHandler(const CallSite* site) {
   return g_handler;
 }
 
+void CallWithoutGvl(const std::function<void()>& body) {
+  rb_thread_call_without_gvl(
+      [](void* arg) -> void* {
+        (*static_cast<const std::function<void()>*>(arg))();
+        return nullptr;
+      },
+      const_cast<std::function<void()>*>(&body), nullptr, nullptr);
+}
+
 void StartBackground(int count) {
   std::string error;
   std::string code = "$handoff_background = Array.new(" + std::to_string(count) +

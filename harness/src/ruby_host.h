@@ -9,6 +9,7 @@
 
 #include <ruby.h>
 
+#include <functional>
 #include <string>
 
 #include "call.h"
@@ -26,6 +27,11 @@ bool EvalRuby(const std::string& code, std::string* error, VALUE* result = nullp
 // Defines HandoffHarness for a run and returns its handler Proc (rooted).
 // `site` must outlive every handler call.
 VALUE DefineHarnessHandler(const CallSite* site);
+
+// Runs `body` on this Ruby thread with the GVL released (no unblocking
+// function: `body` must end by itself). REQUIRES: GVL held. WARNING: `body`
+// must not touch Ruby.
+void CallWithoutGvl(const std::function<void()>& body);
 
 // Starts `count` Ruby threads that compete for the GVL until StopBackground.
 void StartBackground(int count);
