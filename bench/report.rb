@@ -167,9 +167,8 @@ def goals_section(u, p)
     lines << "- #{label}: 16-thread throughput bridge #{rate(b)}/s vs ffi #{rate(f)}/s = " \
              "#{ratio(b, f)} (target ≥ 5×: #{b >= 5 * f ? 'met' : '**missed**'})"
   end
-  memory = "BM_Bridge_Memory/iterations:62500/repeats:1/real_time/threads:16"
-  name = u.names.find { |n| n.start_with?("BM_Bridge_Memory/") } || memory
-  early = u.figure(name, "rss_at_10pct_kb")
+  name = u.names.find { |n| n.start_with?("BM_Bridge_Memory/") }
+  early = name && u.figure(name, "rss_at_10pct_kb")
   last = u.figure(name, "rss_end_kb")
   calls = u.figure(name, "iterations")
   unless early.nil?
@@ -201,7 +200,11 @@ def write_plot_data(out, u, p)
   end
 end
 
-def plot(out)
+def plot(out, with_pinned)
+  pinned_latency = with_pinned ? ', \\
+       for [c=8:11] "latency.dat" using c:xtic(1) lt c-6 dt 2 notitle' : ""
+  pinned_throughput = with_pinned ? ', \\
+       for [i=0:2] "throughput.dat" using 1:(column(3+2*i)) with linespoints lt i+1 dt 2 notitle' : ""
   script = <<~GNUPLOT
     set datafile missing "NaN"
     set termoption noenhanced
@@ -214,13 +217,11 @@ def plot(out)
       set title "Round-trip latency, one foreign thread, trivial block (dashed: pinned to one CPU)"
       set ylabel "µs (log)"; set logscale y; unset logscale x; set xlabel "percentile"
       set style data linespoints
-      plot for [c=2:6] "latency.dat" using c:xtic(1) lt c-1 dt 1 title columnhead(c), \\
-           for [c=8:11] "latency.dat" using c:xtic(1) lt c-6 dt 2 notitle
+      plot for [c=2:6] "latency.dat" using c:xtic(1) lt c-1 dt 1 title columnhead(c)#{pinned_latency}
       set output "throughput.".fmt
       set title "Throughput against foreign threads (dashed: pinned to one CPU)"
       set ylabel "calls/s (log)"; set xlabel "foreign threads (log)"; set logscale x 2
-      plot for [i=0:2] "throughput.dat" using 1:(column(2+2*i)) with linespoints lt i+1 dt 1 title word("bridge lmfao ffi", i+1), \\
-           for [i=0:2] "throughput.dat" using 1:(column(3+2*i)) with linespoints lt i+1 dt 2 notitle
+      plot for [i=0:2] "throughput.dat" using 1:(column(2+2*i)) with linespoints lt i+1 dt 1 title word("bridge lmfao ffi", i+1)#{pinned_throughput}
     }
   GNUPLOT
   File.write(File.join(out, "plots.gp"), script)
@@ -241,7 +242,7 @@ def report(unpinned, pinned, out, commands)
   p = pinned && BenchRun.new(pinned)
   Dir.mkdir(out) unless Dir.exist?(out)
   write_plot_data(out, u, p)
-  pictures = plot(out)
+  pictures = plot(out, !p.nil?)
   md = ["# handoff benchmark report", "",
         "Release build (g++ 12, -O3). Unpinned: #{u.describe}." +
           (p ? " Pinned (`taskset -c 0`): #{p.describe}." : ""), "",
