@@ -3,7 +3,6 @@
 #include <rapidcheck.h>
 #include <rapidcheck/state.h>
 #include <ruby.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -24,14 +23,14 @@ struct Model {
   bool running = true;
 };
 
-// What the child does for each command; runs in the child with the GVL held.
-struct Bridge;
-using Command = rc::state::Command<Model, Bridge>;
-
 // The child's handle on the bridge under test.
 struct Bridge {
   const handoff_target* target;
 };
+
+// Each command also has Expect(model) (what the model predicts) and
+// Observe(bridge) (what it does in the child, GVL held; see Visit).
+using Command = rc::state::Command<Model, Bridge>;
 
 // ---- child side ----------------------------------------------------------
 
