@@ -39,3 +39,52 @@ if(HANDOFF_BUILD_BENCH)
     handoff_missing("Google Benchmark" "libbenchmark-dev")
   endif()
 endif()
+
+# Optional: the real third-party bridges built as harness targets
+# (targets/grpc, targets/glib2). A missing package skips that target with a
+# message naming the Debian package; the project builds without them.
+# HANDOFF_HAVE_<NAME> says whether the target is built (its tests check it).
+#   handoff_optional_target(<name> RUBY_FEATURE <f> RUBY_PACKAGE <deb>
+#                           HEADER <h> HEADER_PACKAGE <deb>)
+function(handoff_optional_target name)
+  cmake_parse_arguments(O "" "RUBY_FEATURE;RUBY_PACKAGE;HEADER;HEADER_PACKAGE" "" ${ARGN})
+  set(missing "")
+  execute_process(COMMAND ${HANDOFF_RUBY_EXECUTABLE} -e "require '${O_RUBY_FEATURE}'; exit!(0)"
+                  RESULT_VARIABLE ruby_missing OUTPUT_QUIET ERROR_QUIET TIMEOUT 60)
+  if(ruby_missing)
+    list(APPEND missing "Debian package '${O_RUBY_PACKAGE}' (Ruby cannot require '${O_RUBY_FEATURE}')")
+  endif()
+  string(MAKE_C_IDENTIFIER "HANDOFF_HEADER_${O_HEADER}" header_dir)
+  find_path(${header_dir} ${O_HEADER} PATH_SUFFIXES glib-2.0)
+  if(NOT ${header_dir})
+    list(APPEND missing "Debian package '${O_HEADER_PACKAGE}' (no ${O_HEADER})")
+  endif()
+  string(TOUPPER "${name}" upper)
+  if(missing)
+    list(JOIN missing " and " text)
+    message(STATUS "handoff: target '${name}' skipped: missing ${text}; "
+                   "apt-get install ${O_RUBY_PACKAGE} ${O_HEADER_PACKAGE} (or run ci/bootstrap) to build it")
+    set(HANDOFF_HAVE_${upper} OFF PARENT_SCOPE)
+  else()
+    set(HANDOFF_HAVE_${upper} ON PARENT_SCOPE)
+  endif()
+endfunction()
+
+handoff_optional_target(grpc RUBY_FEATURE grpc RUBY_PACKAGE ruby-grpc
+                        HEADER grpc/grpc_security.h HEADER_PACKAGE libgrpc-dev)
+if(HANDOFF_HAVE_GRPC)
+  find_library(HANDOFF_GRPC_LIBRARY grpc)
+  if(NOT HANDOFF_GRPC_LIBRARY)
+    message(STATUS "handoff: target 'grpc' skipped: missing Debian package 'libgrpc-dev' (no libgrpc.so)")
+    set(HANDOFF_HAVE_GRPC OFF)
+  endif()
+endif()
+handoff_optional_target(glib2 RUBY_FEATURE glib2 RUBY_PACKAGE ruby-glib2
+                        HEADER glib-object.h HEADER_PACKAGE libglib2.0-dev)
+if(HANDOFF_HAVE_GLIB2)
+  pkg_check_modules(GOBJECT QUIET IMPORTED_TARGET gobject-2.0)
+  if(NOT GOBJECT_FOUND)
+    message(STATUS "handoff: target 'glib2' skipped: missing Debian package 'libglib2.0-dev' (pkg-config gobject-2.0)")
+    set(HANDOFF_HAVE_GLIB2 OFF)
+  endif()
+endif()
