@@ -20,6 +20,7 @@ constexpr KindName kKindNames[] = {
     {FailureKind::kCrash, "crash"},
     {FailureKind::kUseAfterFree, "use_after_free"},
     {FailureKind::kStarvation, "starvation"},
+    {FailureKind::kGvlViolation, "gvl_violation"},
 };
 
 }  // namespace

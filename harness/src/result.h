@@ -20,6 +20,7 @@ enum class FailureKind {
   kCrash,               // the run died: a signal, abort or Ruby [BUG]
   kUseAfterFree,        // a sanitizer reported a heap-use-after-free
   kStarvation,          // a call waited far longer than the median (scenario fairness=K)
+  kGvlViolation,        // the target called the Ruby C API from a thread without the GVL (gvl_check.h)
 };
 
 // "data_race", "deadlock", ...: the names used on the command line, in JSON
