@@ -227,8 +227,9 @@ void CheckLifecycle() {
   Commands commands = *rc::state::gen::commands(
       initial, rc::state::gen::execOneOfWithArgs<Invoke, Invoke, InvokeFromRuby, Stop, Start,
                                                  KillWorker, Fork>());
-  SupervisedRun run = Supervise([&](int fd) { return RunInChild(commands, fd); },
-                                /*hard_timeout_seconds=*/120, /*echo_stderr=*/false);
+  SuperviseOptions supervise;
+  supervise.stall_seconds = 120;  // the child does not beat: a hard timeout
+  SupervisedRun run = Supervise([&](int fd) { return RunInChild(commands, fd); }, supervise);
   if (!run.result.passed()) {
     RC_FAIL("the child running the commands failed: " + run.result.Verdict() + "\n" +
             run.result.detail);

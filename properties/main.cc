@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <sstream>
 #include <string>
@@ -25,7 +26,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: handoff-properties --property NAME [--target NAME | --target-lib PATH]\n"
-    "                          [--cases N] [--shard I/N]\n"
+    "                          [--cases N] [--shard I/N] [--hang-seconds S]\n"
+    "                          [--shrink-seconds S] [--quiet]\n"
     "       handoff-properties --list\n"
     "\n"
     "Runs one RapidCheck property against a bridge (default: the built-in `bridge`).\n"
@@ -36,6 +38,13 @@ constexpr char kUsage[] =
     "                derived from the base seed (RC_PARAMS=seed=S, or a random one), so a\n"
     "                CI matrix of N machines given the same base seed runs disjoint seeds.\n"
     "                HANDOFF_PROPERTY_SHARD=I/N does the same.\n"
+    "  --hang-seconds S    a run with no call returning for S seconds is a deadlock (default 10)\n"
+    "  --shrink-seconds S  stop shrinking a failure after S seconds and report the smallest\n"
+    "                      failing case found so far (default 60)\n"
+    "  --quiet       no progress lines (by default: one per run on stderr, and every 5 s of\n"
+    "                a long run: case n of N or shrinking step, verdict, time)\n"
+    "Every run is bounded: it returns within --hang-seconds + 5 s of its last progress,\n"
+    "and leaves no process behind.\n"
     "Environment: RC_PARAMS (RapidCheck: seed=, max_success=, reproduce=, verbose_progress=1).\n"
     "Exit status: 0 the property held, 1 it failed, 2 usage or harness error.\n";
 
@@ -46,7 +55,16 @@ struct Options {
   int cases = HANDOFF_PROPERTY_CASES;
   int shard = 0, shards = 1;
   bool list = false;
+  PropertyLimits limits;
 };
+
+bool ParseSeconds(const std::string& text, double* out) {
+  char* end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(value > 0) || value > 86400) return false;
+  *out = value;
+  return true;
+}
 
 bool ParseShard(const std::string& text, Options* o) {
   int index = 0, count = 0;
@@ -143,6 +161,16 @@ int Main(int argc, char** argv) {
       if (!value(&text) || (o.cases = std::atoi(text.c_str())) < 1) {
         return UsageError("--cases takes a positive number");
       }
+    } else if (flag == "--hang-seconds") {
+      if (!value(&text) || !ParseSeconds(text, &o.limits.hang_seconds)) {
+        return UsageError("--hang-seconds takes a positive number of seconds");
+      }
+    } else if (flag == "--shrink-seconds") {
+      if (!value(&text) || !ParseSeconds(text, &o.limits.shrink_seconds)) {
+        return UsageError("--shrink-seconds takes a positive number of seconds");
+      }
+    } else if (flag == "--quiet") {
+      o.limits.progress = false;
     } else if (flag == "--shard") {
       if (!value(&text) || !ParseShard(text, &o)) return UsageError("--shard takes I/N with 0 <= I < N");
     } else {
@@ -178,6 +206,12 @@ int Main(int argc, char** argv) {
     return 2;
   }
   ConfigureRapidCheck(o);
+  PropertyLimits limits = o.limits;
+  limits.cases = o.cases;
+  if (const char* params = std::getenv("RC_PARAMS")) {
+    if (const char* at = std::strstr(params, "max_success=")) limits.cases = std::atoi(at + 12);
+  }
+  SetPropertyLimits(limits);
   bool held = rc::check(chosen->name + ": " + chosen->description, chosen->body);
   return held ? 0 : 1;
 }

@@ -2,6 +2,8 @@
 
 #include <rapidcheck.h>
 
+#include <chrono>
+#include <cstdio>
 #include <map>
 
 #include "replay_line.h"
@@ -12,8 +14,47 @@ namespace handoff::properties {
 namespace {
 
 PropertyTarget g_target;
+PropertyLimits g_limits;
 
-constexpr double kHangSeconds = 10;
+using Clock = std::chrono::steady_clock;
+
+// Where the property is: searching (case n of N) or shrinking a failure.
+struct Progress {
+  int runs = 0;
+  int shrink_steps = 0;
+  bool failed = false;
+  bool budget_spent = false;
+  Clock::time_point first_failure;
+};
+Progress g_progress;
+
+std::string Where() {
+  if (!g_progress.failed) {
+    return "case " + std::to_string(g_progress.runs) + " of " + std::to_string(g_limits.cases);
+  }
+  return "shrinking, step " + std::to_string(g_progress.shrink_steps);
+}
+
+void Say(const std::string& line) {
+  if (g_limits.progress) std::fprintf(stderr, "handoff-properties: %s\n", line.c_str());
+}
+
+// False once shrinking has used its budget: the candidate is not run.
+bool ShrinkBudgetLeft() {
+  if (!g_progress.failed) return true;
+  double spent = std::chrono::duration<double>(Clock::now() - g_progress.first_failure).count();
+  if (spent <= g_limits.shrink_seconds) return true;
+  if (!g_progress.budget_spent) {
+    g_progress.budget_spent = true;
+    char line[200];
+    std::snprintf(line, sizeof line,
+                  "shrinking stopped after %.0f s (--shrink-seconds %.0f): the smallest failing "
+                  "case so far is reported",
+                  spent, g_limits.shrink_seconds);
+    Say(line);
+  }
+  return false;
+}
 
 std::string HandoffStressPath() {
   std::string exe = ExecutablePath();
@@ -24,11 +65,12 @@ std::string HandoffStressPath() {
 }  // namespace
 
 void SetPropertyTarget(PropertyTarget target) { g_target = std::move(target); }
+void SetPropertyLimits(PropertyLimits limits) { g_limits = limits; }
 const PropertyTarget& CurrentPropertyTarget() { return g_target; }
 
 std::string ReplayCommand(const Scenario& scenario, uint64_t seed) {
   return ReplayCommandLine(HandoffStressPath(), g_target.flag, seed, g_target.perturbation, scenario,
-                           kHangSeconds);
+                           g_limits.hang_seconds);
 }
 
 void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {
@@ -40,13 +82,33 @@ void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {
   static std::map<std::string, std::string> failed_before;
   std::string key = ScenarioToText(scenario) + " seed " + std::to_string(seed);
   if (auto found = failed_before.find(key); found != failed_before.end()) RC_FAIL(found->second);
+  if (!ShrinkBudgetLeft()) return;
+  ++(g_progress.failed ? g_progress.shrink_steps : g_progress.runs);
   RunOptions options;
   options.scenario = scenario;
   options.seed = seed;
   options.perturbation = g_target.perturbation;
-  options.hang_seconds = kHangSeconds;
+  options.hang_seconds = g_limits.hang_seconds;
   options.progress = false;
-  SupervisedRun run = SuperviseRun(g_target.target, options, /*echo_stderr=*/false);
+  double next_note = 5;
+  auto started = Clock::now();
+  SupervisedRun run = SuperviseRun(g_target.target, options, /*echo_stderr=*/false,
+                                   [&](double elapsed) {
+                                     if (elapsed < next_note) return;
+                                     next_note += 5;
+                                     Say(Where() + ": still running (" +
+                                         std::to_string(static_cast<int>(elapsed)) + " s): " +
+                                         ScenarioToText(scenario));
+                                   });
+  char took[32];
+  std::snprintf(took, sizeof took, "%.1f s",
+                std::chrono::duration<double>(Clock::now() - started).count());
+  Say(Where() + ": " + run.result.Verdict() + " (" + took + ", " + std::to_string(scenario.threads) +
+      " threads, " + std::to_string(scenario.calls) + " calls)");
+  if (!g_progress.failed && !run.result.passed()) {
+    g_progress.failed = true;
+    g_progress.first_failure = Clock::now();
+  }
   if (run.result.passed()) return;
   std::string what = run.result.failed() ? "the target failed: " : "harness error (not the target's fault): ";
   std::string message = what + run.result.Verdict() + "\n" + run.result.detail + "\nscenario: " +

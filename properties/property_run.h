@@ -17,8 +17,20 @@ struct PropertyTarget {
   std::string perturbation;  // random where the target has sync points, else none
 };
 
-// Sets the target every property runs against (once, before rc::check).
+// How long runs and shrinking may take, and what progress says.
+struct PropertyLimits {
+  double hang_seconds = 10;    // a run's watchdog deadline (handoff-stress --hang-seconds)
+  // Once a case failed, shrinking stops after this long: later candidates
+  // are not run (RapidCheck keeps the smallest failing case found so far),
+  // so a target that hangs every run still gets a verdict in bounded time.
+  double shrink_seconds = 60;
+  int cases = 20;              // for "case n of N" in progress lines
+  bool progress = true;        // a line on stderr per run, and every 5 s of a long run
+};
+
+// Sets the target every property runs against, and the limits (once, before rc::check).
 void SetPropertyTarget(PropertyTarget target);
+void SetPropertyLimits(PropertyLimits limits);
 const PropertyTarget& CurrentPropertyTarget();
 
 // Inside a RapidCheck property: runs `scenario` with `seed`; RC_FAIL on any

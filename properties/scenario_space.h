@@ -7,9 +7,17 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <vector>
 
 #include "scenario.h"
+
+namespace handoff {
+// How RapidCheck prints drawn behaviours and events in a counterexample
+// (found by argument-dependent lookup).
+inline void showValue(Behaviour behaviour, std::ostream& os) { os << BehaviourName(behaviour); }
+inline void showValue(EventType type, std::ostream& os) { os << EventTypeName(type); }
+}  // namespace handoff
 
 namespace handoff::properties {
 

@@ -14,30 +14,13 @@
 #pragma once
 
 #include <functional>
-#include <string>
 
 #include "handoff/target.h"
 #include "result.h"
+#include "run_options.h"
 #include "scenario.h"
 
 namespace handoff {
-
-constexpr double kDefaultHangSeconds = 20;
-
-struct RunOptions {
-  Scenario scenario;
-  uint64_t seed = 1;
-  std::string perturbation = "none";  // none, random, pct
-  double hang_seconds = kDefaultHangSeconds;  // no call returning this long is a deadlock
-  bool progress = true;               // progress lines on stderr for long runs
-};
-
-struct RunStats {
-  uint64_t calls_returned = 0;
-  uint64_t verified = 0;  // calls checked and right, nested calls included
-  double seconds = 0;     // from the first call to the last return
-  uint64_t sync_points = 0;
-};
 
 // REQUIRES: StartEmbeddedRuby() was called on this thread; once per process.
 Result RunScenario(const handoff_target* target, const RunOptions& options, RunStats* stats,

@@ -1,6 +1,7 @@
 #include "fork_probe.h"
 
 #include <ruby.h>
+#include <fcntl.h>
 #include <ruby/thread.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -17,12 +18,29 @@
 namespace handoff {
 namespace {
 
-constexpr int kExitBase = 20;
+// The forked child's verdict travels to the parent by name on this pipe
+// ("kind\tdetail"); nothing written means the child passed.
+int g_verdict_fd = -1;
 
 [[noreturn]] void ChildExit(FailureKind kind, const std::string& detail) {
   std::fprintf(stderr, "handoff-stress: in the forked child: %s\n", detail.c_str());
   std::fflush(stderr);
-  _exit(kExitBase + static_cast<int>(kind));
+  std::string record = std::string(FailureKindName(kind)) + "\t" + detail;
+  ssize_t ignored = write(g_verdict_fd, record.data(), record.size());
+  (void)ignored;
+  _exit(1);
+}
+
+// What the forked child wrote on the verdict pipe (empty: nothing). Called
+// once the child is reaped; non-blocking, since a process the child forked
+// may still hold the pipe's write end.
+std::string ReadVerdict(int fd) {
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  std::string text;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(fd, buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<size_t>(n));
+  return text;
 }
 
 [[noreturn]] void RunChild(const CallSite& site) {
@@ -80,10 +98,19 @@ constexpr int kExitBase = 20;
 Result RunForkProbe(const CallSite& site, double hang_seconds) {
   std::string error;
   VALUE pid_value = Qnil;
+  int verdict_pipe[2];
+  if (pipe2(verdict_pipe, O_CLOEXEC) != 0) return Result::HarnessError("pipe for the fork probe");
   if (!EvalRuby("Process.fork", &error, &pid_value)) {
+    close(verdict_pipe[0]);
+    close(verdict_pipe[1]);
     return Result::HarnessError("fork failed: " + error);
   }
-  if (NIL_P(pid_value)) RunChild(site);
+  if (NIL_P(pid_value)) {
+    close(verdict_pipe[0]);
+    g_verdict_fd = verdict_pipe[1];
+    RunChild(site);
+  }
+  close(verdict_pipe[1]);
   struct Wait {
     pid_t pid;
     double hang_seconds;
@@ -106,6 +133,8 @@ Result RunForkProbe(const CallSite& site, double hang_seconds) {
         }
       },
       &wait, nullptr, nullptr);
+  std::string verdict = wait.hung ? "" : ReadVerdict(verdict_pipe[0]);
+  close(verdict_pipe[0]);
   if (wait.hung) {
     return Result::Failure(FailureKind::kDeadlock, "the forked child's probe calls never returned");
   }
@@ -114,11 +143,11 @@ Result RunForkProbe(const CallSite& site, double hang_seconds) {
                                                     std::to_string(WTERMSIG(wait.status)));
   }
   int code = WEXITSTATUS(wait.status);
-  if (code == 0) return Result::Pass();
-  if (code >= kExitBase && code <= kExitBase + static_cast<int>(FailureKind::kUseAfterFree)) {
-    return Result::Failure(static_cast<FailureKind>(code - kExitBase),
-                           "in the forked child (its message is above)");
+  size_t tab = verdict.find('\t');
+  if (auto kind = ParseFailureKind(verdict.substr(0, tab)); kind && tab != std::string::npos) {
+    return Result::Failure(*kind, "in the forked child: " + verdict.substr(tab + 1));
   }
+  if (code == 0) return Result::Pass();
   return Result::Failure(FailureKind::kCrash,
                          "the forked child exited with status " + std::to_string(code));
 }

@@ -13,6 +13,7 @@ namespace {
 [[noreturn]] void ChildRun(int result_fd, const handoff_target* target, const RunOptions& options) {
   RUBY_INIT_STACK;
   StartEmbeddedRuby();
+  Heartbeat();
   RunStats stats;
   Result result = RunScenario(target, options, &stats, [result_fd](const Result& hang) {
     WriteChildResult(result_fd, hang, RunStats{});
@@ -26,9 +27,15 @@ namespace {
 
 }  // namespace
 
-SupervisedRun SuperviseRun(const handoff_target* target, const RunOptions& options, bool echo_stderr) {
-  double hard_timeout = 2 * options.hang_seconds + 3600;
-  return Supervise([&](int fd) -> int { ChildRun(fd, target, options); }, hard_timeout, echo_stderr);
+SupervisedRun SuperviseRun(const handoff_target* target, const RunOptions& options, bool echo_stderr,
+                           const std::function<void(double)>& on_tick) {
+  // The child's watchdog beats while calls return and reports a hang itself
+  // after hang_seconds; the margin covers its dump and a loaded machine.
+  SuperviseOptions supervise;
+  supervise.stall_seconds = options.hang_seconds + kSupervisorMarginSeconds;
+  supervise.echo_stderr = echo_stderr;
+  supervise.on_tick = on_tick;
+  return Supervise([&](int fd) -> int { ChildRun(fd, target, options); }, supervise);
 }
 
 #if defined(__has_feature)

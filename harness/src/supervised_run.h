@@ -2,15 +2,24 @@
 // process that embeds Ruby; and which lifecycle events this build can run.
 #pragma once
 
+#include <functional>
+
 #include "driver.h"
 #include "handoff/target.h"
 #include "supervisor.h"
 
 namespace handoff {
 
+// How long after its last sign of life (its watchdog beats while calls
+// return) a run is killed when its own watchdog did not report a hang.
+constexpr double kSupervisorMarginSeconds = 5;
+
 // Runs `options` against `target` in a child process (Supervise): a crash,
-// sanitizer report or hang of the child is the returned result.
-SupervisedRun SuperviseRun(const handoff_target* target, const RunOptions& options, bool echo_stderr);
+// sanitizer report or hang of the child is the returned result. Returns
+// within hang_seconds + kSupervisorMarginSeconds of the run's last progress,
+// with every process the run created gone. `on_tick` as in SuperviseOptions.
+SupervisedRun SuperviseRun(const handoff_target* target, const RunOptions& options, bool echo_stderr,
+                           const std::function<void(double)>& on_tick = nullptr);
 
 // Whether this build is instrumented by ThreadSanitizer (data_race needs it).
 bool BuiltWithThreadSanitizer();

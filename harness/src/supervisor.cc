@@ -1,6 +1,9 @@
 #include "supervisor.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -127,11 +130,85 @@ bool FindSanitizerReport(const std::string& text, FailureKind* kind, std::string
   return true;
 }
 
+namespace {
+
+int g_heartbeat_fd = -1;                  // in a supervised child: the heartbeat pipe
+volatile sig_atomic_t g_child_group = 0;  // in the parent: the running child's group
+
+void KillChildGroupAndDie(int sig) {
+  if (g_child_group > 0) kill(-g_child_group, SIGKILL);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+// Makes this process the reaper of its orphaned descendants (once), and
+// kills the child's group on SIGINT/SIGTERM/SIGHUP.
+void BecomeReaperOnce() {
+  static bool done = false;
+  if (done) return;
+  done = true;
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction action {};
+    action.sa_handler = KillChildGroupAndDie;
+    sigemptyset(&action.sa_mask);
+    struct sigaction old {};
+    sigaction(sig, nullptr, &old);
+    if (old.sa_handler == SIG_DFL) sigaction(sig, &action, nullptr);
+  }
+}
+
+// Kills and reaps every remaining child of this process: the run's child
+// and whatever descendants were orphaned to it (it is a subreaper). Bounded:
+// gives up after about two seconds (a process stuck in the kernel).
+void KillAndReapDescendants() {
+  for (int round = 0; round < 200; ++round) {
+    bool any = false;
+    if (DIR* proc = opendir("/proc")) {
+      while (dirent* entry = readdir(proc)) {
+        pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
+        if (pid <= 0) continue;
+        std::string stat_path = std::string("/proc/") + entry->d_name + "/stat";
+        FILE* stat = std::fopen(stat_path.c_str(), "r");
+        if (stat == nullptr) continue;
+        char line[512] = {0};
+        size_t n = std::fread(line, 1, sizeof(line) - 1, stat);
+        std::fclose(stat);
+        line[n] = 0;
+        const char* close_paren = std::strrchr(line, ')');  // "pid (comm) S ppid ..."
+        if (close_paren == nullptr) continue;
+        char state = 0;
+        int ppid = 0;
+        if (std::sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2 || ppid != getpid()) continue;
+        any = true;
+        kill(pid, SIGKILL);
+      }
+      closedir(proc);
+    }
+    while (waitpid(-1, nullptr, WNOHANG) > 0) any = true;
+    if (!any) return;
+    usleep(10000);
+  }
+}
+
+void MakeNonBlocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+}  // namespace
+
+void Heartbeat() {
+  if (g_heartbeat_fd < 0) return;
+  char beat = 'b';
+  ssize_t ignored = write(g_heartbeat_fd, &beat, 1);  // non-blocking; a full pipe is a beat too
+  (void)ignored;
+}
+
 SupervisedRun Supervise(const std::function<int(int result_fd)>& child,
-                        double hard_timeout_seconds, bool echo_stderr) {
+                        const SuperviseOptions& options) {
   SupervisedRun run{Result::HarnessError("the run did not report"), {}};
-  int result_pipe[2], err_pipe[2];
-  if (pipe(result_pipe) != 0 || pipe(err_pipe) != 0) {
+  BecomeReaperOnce();
+  int result_pipe[2], err_pipe[2], beat_pipe[2];
+  if (pipe2(result_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 ||
+      pipe2(beat_pipe, O_CLOEXEC) != 0) {
     run.result = Result::HarnessError(std::string("pipe: ") + strerror(errno));
     return run;
   }
@@ -142,61 +219,93 @@ SupervisedRun Supervise(const std::function<int(int result_fd)>& child,
     return run;
   }
   if (pid == 0) {
+    setpgid(0, 0);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) signal(sig, SIG_DFL);
     close(result_pipe[0]);
     close(err_pipe[0]);
+    close(beat_pipe[0]);
     dup2(err_pipe[1], STDERR_FILENO);
     close(err_pipe[1]);
+    MakeNonBlocking(beat_pipe[1]);
+    g_heartbeat_fd = beat_pipe[1];
     int code = child(result_pipe[1]);
     std::fflush(nullptr);
     _exit(code);
   }
+  setpgid(pid, pid);  // also here: no window where a kill of the group misses
+  g_child_group = pid;
   close(result_pipe[1]);
   close(err_pipe[1]);
+  close(beat_pipe[1]);
 
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  auto last_beat = start;
+  const auto stall = std::chrono::milliseconds(static_cast<int64_t>(options.stall_seconds * 1000));
   std::string err_text, result_text;
-  bool err_open = true, result_open = true, killed = false;
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(static_cast<int64_t>(hard_timeout_seconds * 1000));
+  bool err_open = true, result_open = true, stalled = false, exited = false;
+  int status = 0;
+  Clock::time_point exited_at;
   char buffer[65536];
-  while (err_open || result_open) {
-    pollfd fds[2] = {{err_pipe[0], POLLIN, 0}, {result_pipe[0], POLLIN, 0}};
-    int ready = poll(fds, 2, 200);
+  for (;;) {
+    pollfd fds[3] = {{err_pipe[0], static_cast<short>(err_open ? POLLIN : 0), 0},
+                     {result_pipe[0], static_cast<short>(result_open ? POLLIN : 0), 0},
+                     {beat_pipe[0], POLLIN, 0}};
+    int ready = poll(fds, 3, 200);
     if (ready < 0 && errno != EINTR) break;
-    if (!killed && std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      killed = true;
-    }
-    for (int i = 0; i < 2; ++i) {
-      bool& open = i == 0 ? err_open : result_open;
-      if (!open || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    for (int i = 0; i < 3; ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
+      if (i == 2) {
+        if (n > 0) last_beat = Clock::now();
+        continue;
+      }
+      bool& open = i == 0 ? err_open : result_open;
       if (n <= 0) {
         open = false;
-        continue;
-      }
-      if (i == 1) {
+      } else if (i == 1) {
         result_text.append(buffer, static_cast<size_t>(n));
-        continue;
+      } else {
+        if (options.echo_stderr) fwrite(buffer, 1, static_cast<size_t>(n), stderr);
+        if (err_text.size() < kKeptStderr) err_text.append(buffer, static_cast<size_t>(n));
       }
-      if (echo_stderr) fwrite(buffer, 1, static_cast<size_t>(n), stderr);
-      if (err_text.size() < kKeptStderr) err_text.append(buffer, static_cast<size_t>(n));
     }
+    auto now = Clock::now();
+    if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      exited_at = now;
+      kill(-pid, SIGKILL);  // whatever the run left in its group
+    }
+    if (exited && ((!err_open && !result_open) || now - exited_at > std::chrono::milliseconds(500))) {
+      break;  // a descendant outside the group may hold the pipes: stop reading
+    }
+    if (!exited && now - last_beat > stall) {
+      stalled = true;
+      kill(-pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    if (options.on_tick) options.on_tick(std::chrono::duration<double>(now - start).count());
   }
+  g_child_group = 0;
   close(result_pipe[0]);
   close(err_pipe[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
+  close(beat_pipe[0]);
+  KillAndReapDescendants();
 
   FailureKind kind;
   std::string excerpt;
   bool reported = !result_text.empty() && ParseChildResult(result_text, &run);
   if (FindSanitizerReport(err_text, &kind, &excerpt)) {
     run.result = Result::Failure(kind, "sanitizer report:\n" + excerpt);
-  } else if (killed && !reported) {
-    run.result = Result::Failure(FailureKind::kDeadlock,
-                                 "the run was still going after " +
-                                     std::to_string(static_cast<int>(hard_timeout_seconds)) +
-                                     " s and its watchdog did not report; killed");
+  } else if (stalled && !reported) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1f", options.stall_seconds);
+    run.result = Result::Failure(
+        FailureKind::kDeadlock,
+        std::string("the run showed no sign of life for ") + seconds +
+            " s and its watchdog did not report (the process was frozen: stopped by a signal, "
+            "or every thread blocked); its process group was killed");
   } else if (!reported) {
     std::string how = WIFSIGNALED(status) ? "died of " + SignalText(status)
                                           : "exited with status " + std::to_string(WEXITSTATUS(status));

@@ -1,16 +1,26 @@
 // The supervisor: runs each harness run in a child process so that whatever
 // the target does to that process (a sanitizer report that ends it, a
-// segfault, a hang, Ruby's [BUG] abort) becomes a Result in the parent.
+// segfault, a hang, Ruby's [BUG] abort, a fork that never exits, SIGSTOP)
+// becomes a Result in the parent, in bounded time, with nothing left behind.
 //
 // The parent never starts Ruby or any thread, so fork() is safe there. The
 // child's stderr passes through to ours line by line (and is kept, to find
 // sanitizer reports in it); its result comes back on a pipe.
+//
+// Bounded: the child runs in a process group of its own. It sends
+// Heartbeat()s while it makes progress (the run's watchdog does, driver.h);
+// when none came for `stall_seconds` the whole group is killed (SIGKILL) and
+// the run is a `deadlock`. When the child has exited, the group is killed
+// too, the parent stops reading (a grandchild holding the pipes open does
+// not keep it waiting) and every descendant that escaped the group (this
+// process is a child subreaper: orphans come back to it) is killed and
+// reaped. SIGINT/SIGTERM/SIGHUP to the parent kill the child's group first.
 #pragma once
 
 #include <functional>
 
-#include "driver.h"
 #include "result.h"
+#include "run_options.h"
 
 namespace handoff {
 
@@ -22,12 +32,24 @@ struct SupervisedRun {
 // The child's side: report the run's outcome to the parent.
 void WriteChildResult(int fd, const Result& result, const RunStats& stats);
 
+// The child's side: the run is making progress (cheap; any thread; a no-op
+// outside a supervised child). The supervisor kills a child that has not
+// called it for `stall_seconds`.
+void Heartbeat();
+
+struct SuperviseOptions {
+  // No Heartbeat() for this long (the fork counts as one): the child is
+  // frozen or hung past its own watchdog, and is killed. A child that never
+  // calls Heartbeat() gets this as a hard timeout.
+  double stall_seconds = 60;
+  bool echo_stderr = false;  // pass the child's stderr through as it comes
+  // Called about every 200 ms while the child runs (progress lines).
+  std::function<void(double elapsed_seconds)> on_tick;
+};
+
 // Forks; the child calls `child(result_fd)` and exits with its return value.
-// The parent kills a child still running after `hard_timeout_seconds` (the
-// child's own watchdog should have reported long before).
-// `echo_stderr`: pass the child's stderr through as it comes.
 SupervisedRun Supervise(const std::function<int(int result_fd)>& child,
-                        double hard_timeout_seconds, bool echo_stderr);
+                        const SuperviseOptions& options);
 
 // Finds the first sanitizer report in a process's stderr: its kind, and a
 // short excerpt (title, first frames, summary). False when there is none.

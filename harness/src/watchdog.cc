@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "supervisor.h"
+
 namespace handoff {
 
 Watchdog::Watchdog(Config config) : config_(std::move(config)) {
@@ -32,6 +34,7 @@ void Watchdog::Watch() {
       last_returned = returned;
       last_phase = phase;
       last_change = now;
+      Heartbeat();  // the supervisor kills a run that shows no sign of life
     }
     double stalled = (now - last_change) / 1e9;
     if (stalled >= config_.hang_seconds) {

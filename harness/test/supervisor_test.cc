@@ -3,12 +3,22 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
 
 #include "supervisor.h"
 
 namespace handoff {
 namespace {
+
+SuperviseOptions Options(double stall_seconds) {
+  SuperviseOptions options;
+  options.stall_seconds = stall_seconds;
+  return options;
+}
 
 TEST(Supervisor, ReadsTheChildsResult) {
   SupervisedRun run = Supervise(
@@ -18,14 +28,14 @@ TEST(Supervisor, ReadsTheChildsResult) {
         WriteChildResult(fd, Result::Failure(FailureKind::kWrongReply, "call 3\ngot call 4"), stats);
         return 1;
       },
-      30, false);
+      Options(30));
   EXPECT_EQ(run.result.Verdict(), "wrong_reply");
   EXPECT_EQ(run.result.detail, "call 3\ngot call 4");
   EXPECT_EQ(run.stats.verified, 77u);
 }
 
 TEST(Supervisor, ADeathBeforeReportingIsACrash) {
-  SupervisedRun run = Supervise([](int) { raise(SIGSEGV); return 0; }, 30, false);
+  SupervisedRun run = Supervise([](int) { raise(SIGSEGV); return 0; }, Options(30));
   EXPECT_EQ(run.result.Verdict(), "crash");
   // Plain: "died of signal 11"; under a sanitizer, its SEGV report.
   EXPECT_TRUE(run.result.detail.find("signal 11") != std::string::npos ||
@@ -34,7 +44,7 @@ TEST(Supervisor, ADeathBeforeReportingIsACrash) {
 }
 
 TEST(Supervisor, AChildStillRunningAtTheHardTimeoutIsADeadlock) {
-  SupervisedRun run = Supervise([](int) { pause(); return 0; }, 0.5, false);
+  SupervisedRun run = Supervise([](int) { pause(); return 0; }, Options(0.5));
   EXPECT_EQ(run.result.Verdict(), "deadlock");
 }
 
@@ -47,9 +57,77 @@ TEST(Supervisor, ASanitizerReportWinsOverTheChildsOwnResult) {
         WriteChildResult(fd, Result::Pass(), RunStats{});
         return 66;
       },
-      30, false);
+      Options(30));
   EXPECT_EQ(run.result.Verdict(), "data_race");
   EXPECT_NE(run.result.detail.find("SUMMARY: ThreadSanitizer: data race"), std::string::npos);
+}
+
+// A grandchild that outlives the run, keeps the run's pipes open and ignores
+// SIGTERM; with `escape` it also leaves the run's process group (setsid).
+// The child reports the grandchild's pid as its result's detail.
+int ForkLingeringGrandchild(int fd, bool escape) {
+  pid_t grandchild = fork();
+  if (grandchild == 0) {
+    if (escape) setsid();
+    signal(SIGTERM, SIG_IGN);
+    for (;;) pause();
+  }
+  Result pass = Result::Pass();
+  pass.detail = std::to_string(grandchild);
+  WriteChildResult(fd, pass, RunStats{});
+  return 0;
+}
+
+bool ProcessGone(pid_t pid) { return kill(pid, 0) != 0 && errno == ESRCH; }
+
+double SecondsOf(const std::function<void()>& body) {
+  auto start = std::chrono::steady_clock::now();
+  body();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+TEST(Supervisor, AGrandchildHoldingThePipesNeitherKeepsItWaitingNorSurvives) {
+  for (bool escape : {false, true}) {
+    SupervisedRun run;
+    double seconds = SecondsOf([&] {
+      run = Supervise([escape](int fd) { return ForkLingeringGrandchild(fd, escape); }, Options(30));
+    });
+    EXPECT_TRUE(run.result.passed()) << run.result.detail;
+    EXPECT_LT(seconds, 5) << "escape=" << escape;
+    pid_t grandchild = static_cast<pid_t>(std::atoi(run.result.detail.c_str()));
+    ASSERT_GT(grandchild, 0);
+    EXPECT_TRUE(ProcessGone(grandchild)) << "grandchild " << grandchild << " escape=" << escape;
+  }
+}
+
+TEST(Supervisor, AStoppedChildIsADeadlockWithinItsStallTime) {
+  SupervisedRun run;
+  double seconds = SecondsOf([&] {
+    run = Supervise(
+        [](int) {
+          Heartbeat();
+          raise(SIGSTOP);
+          return 0;
+        },
+        Options(1));
+  });
+  EXPECT_EQ(run.result.Verdict(), "deadlock");
+  EXPECT_NE(run.result.detail.find("no sign of life"), std::string::npos) << run.result.detail;
+  EXPECT_LT(seconds, 4);
+}
+
+TEST(Supervisor, HeartbeatsKeepASlowChildAlive) {
+  SupervisedRun run = Supervise(
+      [](int fd) {
+        for (int i = 0; i < 15; ++i) {
+          Heartbeat();
+          usleep(100000);
+        }
+        WriteChildResult(fd, Result::Pass(), RunStats{});
+        return 0;
+      },
+      Options(0.6));
+  EXPECT_TRUE(run.result.passed()) << run.result.Verdict() << ": " << run.result.detail;
 }
 
 TEST(Supervisor, ClassifiesSanitizerReports) {

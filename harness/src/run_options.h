@@ -1,0 +1,32 @@
+// What a harness run is asked to do (RunOptions) and what it measured
+// (RunStats): shared by the driver, the supervisor, the CLI and the properties.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "scenario.h"
+
+namespace handoff {
+
+constexpr double kDefaultHangSeconds = 20;
+
+struct RunOptions {
+  Scenario scenario;
+  uint64_t seed = 1;
+  std::string perturbation = "none";  // none, random, pct
+  double hang_seconds = kDefaultHangSeconds;  // no call returning this long is a deadlock
+  bool progress = true;               // progress lines on stderr for long runs
+  // Interpose on the target's Ruby C API imports and report a call made
+  // without the GVL as gvl_violation (gvl_check.h). handoff-stress --no-gvl-check.
+  bool gvl_check = true;
+};
+
+struct RunStats {
+  uint64_t calls_returned = 0;
+  uint64_t verified = 0;  // calls checked and right, nested calls included
+  double seconds = 0;     // from the first call to the last return
+  uint64_t sync_points = 0;
+};
+
+}  // namespace handoff
