@@ -37,7 +37,8 @@ std::string ReplayLine(const CliOptions& o, uint64_t seed) {
   std::string target = o.target_lib.empty() ? "--target " + o.target_name
                                             : "--target-lib " + ShellQuote(o.target_lib);
   return ReplayCommandLine(ExecutablePath(), target, seed, o.run.perturbation, o.run.scenario,
-                           o.run.hang_seconds);
+                           o.run.hang_seconds) +
+         (o.run.gvl_check ? "" : " --no-gvl-check");
 }
 
 std::string JsonString(const std::string& text) {

@@ -106,6 +106,8 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
       o->replay = static_cast<int>(number);
     } else if (flag == "--seconds") {
       if (!take(&value) || !ToSeconds(flag, value, &o->seconds, error)) return false;
+    } else if (flag == "--no-gvl-check") {
+      o->run.gvl_check = false;
     } else if (flag == "--hang-seconds") {
       if (!take(&value) || !ToSeconds(flag, value, &o->run.hang_seconds, error)) return false;
       hang_given = true;
@@ -170,6 +172,9 @@ run:
                        stops at the first failure
   --replay N           rerun the same run N times; report how many failed
   --hang-seconds S     no call returning for S seconds is a deadlock (default 20)
+  --no-gvl-check       do not interpose on the target's Ruby C API imports (by
+                       default a call made without the GVL is a gvl_violation,
+                       reported with its frames; README "The GVL check")
 score (the harness finding its own deliberately broken bridges):
   --score              run every built-in mutant with its declared scenario under
                        none, random and pct for K seeds; print, per mutant and
@@ -187,7 +192,7 @@ exit status: 0 every run passed, 1 a failure was found, 2 usage or harness error
 Every failure prints a `replay:` line that reruns it.
 Failure kinds: data_race deadlock lost_reply duplicate_reply wrong_reply
 handler_not_once swallowed_exception unexpected_status crash use_after_free
-starvation.
+starvation gvl_violation.
 )";
 }
 

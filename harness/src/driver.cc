@@ -11,6 +11,7 @@
 #include "call.h"
 #include "checker.h"
 #include "fork_probe.h"
+#include "gvl_check.h"
 #include "perturbation/sync_point.h"
 #include "ruby_host.h"
 #include "run_log.h"
@@ -103,9 +104,11 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
     Watchdog watchdog({target, &scenario, &log, options.hang_seconds, options.progress, on_hang});
     watchdog.SetMainPhase("starting the target");
     char error[512] = {0};
+    if (options.gvl_check) StartGvlCheck(target, on_hang);  // a violation ends the run as on_hang does
     if (target->start(&host, static_cast<uintptr_t>(handler), error, sizeof(error)) != 0) {
       return Result::HarnessError(std::string("target ") + target->name + " did not start: " + error);
     }
+    if (options.gvl_check) GvlCheckTargetStarted();
     StartBackground(scenario.background);
     start_ns = MonotonicNanos();
     std::vector<std::thread> threads;

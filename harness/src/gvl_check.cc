@@ -61,6 +61,7 @@ struct State {
   ElfW(Addr) target_base = 0;
   std::set<ElfW(Addr)> before_start;          // objects loaded before the target started
   std::set<ElfW(Addr)> done;                  // objects already interposed on (or skipped)
+  std::set<ElfW(Addr)> checked;               // objects interposed on
   std::unordered_map<void*, uint32_t> stub_of;  // real function -> stub index
   uint32_t stubs_used = 0;
   bool stubs_exhausted_reported = false;
@@ -201,6 +202,7 @@ void Rescan(State& state) {
     if (IsRuntime(object)) continue;
     if (state.before_start.count(object.base) && !target_objects.count(object.base)) continue;
     Interpose(state, object);
+    state.checked.insert(object.base);
   }
 }
 
@@ -237,6 +239,14 @@ std::string TargetFrames(void* return_address) {
   return out;
 }
 
+// Whether `address` lies in an object whose imports were interposed on.
+bool InCheckedObject(const void* address) {
+  Dl_info info;
+  if (dladdr(address, &info) == 0) return false;
+  std::lock_guard<std::mutex> lock(g_state->mutex);
+  return g_state->checked.count(reinterpret_cast<ElfW(Addr)>(info.dli_fbase)) != 0;
+}
+
 [[noreturn]] void BlockForever() {
   for (;;) pause();
 }
@@ -256,6 +266,10 @@ std::string TargetFrames(void* return_address) {
     }
   }
   detail += "\n" + TargetFrames(return_address);
+  if (!InCheckedObject(return_address)) {
+    detail += "  (#0 is not in a checked object: the target's call was a tail call, which leaves "
+              "no frame of the calling function)\n";
+  }
   detail += "  (the call was not made; --no-gvl-check turns the check off)";
   g_state->on_violation(Result::Failure(FailureKind::kGvlViolation, detail));
   BlockForever();  // on_violation ends the process

@@ -15,6 +15,12 @@ constexpr GvlAllowed kAllowed[] = {
     {"ruby_thread_has_gvl_p", GvlRule::kAnyThread,
      "the other classification question (does this thread hold the GVL?); reads a thread-local "
      "and the thread's blocking-region marker"},
+    {"ruby_snprintf", GvlRule::kAnyThread,
+     "ruby/subst.h #defines snprintf to it in every file that includes ruby.h, so every "
+     "snprintf of a C extension is this call (my_bridge's describe on the watchdog thread); "
+     "formats the caller's arguments like snprintf. Only a PRIsVALUE conversion touches a Ruby "
+     "object, through libruby's internal calls, which the check does not see"},
+    {"ruby_vsnprintf", GvlRule::kAnyThread, "as ruby_snprintf (vsnprintf)"},
     {"rb_thread_call_with_gvl", GvlRule::kRubyThread,
      "takes the GVL: meant for a Ruby thread inside rb_thread_call_without_gvl (ruby/thread.h); "
      "from a foreign thread Ruby prints [BUG] ... non-ruby thread and exits, so that is reported"},

@@ -57,6 +57,9 @@ typedef struct request {
 #ifdef MUTANT_UNROOTED_QUEUED_VALUE
   VALUE ruby_payload; /* made by the event thread, kept where the GC cannot see it */
 #endif
+#ifdef MUTANT_FOREIGN_THREAD_MAKES_REPLY
+  VALUE ruby_reply; /* the block's result, handed to the foreign caller */
+#endif
 #ifdef MUTANT_REPLY_TO_OLDEST_WAITER
   struct request *next_in_flight; /* dispatch order, guarded by g_mutex */
 #endif
@@ -241,12 +244,45 @@ static int run_block(const char *payload, size_t size, handoff_target_reply *out
   return run_block_on(rb_str_new(payload, (long)size), out);
 }
 
+#ifdef MUTANT_HANDLER_CALLS_BLOCK_WITHOUT_GVL
+static ID g_id_call;
+
+typedef struct nogvl_call {
+  VALUE payload, result;
+} nogvl_call;
+
+/* Runs inside rb_thread_call_without_gvl: "the GVL only slows the block's
+   C work down, so it is called from here". */
+static void *call_block_without_gvl(void *arg) {
+  nogvl_call *call = arg;
+  call->result = rb_funcall(g_callback, g_id_call, 1, call->payload);
+  return NULL;
+}
+#endif
+
 /* One Ruby thread per request: run the block, hand over its reply. */
 MY_BRIDGE_MAYBE_UNUSED static VALUE handle_request(void *arg) {
   request *r = arg;
   handoff_target_reply out;
-#ifdef MUTANT_UNROOTED_QUEUED_VALUE
+#if defined(MUTANT_UNROOTED_QUEUED_VALUE)
   int state = run_block_on(r->ruby_payload, &out); /* collected by now? */
+#elif defined(MUTANT_FOREIGN_THREAD_MAKES_REPLY)
+  /* Only runs the block: the waiting caller makes its reply from the result. */
+  int state = 0;
+  r->ruby_reply = rb_protect(call_callback, rb_str_new(r->payload, (long)r->payload_size), &state);
+  if (state) rb_set_errinfo(Qnil);
+  out = (handoff_target_reply){state ? HANDOFF_TARGET_STOPPED : HANDOFF_TARGET_OK, NULL, 0};
+  state = 0;
+#elif defined(MUTANT_HANDLER_CALLS_BLOCK_WITHOUT_GVL)
+  nogvl_call call = {rb_str_new(r->payload, (long)r->payload_size), Qnil};
+  rb_thread_call_without_gvl(call_block_without_gvl, &call, NULL, NULL);
+  int state = 0;
+  out = (handoff_target_reply){HANDOFF_TARGET_STOPPED, NULL, 0};
+  if (RB_TYPE_P(call.result, T_STRING)) {
+    out.status = HANDOFF_TARGET_OK;
+    out.size = (size_t)RSTRING_LEN(call.result);
+    out.data = copy_bytes(RSTRING_PTR(call.result), out.size);
+  }
 #else
   int state = run_block(r->payload, r->payload_size, &out);
 #endif
@@ -354,6 +390,13 @@ static void queue_and_wait(const char *payload, size_t size, int64_t timeout_ns,
   r->reply.data = r->reply.data ? copy_bytes(r->reply.data, r->reply.size) : NULL;
   pthread_mutex_unlock(&g_mutex);
 #endif
+#ifdef MUTANT_FOREIGN_THREAD_MAKES_REPLY
+  if (r->reply.status == HANDOFF_TARGET_OK) { /* on the foreign thread, without the GVL */
+    VALUE text = rb_String(r->ruby_reply);
+    r->reply.size = (size_t)RSTRING_LEN(text);
+    r->reply.data = copy_bytes(RSTRING_PTR(text), r->reply.size);
+  }
+#endif
   *reply = r->reply;
   free_request(r);
 }
@@ -367,6 +410,14 @@ static void my_invoke(const char *payload, size_t size, int64_t timeout_ns,
   bool ruby_thread = true;
 #else
   bool ruby_thread = ruby_native_thread_p() != 0;
+#endif
+#ifdef MUTANT_RUBY_THREAD_MEANS_GVL
+  if (ruby_thread) {
+    /* "A Ruby thread holds the GVL": one that released it runs the block without it. */
+    int state = run_block(payload, size, reply);
+    if (state != 0) rb_jump_tag(state);
+    return;
+  }
 #endif
 #ifndef MUTANT_QUEUE_EVERY_CALLER
   if (ruby_thread && ruby_thread_has_gvl_p()) {
@@ -492,6 +543,9 @@ static int my_start(const handoff_target_host *host, uintptr_t handler, char *er
 #endif
   /* The bridge's own callback object (as it would wrap a user's block). */
   g_callback = rb_obj_method((VALUE)handler, ID2SYM(rb_intern("call")));
+#ifdef MUTANT_HANDLER_CALLS_BLOCK_WITHOUT_GVL
+  g_id_call = rb_intern("call");
+#endif
   rb_gc_register_address(&g_callback);
   rb_gc_register_address(&g_event_thread);
   start_event_thread();
