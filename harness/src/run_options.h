@@ -20,9 +20,6 @@ struct RunOptions {
   // Interpose on the target's Ruby C API imports and report a call made
   // without the GVL as gvl_violation (gvl_check.h). handoff-stress --no-gvl-check.
   bool gvl_check = true;
-  // Interpose on the target's Ruby C API imports and report a call made
-  // without the GVL as gvl_violation (gvl_check.h). handoff-stress --no-gvl-check.
-  bool gvl_check = true;
 };
 
 struct RunStats {
