@@ -21,6 +21,12 @@ constexpr GvlAllowed kAllowed[] = {
      "formats the caller's arguments like snprintf. Only a PRIsVALUE conversion touches a Ruby "
      "object, through libruby's internal calls, which the check does not see"},
     {"ruby_vsnprintf", GvlRule::kAnyThread, "as ruby_snprintf (vsnprintf)"},
+    {"ruby_xfree", GvlRule::kAnyThread,
+     "3.1 gc.c objspace_xfree: free() and atomic updates of the malloc counters; only an "
+     "allocation can start a GC. Ruby frees with it in its own without-GVL code, and Ruby FFI "
+     "from a pthread key destructor on foreign threads. (ruby_xmalloc & co. stay checked: an "
+     "allocation may need a GC, which needs the GVL)"},
+    {"ruby_sized_xfree", GvlRule::kAnyThread, "as ruby_xfree"},
     {"rb_thread_call_with_gvl", GvlRule::kRubyThread,
      "takes the GVL: meant for a Ruby thread inside rb_thread_call_without_gvl (ruby/thread.h); "
      "from a foreign thread Ruby prints [BUG] ... non-ruby thread and exits, so that is reported"},

@@ -63,3 +63,20 @@ GVL_PROBE_EXPORT void *gvl_probe_make_string(void *unused) {
 
 /* Legal on any thread (the allowed list). */
 GVL_PROBE_EXPORT int gvl_probe_classify(void) { return ruby_native_thread_p(); }
+
+/* For gvl_check_bench: `count` calls of a cheap Ruby C API function
+ * (rb_obj_class) and of a typical one (rb_str_new of 8 bytes) through this
+ * object's imports. Returns something so the calls are not dropped.
+ * REQUIRES: GVL held. */
+GVL_PROBE_EXPORT unsigned long gvl_probe_loop_obj_class(unsigned long count, VALUE object) {
+  unsigned long sum = 0;
+  for (unsigned long i = 0; i < count; ++i) sum += (unsigned long)rb_obj_class(object);
+  return sum;
+}
+
+GVL_PROBE_EXPORT unsigned long gvl_probe_loop_str_new(unsigned long count) {
+  static char text[] = "payload!";
+  unsigned long sum = 0;
+  for (unsigned long i = 0; i < count; ++i) sum += (unsigned long)rb_str_new(text, 8);
+  return sum;
+}
