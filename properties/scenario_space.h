@@ -24,11 +24,17 @@ namespace handoff::properties {
 struct ScenarioSpace {
   int max_threads = 16;
   uint64_t max_calls = 2000;
-  uint32_t max_payload = 4096;        // bytes; payload sizes shrink towards 16
   std::vector<Behaviour> behaviours;  // besides return, which always has weight >= 1
   std::vector<EventType> events;      // lifecycle events that may happen
   int max_events = 2;
   int max_background = 2;             // Ruby threads competing for the GVL
+  uint64_t min_calls = 0;             // at least this many calls (long runs); 0: threads
+  // Size bounds are drawn by size class (bit length) up to these; each call's
+  // sizes then log-uniform inside them (scenario.h). Shrink towards 0.
+  uint32_t max_payload = 1 << 20;
+  uint32_t max_reply = 1 << 20;
+  uint32_t max_message = 1 << 16;
+  bool ruby_callers = true;           // Ruby threads with and without the GVL call too
 };
 
 // REQUIRES: inside a RapidCheck property.

@@ -4,6 +4,7 @@
 #include <ruby.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -31,6 +32,8 @@ struct Summary {
   uint64_t verified = 0;
   uint64_t sync_points = 0;  // perturbation points reached: 0 means --perturb had nothing to act on
   double seconds = 0;
+  double p50_us = 0, p99_us = 0;   // the slowest run's (by p99)
+  double leak_bytes_per_call = 0;  // the largest measured (0: not measured)
 };
 
 std::string ReplayLine(const CliOptions& o, uint64_t seed) {
@@ -99,6 +102,11 @@ Summary RunAll(const CliOptions& o, const handoff_target* target) {
     summary.verified += outcome.stats.verified;
     summary.sync_points += outcome.stats.sync_points;
     summary.seconds += outcome.stats.seconds;
+    if (outcome.stats.p99_us >= summary.p99_us) {
+      summary.p99_us = outcome.stats.p99_us;
+      summary.p50_us = outcome.stats.p50_us;
+    }
+    summary.leak_bytes_per_call = std::max(summary.leak_bytes_per_call, outcome.stats.leak_bytes_per_call);
     if (!outcome.result.passed() && !summary.has_failure) {
       summary.has_failure = true;
       summary.first_failure = outcome.result;
@@ -121,8 +129,10 @@ Summary RunAll(const CliOptions& o, const handoff_target* target) {
 void PrintText(const CliOptions& o, const handoff_target* target, const Summary& s) {
   double rate = s.seconds > 0 ? s.verified / s.seconds : 0;
   if (!s.has_failure) {
-    std::printf("PASS %s: %d run(s), %llu calls verified in %.2f s: %.0f verified calls/s\n",
-                target->name, s.runs, static_cast<unsigned long long>(s.verified), s.seconds, rate);
+    std::printf("PASS %s: %d run(s), %llu calls verified in %.2f s: %.0f verified calls/s, "
+                "latency p50 %.1f us, p99 %.1f us\n",
+                target->name, s.runs, static_cast<unsigned long long>(s.verified), s.seconds, rate,
+                s.p50_us, s.p99_us);
     return;
   }
   const Result& f = s.first_failure;
@@ -153,10 +163,11 @@ void PrintJson(const CliOptions& o, const handoff_target* target, const Summary&
     std::printf("%s%s:%d", first ? "" : ",", JsonString(verdict).c_str(), count);
     first = false;
   }
-  std::printf("},\"verified\":%llu,\"sync_points\":%llu,\"seconds\":%.3f,\"verified_per_second\":%.0f,\"replay\":%s}\n",
+  std::printf("},\"verified\":%llu,\"sync_points\":%llu,\"seconds\":%.3f,\"verified_per_second\":%.0f,"
+              "\"p50_us\":%.1f,\"p99_us\":%.1f,\"leak_bytes_per_call\":%.0f,\"replay\":%s}\n",
               static_cast<unsigned long long>(s.verified),
               static_cast<unsigned long long>(s.sync_points), s.seconds,
-              s.seconds > 0 ? s.verified / s.seconds : 0.0,
+              s.seconds > 0 ? s.verified / s.seconds : 0.0, s.p50_us, s.p99_us, s.leak_bytes_per_call,
               JsonString(s.has_failure && f.failed() ? ReplayLine(o, s.failure_seed) : "").c_str());
 }
 

@@ -41,7 +41,7 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   o->run.scenario.threads = 8;
   o->run.scenario.calls = 10000;
   std::string scenario_text;
-  std::optional<uint64_t> threads, calls;
+  std::optional<uint64_t> threads, calls, max_p99_us;
   bool hang_given = false;
   std::vector<std::string> args(argv + 1, argv + argc);
   for (size_t i = 0; i < args.size(); ++i) {
@@ -106,6 +106,9 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
       o->replay = static_cast<int>(number);
     } else if (flag == "--seconds") {
       if (!take(&value) || !ToSeconds(flag, value, &o->seconds, error)) return false;
+    } else if (flag == "--max-p99-us") {
+      if (!take(&value) || !ToUnsigned(flag, value, 1, 1000000000, &number, error)) return false;
+      max_p99_us = number;
     } else if (flag == "--no-gvl-check") {
       o->run.gvl_check = false;
     } else if (flag == "--hang-seconds") {
@@ -124,6 +127,7 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   }
   if (threads) o->run.scenario.threads = static_cast<int>(*threads);
   if (calls) o->run.scenario.calls = *calls;
+  if (max_p99_us) o->run.scenario.max_p99_us = static_cast<uint32_t>(*max_p99_us);
   if (o->help || o->list_targets) return true;
   if (o->score) {
     if (!o->target_lib.empty()) {
@@ -159,11 +163,20 @@ target:
   --target-lib PATH    your own bridge: a shared library implementing
                        handoff/target.h (README: "Testing your own bridge")
 run:
-  --threads N          foreign threads (default 8)
+  --threads N          caller threads (default 8: 6 foreign, 1 Ruby thread holding
+                       the GVL, 1 Ruby thread without it)
   --calls N            calls in all, split across the threads (default 10000)
   --scenario TEXT      the whole scenario as printed in a replay line, e.g.
                        'threads=4 calls=1000 mix=return:9,raise:1 events=kill@500';
-                       --threads and --calls still override it
+                       --threads, --calls and --max-p99-us still override it.
+                       Keys: threads calls payload reply message mix callers
+                       slow_us gc_objects large_bytes background events
+                       deadline_ms fairness max_p99_us leak_bytes_per_call
+                       (README "Scenarios"); the default run is
+                       'threads=8 calls=10000 payload=0..65536 reply=0..65536
+                       message=0..1024 mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1
+                       callers=foreign:6,gvl:1,nogvl:1'
+  --max-p99-us N       a run whose p99 call latency is over N µs fails as too_slow
   --seed N             seed for payloads, behaviours and perturbation
                        (default: a new one per invocation, printed)
   --perturb STRATEGY   none (default), random or pct: delays at the target's
@@ -192,7 +205,7 @@ exit status: 0 every run passed, 1 a failure was found, 2 usage or harness error
 Every failure prints a `replay:` line that reruns it.
 Failure kinds: data_race deadlock lost_reply duplicate_reply wrong_reply
 handler_not_once swallowed_exception unexpected_status crash use_after_free
-starvation gvl_violation.
+starvation gvl_violation too_slow leak.
 )";
 }
 

@@ -8,7 +8,8 @@ void MakeCall(const CallSite& site, const CallPlan& plan, std::string* buffer,
               CallRecord* record) {
   WritePayload(plan, site.seed, buffer);
   record->sent_digest = Digest(buffer->data(), buffer->size());
-  record->events_before = site.log->events_done.load(std::memory_order_acquire);
+  site.log->sent_digest[plan.call_id].store(record->sent_digest, std::memory_order_relaxed);
+  record->events_before = site.log->events_done.load(std::memory_order_relaxed);
   handoff_target_reply reply{HANDOFF_TARGET_INVALID, nullptr, 0};
   int64_t deadline_ns = static_cast<int64_t>(site.scenario->deadline_ms) * 1000000;
   record->start_ns = MonotonicNanos();
@@ -16,9 +17,9 @@ void MakeCall(const CallSite& site, const CallPlan& plan, std::string* buffer,
   record->end_ns = MonotonicNanos();
   record->status = static_cast<uint8_t>(reply.status);
   if (reply.status == HANDOFF_TARGET_OK) {
-    record->reply = ReadReply(reply.data, reply.size);
+    record->check = CheckReply(buffer->data(), buffer->size(), reply.data, reply.size);
   } else if (reply.status == HANDOFF_TARGET_RAISED) {
-    record->raised_named = ReadRaisedMessage(reply.data, reply.size, &record->raised_call_id);
+    record->check = CheckRaised(buffer->data(), buffer->size(), reply.data, reply.size);
   }
   std::free(reply.data);
 }

@@ -15,6 +15,7 @@ namespace {
 const char* StatusName(uint8_t status) {
   static const char* const kNames[] = {"ok", "raised", "stopped", "timed_out", "forked", "invalid"};
   if (status == kNotReturned) return "never returned";
+  if (status == kEscapedInvoke) return "escaped by an exception";
   return status < 6 ? kNames[status] : "out-of-range status";
 }
 
@@ -26,12 +27,16 @@ struct Finding {
 class Checker {
  public:
   Checker(const Scenario& s, RunLog& log)
-      : log_(log), may_stop_(s.Has(EventType::kStop) || s.Has(EventType::kKill)) {}
+      : log_(log),
+        may_stop_(s.Has(EventType::kStop) || s.Has(EventType::kKill)),
+        deadline_ms_(s.deadline_ms) {}
 
   // Checks one call; the same thread's earlier calls have ids from
   // first_of_thread (for duplicate_reply). Returns true when the call is right.
   bool Check(const CallPlan& plan, const CallRecord& r, uint64_t first_of_thread) {
-    uint32_t ran = log_.ran[plan.call_id].load();
+    bool named = plan.payload_size >= kPayloadHeaderSize;
+    uint32_t ran = log_.ran[plan.call_id].load(std::memory_order_relaxed);
+    if (!named) anonymous_calls_ += r.status != kNotReturned;
     bool stop_before = r.events_before & EventBit(EventType::kStop);
     switch (r.status) {
       case HANDOFF_TARGET_OK:
@@ -40,42 +45,17 @@ class Checker {
           return Fail(FailureKind::kUnexpectedStatus,
                       Where(plan) + " started after stop but returned " + StatusName(r.status));
         }
+        if (!CheckWhatCameBack(plan, r, first_of_thread)) return false;
+        if (!named) {
+          anonymous_ok_ += r.status == HANDOFF_TARGET_OK;
+          return true;
+        }
         if (ran != 1) {
           return Fail(FailureKind::kHandlerNotOnce, Where(plan) + " returned " +
                                                         StatusName(r.status) + " but its handler ran " +
                                                         std::to_string(ran) + " times");
         }
-        if (plan.behaviour == Behaviour::kRaise && r.status == HANDOFF_TARGET_OK) {
-          return Fail(FailureKind::kSwallowedException,
-                      Where(plan) + ": the handler raised, the call returned ok");
-        }
-        if (plan.behaviour != Behaviour::kRaise && r.status == HANDOFF_TARGET_RAISED) {
-          return Fail(FailureKind::kWrongReply, Where(plan) + " did not raise but returned raised");
-        }
-        if (r.status == HANDOFF_TARGET_RAISED) {
-          if (!r.raised_named) {
-            return Fail(FailureKind::kSwallowedException,
-                        Where(plan) + " returned raised without the exception's message");
-          }
-          if (r.raised_call_id != plan.call_id) {
-            return Fail(FailureKind::kWrongReply, Where(plan) + " got the exception of call " +
-                                                      std::to_string(r.raised_call_id));
-          }
-          return true;
-        }
-        if (!r.reply.well_formed) {
-          return Fail(FailureKind::kWrongReply, Where(plan) + " got a malformed or truncated reply");
-        }
-        if (r.reply.call_id != plan.call_id) {
-          bool earlier = r.reply.call_id >= first_of_thread && r.reply.call_id < plan.call_id;
-          return Fail(earlier ? FailureKind::kDuplicateReply : FailureKind::kWrongReply,
-                      Where(plan) + " got the reply of call " + std::to_string(r.reply.call_id) +
-                          (earlier ? ", an earlier call of the same thread" : ""));
-        }
-        if (r.reply.payload_digest != r.sent_digest) {
-          return Fail(FailureKind::kWrongReply,
-                      Where(plan) + " got a reply computed from a different (corrupted) payload");
-        }
+        latencies_ns_.push_back(r.end_ns - r.start_ns);
         return true;
       }
       case HANDOFF_TARGET_STOPPED:
@@ -88,15 +68,68 @@ class Checker {
                                                         std::to_string(ran) + " times");
         }
         return true;
-      case HANDOFF_TARGET_TIMED_OUT:
-        return Fail(FailureKind::kLostReply, Where(plan) + " timed out after " +
-                                                 std::to_string((r.end_ns - r.start_ns) / 1000000) +
-                                                 " ms (handler ran " + std::to_string(ran) + " times)");
+      case HANDOFF_TARGET_TIMED_OUT: {
+        // Right when the deadline really passed: the handler may have run
+        // longer than it (once at most; its reply dropped) or not started.
+        int64_t waited_ms = (r.end_ns - r.start_ns) / 1000000;
+        if (waited_ms + 1 < static_cast<int64_t>(deadline_ms_)) {
+          return Fail(FailureKind::kLostReply, Where(plan) + " returned timed_out after " +
+                                                   std::to_string(waited_ms) + " ms, before its " +
+                                                   std::to_string(deadline_ms_) + " ms deadline");
+        }
+        if (ran > 1) {
+          return Fail(FailureKind::kHandlerNotOnce, Where(plan) + " timed out but its handler ran " +
+                                                        std::to_string(ran) + " times");
+        }
+        return true;
+      }
       case kNotReturned:
         return Fail(FailureKind::kLostReply, Where(plan) + " never returned");
+      case kEscapedInvoke:
+        return Fail(FailureKind::kSwallowedException,
+                    Where(plan) + ", made by a Ruby thread, was left by a Ruby exception that "
+                                  "escaped invoke (unwinding the caller's C frames) instead of "
+                                  "coming back raised");
       default:
         return Fail(FailureKind::kUnexpectedStatus,
                     Where(plan) + " returned " + StatusName(r.status));
+    }
+  }
+
+  // Payloads too short to name their call are counted, not named: the
+  // handler must have run at least once for each that returned ok and at
+  // most once for each that returned at all.
+  void CheckAnonymousRuns() {
+    uint64_t runs = log_.anonymous_runs.load(std::memory_order_relaxed);
+    if (runs < anonymous_ok_) {
+      Fail(FailureKind::kHandlerNotOnce,
+           std::to_string(anonymous_ok_) + " calls with payloads under " +
+               std::to_string(kPayloadHeaderSize) + " bytes returned ok, but the handler ran for " +
+               "such payloads only " + std::to_string(runs) + " times (replies made up without it)");
+    } else if (runs > anonymous_calls_) {
+      Fail(FailureKind::kHandlerNotOnce,
+           "the handler ran " + std::to_string(runs) + " times for payloads under " +
+               std::to_string(kPayloadHeaderSize) + " bytes, but only " +
+               std::to_string(anonymous_calls_) + " such calls returned");
+    }
+  }
+
+  // Scenario max_p99_us: the p99 of ok and raised calls' latency.
+  void CheckLatency(const Scenario& s, CheckStats* stats) {
+    if (latencies_ns_.empty()) return;
+    auto at = [this](double q) {
+      size_t k = static_cast<size_t>(q * static_cast<double>(latencies_ns_.size() - 1));
+      std::nth_element(latencies_ns_.begin(), latencies_ns_.begin() + static_cast<long>(k),
+                       latencies_ns_.end());
+      return latencies_ns_[k] / 1000.0;
+    };
+    stats->p50_us = at(0.50);
+    stats->p99_us = at(0.99);
+    if (s.max_p99_us != 0 && stats->p99_us > s.max_p99_us) {
+      Fail(FailureKind::kTooSlow, "p99 call latency " + std::to_string(stats->p99_us) +
+                                      " us is over max_p99_us=" + std::to_string(s.max_p99_us) +
+                                      " (p50 " + std::to_string(stats->p50_us) + " us, " +
+                                      std::to_string(latencies_ns_.size()) + " calls)");
     }
   }
 
@@ -135,10 +168,26 @@ class Checker {
   }
 
   Result Finish(uint64_t checked) {
-    uint64_t stray = log_.stray_runs.load();
-    if (stray != 0 && findings_.empty()) {
-      Fail(FailureKind::kWrongReply,
-           std::to_string(stray) + " handler runs got a payload that names no call of this run");
+    // A payload no call sent is the root cause of what follows: it goes first.
+    const StrayEvidence& stray = log_.stray;
+    if (uint64_t count = stray.count.load(std::memory_order_relaxed)) {
+      std::ostringstream evidence;
+      uint64_t named = stray.named_call.load(std::memory_order_relaxed);
+      evidence << count << " handler runs got a payload that no call of this run sent; the first: "
+               << stray.size.load(std::memory_order_relaxed) << " bytes starting "
+               << HexBytes(stray.first_bytes.load(std::memory_order_relaxed),
+                           stray.size.load(std::memory_order_relaxed));
+      if (named != UINT64_MAX) {
+        evidence << ", naming call " << named << ", which sent "
+                 << stray.sent_size.load(std::memory_order_relaxed) << " other bytes";
+      } else {
+        evidence << ", naming no call (truncated or altered)";
+      }
+      Finding first{FailureKind::kWrongReply, evidence.str()};
+      if (findings_count_ > 0) first.detail += "\n  then " + first_.detail;
+      first_ = first;
+      ++findings_[FailureKind::kWrongReply];
+      ++findings_count_;
     }
     if (findings_.empty()) return Result::Pass();
     std::ostringstream detail;
@@ -149,10 +198,55 @@ class Checker {
   }
 
  private:
+  // Whether what came back with ok or raised is right for this call.
+  bool CheckWhatCameBack(const CallPlan& plan, const CallRecord& r, uint64_t first_of_thread) {
+    const ReplyCheck& c = r.check;
+    bool raised = r.status == HANDOFF_TARGET_RAISED;
+    if (plan.behaviour == Behaviour::kRaise && !raised) {
+      return Fail(FailureKind::kSwallowedException,
+                  Where(plan) + ": the handler raised, the call returned ok");
+    }
+    if (plan.behaviour != Behaviour::kRaise && raised) {
+      return Fail(FailureKind::kWrongReply, Where(plan) + " did not raise but returned raised");
+    }
+    if (c.right) return true;
+    if (c.names_call && c.named_call != plan.call_id) {
+      bool earlier = !raised && c.named_call >= first_of_thread && c.named_call < plan.call_id;
+      return Fail(earlier ? FailureKind::kDuplicateReply : FailureKind::kWrongReply,
+                  Where(plan) + " got the " + (raised ? "exception" : "reply") + " of call " +
+                      std::to_string(c.named_call) +
+                      (earlier ? ", an earlier call of the same thread" : ""));
+    }
+    if (raised) {
+      return Fail(FailureKind::kSwallowedException,
+                  Where(plan) + " returned raised without the exception's class (" + kRaisedClass +
+                      ") and its whole " + std::to_string(c.expected_size) + "-byte message (got " +
+                      std::to_string(c.size) + " bytes)");
+    }
+    return Fail(FailureKind::kWrongReply,
+                Where(plan) + " got a wrong reply: " + std::to_string(c.size) + " bytes, expected " +
+                    std::to_string(c.expected_size) +
+                    (c.size == c.expected_size ? " (same length, other bytes: corrupted, or "
+                                                 "computed from an altered payload)"
+                                               : " (truncated, padded or another call's)"));
+  }
+
+  static std::string HexBytes(uint64_t bytes, uint64_t size) {
+    static const char kDigits[] = "0123456789abcdef";
+    std::string out;
+    for (uint64_t i = 0; i < size && i < 8; ++i) {
+      uint8_t b = static_cast<uint8_t>(bytes >> (8 * i));
+      out += kDigits[b >> 4];
+      out += kDigits[b & 15];
+    }
+    return out.empty() ? "(empty)" : out + (size > 8 ? "..." : "");
+  }
+
   // How a failure names its call; built only on the failure path.
   static std::string Where(const CallPlan& plan) {
     return "call " + std::to_string(plan.call_id) + " (" + BehaviourName(plan.behaviour) + ", " +
-           std::to_string(plan.payload_size) + " B)";
+           std::to_string(plan.payload_size) + " B payload, " + std::to_string(plan.reply_size) +
+           " B reply)";
   }
 
   bool Fail(FailureKind kind, std::string detail) {
@@ -163,6 +257,10 @@ class Checker {
 
   RunLog& log_;
   const bool may_stop_;  // the scenario stops the bridge or kills its event thread
+  const uint32_t deadline_ms_;
+  uint64_t anonymous_calls_ = 0;  // calls with payloads too short to name them, returned
+  uint64_t anonymous_ok_ = 0;     // ... and returned ok
+  std::vector<int64_t> latencies_ns_;  // ok and raised calls of named payloads
   Finding first_{FailureKind::kCrash, ""};
   uint64_t findings_count_ = 0;
   std::map<FailureKind, uint64_t> findings_;
@@ -182,11 +280,24 @@ Result CheckRun(const Scenario& scenario, uint64_t seed, RunLog& log, CheckStats
       }
     }
   }
-  for (const NestedRecord& nested : log.Nested()) {
-    ++checked;
-    CallPlan plan = NestedCallOf(scenario, nested.outer_call_id);
-    if (checker.Check(plan, nested.record, plan.call_id)) ++stats->verified;
+  // A nested call's record is complete once its outer call came back with
+  // its handler's reply (the bridge orders the handler before that).
+  for (int t = 0; t < scenario.threads; ++t) {
+    uint64_t first = scenario.FirstCallOf(t);
+    for (uint64_t i = 0; i < log.calls[t].size(); ++i) {
+      uint64_t outer = first + i;
+      uint8_t status = log.calls[t][i].status;
+      if (!log.nested_made[outer].load(std::memory_order_relaxed) ||
+          (status != HANDOFF_TARGET_OK && status != HANDOFF_TARGET_RAISED)) {
+        continue;
+      }
+      ++checked;
+      CallPlan plan = NestedCallOf(scenario, seed, outer);
+      if (checker.Check(plan, log.nested[outer], plan.call_id)) ++stats->verified;
+    }
   }
+  checker.CheckAnonymousRuns();
+  checker.CheckLatency(scenario, stats);
   checker.CheckFairness(scenario);
   return checker.Finish(checked);
 }

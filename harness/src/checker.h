@@ -1,15 +1,23 @@
 // The checker: after a run, decides from its RunLog alone whether the target
 // behaved. Every call must have returned exactly once with
-//   - ok: the reply computed from its own payload (else wrong_reply, or
-//     duplicate_reply when the reply belongs to an earlier call of the same
-//     thread), and the handler must have run exactly once (handler_not_once);
-//   - raised, when its behaviour was to raise, naming this very call (a raise
-//     that came back as ok is swallowed_exception);
+//   - ok: byte for byte the reply computed from its own payload (else
+//     wrong_reply, or duplicate_reply when the reply belongs to an earlier
+//     call of the same thread), and the handler must have run exactly once
+//     (handler_not_once; for payloads too short to name their call, counted
+//     over all of them);
+//   - raised, when its behaviour was to raise, carrying the exception's class
+//     and its whole message byte for byte (else swallowed_exception; a raise
+//     that came back as ok is swallowed_exception too);
 //   - stopped only when a stop or event-thread kill happened before or during
 //     the call (and stopped at once for calls started after a stop);
-//   - never timed_out (lost_reply), forked or invalid (unexpected_status).
-// Nested (re-entrant) calls are held to the same rules. The first failure
-// found is reported, with a count of all failures by kind.
+//   - timed_out only once its deadline really passed, the handler having run
+//     at most once (earlier: lost_reply); never forked or invalid
+//     (unexpected_status); never not at all (lost_reply).
+// A payload a handler got that no call sent (altered, truncated) is
+// wrong_reply, reported first with that evidence. Nested (re-entrant) calls
+// are held to the same rules. With max_p99_us, a p99 latency over it is
+// too_slow. The first failure found is reported, with a count of all
+// failures by kind.
 #pragma once
 
 #include "result.h"
@@ -19,6 +27,8 @@ namespace handoff {
 
 struct CheckStats {
   uint64_t verified = 0;  // calls whose reply or status was checked and right
+  double p50_us = 0;      // latency of ok and raised calls (named payloads), invoke to return
+  double p99_us = 0;
 };
 
 Result CheckRun(const Scenario& scenario, uint64_t seed, RunLog& log, CheckStats* stats);

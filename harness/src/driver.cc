@@ -3,6 +3,7 @@
 #include <ruby.h>
 #include <ruby/thread.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <thread>
@@ -25,21 +26,82 @@ void SleepMicros(long micros) {
   nanosleep(&delay, nullptr);
 }
 
+// The payload buffer of the calling thread, reused between its calls.
+std::string& CallerBuffer() {
+  thread_local std::string buffer;
+  return buffer;
+}
+
+// One call made by a caller thread, recorded in its activity row.
+void CallAndRecord(const CallSite& site, int thread, uint64_t index) {
+  ThreadActivity& activity = site.log->activity[thread];
+  uint64_t id = site.scenario->FirstCallOf(thread) + index;
+  activity.since_ns.store(MonotonicNanos(), std::memory_order_relaxed);
+  activity.call_id.store(id, std::memory_order_relaxed);
+  std::string& buffer = CallerBuffer();
+  MakeCall(site, PlanCall(*site.scenario, site.seed, id), &buffer, &site.log->calls[thread][index]);
+  activity.call_id.store(UINT64_MAX, std::memory_order_relaxed);
+  activity.returned.fetch_add(1, std::memory_order_relaxed);
+  site.log->returned.fetch_add(1, std::memory_order_relaxed);
+}
+
 void ForeignThreadBody(const CallSite& site, int thread) {
   SetSyncThreadIndex(thread);
-  RunLog& log = *site.log;
-  ThreadActivity& activity = log.activity[thread];
-  std::vector<CallRecord>& records = log.calls[thread];
-  uint64_t first = site.scenario->FirstCallOf(thread);
-  std::string buffer;
-  for (uint64_t i = 0; i < records.size(); ++i) {
-    activity.since_ns.store(MonotonicNanos(), std::memory_order_relaxed);
-    activity.call_id.store(first + i, std::memory_order_relaxed);
-    MakeCall(site, PlanCall(*site.scenario, site.seed, first + i), &buffer, &records[i]);
-    activity.call_id.store(UINT64_MAX, std::memory_order_relaxed);
-    activity.returned.fetch_add(1, std::memory_order_relaxed);
-    log.returned.fetch_add(1, std::memory_order_release);
+  for (uint64_t i = 0; i < site.log->calls[thread].size(); ++i) CallAndRecord(site, thread, i);
+}
+
+// A Ruby caller thread: its calls hold the GVL (kRubyGvl) or release it
+// around each invoke (kRubyNoGvl), as a C extension's blocking call does.
+// An exception that escapes invoke (a bridge without rb_protect) unwinds to
+// here: the call is marked kEscapedInvoke and the thread goes on.
+struct RubyCaller {
+  const CallSite* site;
+  int thread;
+  uint64_t index = 0;
+};
+
+VALUE RubyCallThunk(VALUE arg) {
+  auto* caller = reinterpret_cast<RubyCaller*>(arg);
+  if (caller->site->scenario->KindOf(caller->thread) == CallerKind::kRubyGvl) {
+    CallAndRecord(*caller->site, caller->thread, caller->index);
+  } else {
+    rb_thread_call_without_gvl(
+        [](void* c) -> void* {
+          auto* rc = static_cast<RubyCaller*>(c);
+          CallAndRecord(*rc->site, rc->thread, rc->index);
+          return nullptr;
+        },
+        caller, nullptr, nullptr);
   }
+  return Qnil;
+}
+
+VALUE RubyCallerBody(void* arg) {
+  auto* caller = static_cast<RubyCaller*>(arg);
+  SetSyncThreadIndex(caller->thread);
+  std::vector<CallRecord>& records = caller->site->log->calls[caller->thread];
+  for (caller->index = 0; caller->index < records.size(); ++caller->index) {
+    int state = 0;
+    rb_protect(RubyCallThunk, reinterpret_cast<VALUE>(caller), &state);
+    if (state == 0) continue;
+    rb_set_errinfo(Qnil);
+    records[caller->index].status = kEscapedInvoke;
+    caller->site->log->activity[caller->thread].call_id.store(UINT64_MAX, std::memory_order_relaxed);
+    caller->site->log->returned.fetch_add(1, std::memory_order_relaxed);
+  }
+  return Qnil;
+}
+
+VALUE JoinThunk(VALUE thread) { return rb_funcall(thread, rb_intern("join"), 0); }
+
+// Resident memory of this process, in bytes (0 if unknown).
+uint64_t ResidentBytes() {
+  FILE* statm = std::fopen("/proc/self/statm", "r");
+  if (statm == nullptr) return 0;
+  unsigned long long pages_total = 0, pages_resident = 0;
+  int got = std::fscanf(statm, "%llu %llu", &pages_total, &pages_resident);
+  std::fclose(statm);
+  return got == 2 ? pages_resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) : 0;
 }
 
 // Does one lifecycle event with the GVL held; a failed fork probe is a result.
@@ -94,11 +156,12 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
   InstallPerturbation(strategy, scenario.threads);
   strategy->NewRun(options.seed, scenario.threads, scenario.calls * 6 + 1);
 
-  RunLog log(scenario);
+  RunLog log(scenario, options.seed);
   CallSite site{target, &scenario, options.seed, &log};
   static handoff_target_host host{HANDOFF_TARGET_ABI_VERSION, 0, &HarnessSyncPoint};
   VALUE handler = DefineHarnessHandler(&site);
   Result event_result = Result::Pass();
+  Result leak_result = Result::Pass();  // reported when the checker finds nothing else
   int64_t start_ns = 0;
   {
     Watchdog watchdog({target, &scenario, &log, options.hang_seconds, options.progress, on_hang});
@@ -112,29 +175,72 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
     StartBackground(scenario.background);
     start_ns = MonotonicNanos();
     std::vector<std::thread> threads;
-    watchdog.SetMainPhase("starting foreign threads (GVL released)");
+    std::vector<RubyCaller> ruby_callers;
+    ruby_callers.reserve(static_cast<size_t>(scenario.threads));
+    VALUE ruby_threads = rb_ary_new();
+    rb_gc_register_address(&ruby_threads);
+    watchdog.SetMainPhase("starting caller threads");
+    for (int t = 0; t < scenario.threads; ++t) {
+      if (scenario.KindOf(t) == CallerKind::kForeign) continue;
+      ruby_callers.push_back({&site, t});
+      rb_ary_push(ruby_threads, rb_thread_create(RubyCallerBody, &ruby_callers.back()));
+    }
     CallWithoutGvl([&] {
       for (int t = 0; t < scenario.threads; ++t) {
-        threads.emplace_back(ForeignThreadBody, std::cref(site), t);
+        if (scenario.KindOf(t) == CallerKind::kForeign) {
+          threads.emplace_back(ForeignThreadBody, std::cref(site), t);
+        }
       }
     });
-    for (const Event& event : scenario.events) {
-      watchdog.SetMainPhase("waiting for the next lifecycle event (GVL released)");
+    // The harness's counters are relaxed: waiting on them orders nothing
+    // between the callers and the event (run_log.h).
+    auto wait_for_returned = [&](uint64_t calls) {
       CallWithoutGvl([&] {
-        while (log.returned.load(std::memory_order_acquire) <
-               std::min(event.after_calls, scenario.calls)) {
+        while (log.returned.load(std::memory_order_relaxed) < std::min(calls, scenario.calls)) {
           SleepMicros(500);
         }
       });
+    };
+    for (const Event& event : scenario.events) {
+      watchdog.SetMainPhase("waiting for the next lifecycle event (GVL released)");
+      wait_for_returned(event.after_calls);
       watchdog.SetMainPhase(EventTypeName(event.type));
       Result result = DoEvent(target, site, event, options.hang_seconds);
       if (!result.passed() && event_result.passed()) event_result = result;
     }
-    watchdog.SetMainPhase("joining foreign threads (GVL released)");
+    bool check_leak = scenario.leak_bytes_per_call != 0 && scenario.calls >= kLeakCheckMinCalls;
+    uint64_t half_returned = 0, half_rss = 0;
+    if (check_leak) {
+      watchdog.SetMainPhase("waiting for half the calls (resident memory sample)");
+      wait_for_returned(scenario.calls / 2);
+      half_returned = log.returned.load(std::memory_order_relaxed);
+      half_rss = ResidentBytes();
+    }
+    watchdog.SetMainPhase("joining caller threads (GVL released)");
     CallWithoutGvl([&] {
       for (std::thread& thread : threads) thread.join();
     });
+    for (long i = 0; i < RARRAY_LEN(ruby_threads); ++i) {
+      int state = 0;
+      rb_protect(JoinThunk, rb_ary_entry(ruby_threads, i), &state);
+      if (state != 0) rb_set_errinfo(Qnil);
+    }
+    rb_gc_unregister_address(&ruby_threads);
     stats->seconds = (MonotonicNanos() - start_ns) / 1e9;
+    if (check_leak && half_rss != 0 && scenario.calls > half_returned) {
+      double grown = static_cast<double>(ResidentBytes()) - static_cast<double>(half_rss);
+      stats->leak_bytes_per_call = grown / static_cast<double>(scenario.calls - half_returned);
+      if (stats->leak_bytes_per_call > scenario.leak_bytes_per_call) {
+        char detail[300];
+        snprintf(detail, sizeof detail,
+                      "resident memory grew by %.1f MiB over the last %llu calls: %.0f bytes per "
+                      "call (leak_bytes_per_call=%u allows)",
+                      grown / 1048576.0,
+                      static_cast<unsigned long long>(scenario.calls - half_returned),
+                      stats->leak_bytes_per_call, scenario.leak_bytes_per_call);
+        leak_result = Result::Failure(FailureKind::kLeak, detail);
+      }
+    }
     watchdog.SetMainPhase("stopping the target");
     StopBackground();
     if (!scenario.Has(EventType::kStop)) target->stop();
@@ -145,7 +251,10 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
   CheckStats check;
   Result result = CheckRun(scenario, options.seed, log, &check);
   stats->verified = check.verified;
-  return event_result.passed() ? result : event_result;
+  stats->p50_us = check.p50_us;
+  stats->p99_us = check.p99_us;
+  if (!event_result.passed()) return event_result;
+  return result.passed() ? leak_result : result;
 }
 
 }  // namespace handoff

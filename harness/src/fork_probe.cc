@@ -62,7 +62,7 @@ std::string ReadVerdict(int fd) {
         std::thread probe([j] {
           std::string buffer;
           for (uint64_t k = 0; k < j->records->size(); ++k) {
-            CallPlan plan{j->first + k, Behaviour::kReturn, 0, j->site->scenario->payload_min};
+            CallPlan plan = ReturnPlan(*j->site->scenario, j->site->seed, j->first + k);
             MakeCall(*j->site, plan, &buffer, &(*j->records)[k]);
           }
         });
@@ -80,8 +80,10 @@ std::string ReadVerdict(int fd) {
       ChildExit(FailureKind::kLostReply, "probe call " + std::to_string(id) + " returned status " +
                                              std::to_string(r.status) + ", not ok");
     }
-    if (!r.reply.well_formed || r.reply.call_id != id || r.reply.payload_digest != r.sent_digest) {
-      ChildExit(FailureKind::kWrongReply, "probe call " + std::to_string(id) + " got a wrong reply");
+    if (!r.check.right) {
+      ChildExit(FailureKind::kWrongReply, "probe call " + std::to_string(id) + " got a wrong reply (" +
+                                              std::to_string(r.check.size) + " bytes, expected " +
+                                              std::to_string(r.check.expected_size) + ")");
     }
   }
   for (uint64_t id = 0; id < parent_ids; ++id) {

@@ -2,21 +2,40 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 namespace handoff {
 namespace {
 
-void PutU64(char* at, uint64_t v) {
-  for (int i = 0; i < 8; ++i) at[i] = static_cast<char>(v >> (8 * i));
+void PutU64(char* at, uint64_t v, int bytes = 8) {
+  for (int i = 0; i < bytes; ++i) at[i] = static_cast<char>(v >> (8 * i));
 }
-uint64_t GetU64(const char* at) {
+uint64_t GetU64(const char* at, int bytes = 8) {
   uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(at[i])) << (8 * i);
+  for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(at[i])) << (8 * i);
   return v;
 }
-char ExtraByte(uint64_t call_id, uint64_t i) { return static_cast<char>((call_id + i) * 31); }
+
+// Deterministic bytes of every value (xorshift64 from a seed).
+void FillStream(uint64_t seed, char* out, size_t size) {
+  uint64_t x = seed | 1;
+  for (size_t i = 0; i < size; i += 8) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    size_t n = size - i < 8 ? size - i : 8;
+    for (size_t k = 0; k < n; ++k) out[i + k] = static_cast<char>(x >> (8 * k));
+  }
+}
 
 constexpr char kRaisedPrefix[] = "handoff-harness: call ";
+constexpr char kRaisedMiddle[] = " raised on purpose: ";
+constexpr uint64_t kReplyStreamSalt = 0x7265706c79ull;    // "reply"
+constexpr uint64_t kMessageStreamSalt = 0x72616973ull;    // "rais"
+
+bool Contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
 
 }  // namespace
 
@@ -32,67 +51,85 @@ uint64_t Digest(const char* data, size_t size) {
 void WritePayload(const CallPlan& plan, uint64_t seed, std::string* out) {
   out->assign(plan.payload_size, '\0');
   char* p = &(*out)[0];
-  PutU64(p, plan.call_id);
-  p[8] = static_cast<char>(plan.behaviour);
-  uint64_t arg = plan.arg;
-  for (int i = 0; i < 4; ++i) p[12 + i] = static_cast<char>(arg >> (8 * i));
-  uint64_t x = seed ^ (plan.call_id * 0x9e3779b97f4a7c15ull) ^ 1;
-  for (uint32_t i = kPayloadHeaderSize; i < plan.payload_size; ++i) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    p[i] = static_cast<char>(x);
+  uint64_t stream_seed = seed ^ (plan.call_id * 0x9e3779b97f4a7c15ull);
+  if (plan.payload_size < kPayloadHeaderSize) {
+    FillStream(stream_seed, p, plan.payload_size);
+    return;
   }
+  PutU64(p, plan.call_id, 7);
+  p[7] = static_cast<char>(plan.behaviour);
+  PutU64(p + 8, plan.arg, 4);
+  PutU64(p + 12, plan.reply_size, 4);
+  FillStream(stream_seed, p + kPayloadHeaderSize, plan.payload_size - kPayloadHeaderSize);
 }
 
-bool ReadPayloadHeader(const char* data, size_t size, PayloadHeader* header) {
-  if (data == nullptr || size < kPayloadHeaderSize) return false;
-  header->call_id = GetU64(data);
-  header->behaviour = static_cast<uint8_t>(data[8]);
-  header->arg = static_cast<uint32_t>(GetU64(data + 8) >> 32);
-  return true;
+PayloadHeader ReadPayloadHeader(const char* data, size_t size) {
+  PayloadHeader header;
+  if (data == nullptr || size < kPayloadHeaderSize) return header;
+  header.named = true;
+  header.call_id = GetU64(data, 7);
+  header.behaviour = static_cast<uint8_t>(data[7]);
+  header.arg = static_cast<uint32_t>(GetU64(data + 8, 4));
+  header.reply_size = static_cast<uint32_t>(GetU64(data + 12, 4));
+  return header;
 }
 
 std::string ComputeReply(const char* payload, size_t size) {
-  PayloadHeader header;
-  ReadPayloadHeader(payload, size, &header);
-  uint64_t extra = header.behaviour == static_cast<uint8_t>(Behaviour::kLarge) ? header.arg : 0;
-  std::string reply(kReplyHeaderSize + extra, '\0');
-  PutU64(&reply[0], header.call_id);
-  PutU64(&reply[8], Digest(payload, size));
-  PutU64(&reply[16], extra);
-  for (uint64_t i = 0; i < extra; ++i) reply[kReplyHeaderSize + i] = ExtraByte(header.call_id, i);
+  PayloadHeader header = ReadPayloadHeader(payload, size);
+  uint64_t digest = Digest(payload, size);
+  size_t reply_size = header.named ? header.reply_size : size;
+  std::string reply(reply_size, '\0');
+  if (reply_size < kReplyHeaderSize) {
+    FillStream(digest ^ kReplyStreamSalt, &reply[0], reply_size);
+    return reply;
+  }
+  PutU64(&reply[0], header.named ? header.call_id : UINT64_MAX);
+  PutU64(&reply[8], digest);
+  PutU64(&reply[16], reply_size);
+  FillStream(digest ^ kReplyStreamSalt, &reply[kReplyHeaderSize], reply_size - kReplyHeaderSize);
   return reply;
 }
 
-ReplyFacts ReadReply(const char* data, size_t size) {
-  ReplyFacts facts;
-  if (data == nullptr || size < kReplyHeaderSize) return facts;
-  facts.call_id = GetU64(data);
-  facts.payload_digest = GetU64(data + 8);
-  uint64_t extra = GetU64(data + 16);
-  if (extra != size - kReplyHeaderSize) return facts;
-  for (uint64_t i = 0; i < extra; ++i) {
-    if (data[kReplyHeaderSize + i] != ExtraByte(facts.call_id, i)) return facts;
+std::string RaisedMessageFor(const char* payload, size_t size) {
+  PayloadHeader header = ReadPayloadHeader(payload, size);
+  std::string message = kRaisedPrefix + std::to_string(header.call_id) + kRaisedMiddle;
+  size_t prefix = message.size();
+  message.resize(prefix + header.arg);
+  FillStream(Digest(payload, size) ^ kMessageStreamSalt, &message[prefix], header.arg);
+  return message;
+}
+
+ReplyCheck CheckReply(const char* payload, size_t payload_size, const char* reply,
+                      size_t reply_size) {
+  std::string expected = ComputeReply(payload, payload_size);
+  ReplyCheck check;
+  check.size = reply_size;
+  check.expected_size = expected.size();
+  check.right = reply_size == expected.size() &&
+                (reply_size == 0 || std::memcmp(reply, expected.data(), reply_size) == 0);
+  if (!check.right && reply != nullptr && reply_size >= kReplyHeaderSize &&
+      GetU64(reply + 16) == reply_size && GetU64(reply) <= kMaxCallId) {
+    check.names_call = true;
+    check.named_call = GetU64(reply);
   }
-  facts.well_formed = true;
-  return facts;
+  return check;
 }
 
-std::string RaisedMessageFor(uint64_t call_id) {
-  return kRaisedPrefix + std::to_string(call_id) + " raised on purpose";
-}
-
-bool ReadRaisedMessage(const char* data, size_t size, uint64_t* call_id) {
-  std::string text(data ? data : "", data ? size : 0);
-  size_t at = text.find(kRaisedPrefix);
-  if (at == std::string::npos) return false;
-  *call_id = std::strtoull(text.c_str() + at + sizeof(kRaisedPrefix) - 1, nullptr, 10);
-  return true;
-}
-
-CallPlan NestedCallOf(const Scenario& scenario, uint64_t outer_call_id) {
-  return CallPlan{scenario.calls + outer_call_id, Behaviour::kReturn, 0, scenario.payload_min};
+ReplyCheck CheckRaised(const char* payload, size_t payload_size, const char* reply,
+                       size_t reply_size) {
+  std::string expected = RaisedMessageFor(payload, payload_size);
+  std::string_view got(reply != nullptr ? reply : "", reply != nullptr ? reply_size : 0);
+  ReplyCheck check;
+  check.size = reply_size;
+  check.expected_size = expected.size();
+  check.right = Contains(got, kRaisedClass) && Contains(got, expected);
+  size_t at = got.find(kRaisedPrefix);
+  if (!check.right && at != std::string_view::npos) {
+    check.names_call = true;
+    check.named_call = std::strtoull(std::string(got.substr(at + sizeof(kRaisedPrefix) - 1, 20)).c_str(),
+                                     nullptr, 10);
+  }
+  return check;
 }
 
 }  // namespace handoff

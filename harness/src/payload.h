@@ -1,13 +1,21 @@
-// The bytes of a call and of its reply. The payload names its call and the
-// behaviour the handler must show; the reply is a function of the whole
-// payload, so a reply computed from another call's payload (or from a
-// corrupted one) is recognised after the run.
+// The bytes of a call and of its reply. Every byte follows from (seed, call
+// id), so nothing per call is stored, and any byte value may appear (NUL,
+// 0xFF, invalid UTF-8) in payloads, replies and exception messages alike.
 //
-//   payload: u64 call_id | u8 behaviour | 3 zero bytes | u32 arg | filler...
-//   reply:   u64 call_id | u64 digest of the payload | u64 extra | extra bytes
+//   payload, >= 16 bytes ("named"): it names its call and what to do:
+//     u56 call_id | u8 behaviour | u32 arg | u32 reply_size | stream bytes...
+//   payload, < 16 bytes ("anonymous"): stream bytes only; the handler just
+//     returns, and the call is checked by content alone.
+//   reply, the handler's: reply_size bytes (the payload's own size for an
+//     anonymous payload); >= 24 bytes start with
+//     u64 call_id | u64 digest of the payload | u64 size, then stream bytes
+//     seeded by the payload's digest; shorter ones are stream bytes only.
+//   a raising handler raises HandoffHarness::CallError with the message
+//     "handoff-harness: call N raised on purpose: " + arg stream bytes.
 //
-// All little-endian. The filler and the extra bytes are deterministic
-// patterns, so nothing has to be kept to check them.
+// All little-endian. The caller checks what came back against what it sent
+// (CheckReply, CheckRaised): a reply computed from another call's payload,
+// a truncated or altered one, a message cut at a NUL all differ.
 #pragma once
 
 #include <cstddef>
@@ -18,8 +26,10 @@
 
 namespace handoff {
 
-constexpr uint32_t kPayloadHeaderSize = 16;
+constexpr uint32_t kPayloadHeaderSize = 16;  // a payload at least this long names its call
 constexpr uint32_t kReplyHeaderSize = 24;
+constexpr uint64_t kMaxCallId = (uint64_t{1} << 56) - 1;
+constexpr char kRaisedClass[] = "HandoffHarness::CallError";
 
 // FNV-1a, 64-bit.
 uint64_t Digest(const char* data, size_t size);
@@ -28,30 +38,31 @@ uint64_t Digest(const char* data, size_t size);
 void WritePayload(const CallPlan& plan, uint64_t seed, std::string* out);
 
 struct PayloadHeader {
+  bool named = false;  // false: shorter than a header (anonymous)
   uint64_t call_id = 0;
   uint8_t behaviour = 0;
   uint32_t arg = 0;
+  uint32_t reply_size = 0;
 };
-// False if the payload is too short to hold a header.
-bool ReadPayloadHeader(const char* data, size_t size, PayloadHeader* header);
+PayloadHeader ReadPayloadHeader(const char* data, size_t size);
 
 // The reply the handler must produce for this payload.
 std::string ComputeReply(const char* payload, size_t size);
+// The message of the exception a raising handler throws for this payload.
+std::string RaisedMessageFor(const char* payload, size_t size);
 
-// What a reply says about itself.
-struct ReplyFacts {
-  bool well_formed = false;  // header present, extra bytes intact
-  uint64_t call_id = 0;
-  uint64_t payload_digest = 0;
+// What a call got back, judged on the calling thread against what it sent.
+struct ReplyCheck {
+  bool right = false;       // ok: byte for byte the expected reply; raised: the
+                            // class name and the whole expected message are in it
+  bool names_call = false;  // the reply names a call of this run (header or message)...
+  uint64_t named_call = 0;  // ...this one
+  uint64_t size = 0;        // bytes received
+  uint64_t expected_size = 0;
 };
-ReplyFacts ReadReply(const char* data, size_t size);
-
-// The message of the exception a raising handler throws for `call_id`, and
-// the call id read back from such a message (false if it is not one).
-std::string RaisedMessageFor(uint64_t call_id);
-bool ReadRaisedMessage(const char* data, size_t size, uint64_t* call_id);
-
-// The nested call a re-entrant handler fires for `outer_call_id`.
-CallPlan NestedCallOf(const Scenario& scenario, uint64_t outer_call_id);
+ReplyCheck CheckReply(const char* payload, size_t payload_size, const char* reply,
+                      size_t reply_size);
+ReplyCheck CheckRaised(const char* payload, size_t payload_size, const char* reply,
+                       size_t reply_size);
 
 }  // namespace handoff

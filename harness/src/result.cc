@@ -21,6 +21,8 @@ constexpr KindName kKindNames[] = {
     {FailureKind::kUseAfterFree, "use_after_free"},
     {FailureKind::kStarvation, "starvation"},
     {FailureKind::kGvlViolation, "gvl_violation"},
+    {FailureKind::kTooSlow, "too_slow"},
+    {FailureKind::kLeak, "leak"},
 };
 
 }  // namespace

@@ -21,6 +21,8 @@ enum class FailureKind {
   kUseAfterFree,        // a sanitizer reported a heap-use-after-free
   kStarvation,          // a call waited far longer than the median (scenario fairness=K)
   kGvlViolation,        // the target called the Ruby C API from a thread without the GVL (gvl_check.h)
+  kTooSlow,             // the run's p99 call latency was over the scenario's max_p99_us
+  kLeak,                // resident memory grew by more than leak_bytes_per_call per call
 };
 
 // "data_race", "deadlock", ...: the names used on the command line, in JSON

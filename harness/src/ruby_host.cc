@@ -24,9 +24,9 @@ module HandoffHarness
       garbage = Array.new(arg) { |i| "garbage #{i}" }
       GC.start(full_mark: false) if (call_id % 16).zero?
       garbage.clear
-    when 4 then HandoffHarness.reenter(payload, 0)
-    when 6 then HandoffHarness.reenter(payload, 1)
-    when 7 then HandoffHarness.reenter(payload, 2)
+    when 4 then HandoffHarness.reenter(call_id, 0)
+    when 6 then HandoffHarness.reenter(call_id, 1)
+    when 7 then HandoffHarness.reenter(call_id, 2)
     end
     HandoffHarness.reply(payload)
   end
@@ -34,50 +34,87 @@ end
 HandoffHarness::HANDLER
 )RUBY";
 
-PayloadHeader HeaderOf(VALUE payload) {
+struct Bytes {
+  const char* data;
+  size_t size;
+};
+
+Bytes BytesOf(VALUE payload) {
   StringValue(payload);
-  PayloadHeader header;
-  if (!ReadPayloadHeader(RSTRING_PTR(payload), static_cast<size_t>(RSTRING_LEN(payload)),
-                         &header)) {
-    header.call_id = UINT64_MAX;
-  }
-  return header;
+  return {RSTRING_PTR(payload), static_cast<size_t>(RSTRING_LEN(payload))};
 }
 
-// HandoffHarness.enter(payload) -> [behaviour, arg, call_id]; counts the run.
+// A payload no call of this run sent: kept as evidence (the first one only).
+void RecordStray(const Bytes& got, uint64_t named_call) {
+  StrayEvidence& stray = g_site->log->stray;
+  if (stray.count.fetch_add(1, std::memory_order_relaxed) != 0) return;
+  uint64_t first = 0;
+  for (size_t i = 0; i < got.size && i < 8; ++i) {
+    first |= static_cast<uint64_t>(static_cast<uint8_t>(got.data[i])) << (8 * i);
+  }
+  stray.first_bytes.store(first, std::memory_order_relaxed);
+  stray.size.store(got.size, std::memory_order_relaxed);
+  stray.named_call.store(named_call, std::memory_order_relaxed);
+  if (named_call != UINT64_MAX) {
+    const Scenario& s = *g_site->scenario;
+    CallPlan plan = named_call < s.calls ? PlanCall(s, g_site->seed, named_call)
+                                         : ReturnPlan(s, g_site->seed, named_call);
+    stray.sent_size.store(plan.payload_size, std::memory_order_relaxed);
+  }
+}
+
+// HandoffHarness.enter(payload) -> [behaviour, arg, call_id]; counts the run
+// and checks the payload is one a call of this run sent (else: evidence, and
+// the handler only returns).
 VALUE Enter(VALUE, VALUE payload) {
-  PayloadHeader header = HeaderOf(payload);
-  if (header.call_id < g_site->log->ran_size) {
-    if (g_site->log->ran[header.call_id].fetch_add(1, std::memory_order_relaxed) == 0) {
-      g_site->log->entered_ns[header.call_id].store(MonotonicNanos(), std::memory_order_relaxed);
+  Bytes got = BytesOf(payload);
+  RunLog& log = *g_site->log;
+  uint64_t digest = Digest(got.data, got.size);
+  PayloadHeader header = ReadPayloadHeader(got.data, got.size);
+  if (!header.named) {
+    if (log.IsAnonymousPayload(digest)) {
+      log.anonymous_runs.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      RecordStray(got, UINT64_MAX);
     }
-  } else {
-    g_site->log->stray_runs.fetch_add(1, std::memory_order_relaxed);
+    return rb_ary_new_from_args(3, INT2FIX(0), INT2FIX(0), rb_ull2inum(UINT64_MAX));
+  }
+  if (header.call_id >= log.ran_size) {
+    RecordStray(got, UINT64_MAX);
+    return rb_ary_new_from_args(3, INT2FIX(0), INT2FIX(0), rb_ull2inum(UINT64_MAX));
+  }
+  if (log.ran[header.call_id].fetch_add(1, std::memory_order_relaxed) == 0) {
+    log.entered_ns[header.call_id].store(MonotonicNanos(), std::memory_order_relaxed);
+  }
+  if (log.sent_digest[header.call_id].load(std::memory_order_relaxed) != digest) {
+    RecordStray(got, header.call_id);
+    header.behaviour = 0;  // altered: do not act on it
   }
   return rb_ary_new_from_args(3, rb_int2inum(header.behaviour), rb_int2inum(header.arg),
                               rb_ull2inum(header.call_id));
 }
 
 VALUE Reply(VALUE, VALUE payload) {
-  StringValue(payload);
-  std::string reply = ComputeReply(RSTRING_PTR(payload), static_cast<size_t>(RSTRING_LEN(payload)));
+  Bytes got = BytesOf(payload);
+  std::string reply = ComputeReply(got.data, got.size);
   return rb_str_new(reply.data(), static_cast<long>(reply.size()));
 }
 
 VALUE RaisedMessage(VALUE, VALUE payload) {
-  std::string message = RaisedMessageFor(HeaderOf(payload).call_id);
+  Bytes got = BytesOf(payload);
+  std::string message = RaisedMessageFor(got.data, got.size);
   return rb_str_new(message.data(), static_cast<long>(message.size()));
 }
 
 struct NestedJob {
   uint64_t outer;
-  CallRecord record;
+  CallRecord* record;
 };
 
 void NestedCall(void* arg) {
   auto* job = static_cast<NestedJob*>(arg);
   std::string buffer;
-  MakeCall(*g_site, NestedCallOf(*g_site->scenario, job->outer), &buffer, &job->record);
+  MakeCall(*g_site, NestedCallOf(*g_site->scenario, g_site->seed, job->outer), &buffer, job->record);
 }
 
 void* NestedCallWithoutGvl(void* arg) {
@@ -85,15 +122,18 @@ void* NestedCallWithoutGvl(void* arg) {
   return nullptr;
 }
 
-// HandoffHarness.reenter(payload, from): a nested call through the target,
+// HandoffHarness.reenter(call_id, from): a nested call through the target,
 // waited for by the handler (class 13 of DESIGN.md), made from
 //   0: a new foreign thread (the handler waits without the GVL);
 //   1: the handler's own Ruby thread, holding the GVL (class 1);
 //   2: the handler's own Ruby thread after releasing the GVL.
-VALUE Reenter(VALUE, VALUE payload, VALUE from) {
-  uint64_t outer = HeaderOf(payload).call_id;
+// Once per outer call: a second run of the same handler makes none.
+VALUE Reenter(VALUE, VALUE call_id, VALUE from) {
+  uint64_t outer = NUM2ULL(call_id);
   if (outer >= g_site->scenario->calls) return Qnil;
-  NestedJob job{outer, {}};
+  CallRecord* record = g_site->log->ClaimNested(outer);
+  if (record == nullptr) return Qnil;
+  NestedJob job{outer, record};
   switch (rb_num2long(from)) {
     case 0:
       rb_thread_call_without_gvl(
@@ -111,7 +151,6 @@ VALUE Reenter(VALUE, VALUE payload, VALUE from) {
       rb_thread_call_without_gvl(NestedCallWithoutGvl, &job, nullptr, nullptr);
       break;
   }
-  g_site->log->AddNested(outer, job.record);
   return Qnil;
 }
 

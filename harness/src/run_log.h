@@ -1,13 +1,15 @@
-// What a run records while it runs. Foreign threads write only their own
-// pre-allocated rows; the handler (on Ruby threads) only bumps atomic
-// counters; nested (re-entrant) calls append under a mutex. Nothing is
-// checked while the run is going (checker.h does that afterwards).
+// What a run records while it runs. Caller threads write only their own
+// pre-allocated rows; the handler (on Ruby threads) only touches atomics,
+// all relaxed: the harness's records must not order a target's threads
+// (target.h promises no synchronisation of the harness's own around a call,
+// and ThreadSanitizer would otherwise miss races the records happened to
+// order). Nothing is checked while the run is going (checker.h does that
+// afterwards, once every thread the harness started has been joined).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "payload.h"
@@ -16,24 +18,19 @@
 namespace handoff {
 
 constexpr uint8_t kNotReturned = 0xff;
+// A Ruby caller's call whose invoke was left by a Ruby exception (longjmp).
+constexpr uint8_t kEscapedInvoke = 0xfe;
 
 // Bits of CallRecord::events_*: lifecycle events already done.
 constexpr uint8_t EventBit(EventType type) { return uint8_t(1u << static_cast<int>(type)); }
 
 struct CallRecord {
-  uint64_t sent_digest = 0;      // Digest of the payload sent
-  ReplyFacts reply;              // read from the reply bytes (status ok)
-  bool raised_named = false;     // status raised: the message names a call...
-  uint64_t raised_call_id = 0;   // ...this one
+  uint64_t sent_digest = 0;       // Digest of the payload sent
+  ReplyCheck check;               // what came back, against what was sent (ok, raised)
   int64_t start_ns = 0;
   int64_t end_ns = 0;
   uint8_t status = kNotReturned;  // handoff_target_status once returned
   uint8_t events_before = 0;      // events done before the call started
-};
-
-struct NestedRecord {
-  uint64_t outer_call_id;
-  CallRecord record;
 };
 
 // What a foreign thread is doing, for the deadlock dump.
@@ -43,9 +40,19 @@ struct alignas(64) ThreadActivity {
   std::atomic<uint64_t> returned{0};
 };
 
+// The first payload a handler got that no call of this run sent (altered,
+// truncated, or naming no call): the evidence a wrong_reply starts with.
+struct StrayEvidence {
+  std::atomic<uint64_t> count{0};
+  std::atomic<uint64_t> named_call{UINT64_MAX};  // the call its header names (UINT64_MAX: none)
+  std::atomic<uint64_t> size{0};                  // bytes the handler got
+  std::atomic<uint64_t> first_bytes{0};           // its first 8 bytes, little-endian
+  std::atomic<uint64_t> sent_size{0};             // bytes the named call sent (if any)
+};
+
 class RunLog {
  public:
-  explicit RunLog(const Scenario& scenario);
+  RunLog(const Scenario& scenario, uint64_t seed);
 
   // [thread][index of the call within the thread]
   std::vector<std::vector<CallRecord>> calls;
@@ -56,19 +63,30 @@ class RunLog {
   // When each call's handler first started (MonotonicNanos; 0: never), by
   // the same ids: the order the bridge dispatched calls in (fairness).
   std::unique_ptr<std::atomic<int64_t>[]> entered_ns;
+  // The digest of each call's payload, stored by its caller before invoke
+  // (0: not sent yet): the handler compares what it got with it.
+  std::unique_ptr<std::atomic<uint64_t>[]> sent_digest;
+  // The nested call of each re-entrant outer call, by outer id (relaxed
+  // `nested_made` says which slots hold one; read after the run).
+  std::unique_ptr<CallRecord[]> nested;
+  std::unique_ptr<std::atomic<uint8_t>[]> nested_made;
   uint64_t ran_size = 0;
-  std::atomic<uint64_t> stray_runs{0};  // handler runs whose payload named no call
-  std::atomic<uint64_t> returned{0};    // calls of foreign threads that returned
-  std::atomic<uint8_t> events_done{0};  // EventBit()s
+  std::atomic<uint64_t> anonymous_runs{0};  // handler runs on payloads too short to name a call
+  StrayEvidence stray;                      // handler runs on payloads no call sent
+  std::atomic<uint64_t> returned{0};        // calls of caller threads that returned
+  std::atomic<uint8_t> events_done{0};      // EventBit()s
 
-  void AddNested(uint64_t outer_call_id, const CallRecord& record);
-  std::vector<NestedRecord> Nested();
+  // Whether an anonymous (short) payload with this digest is one some call
+  // of this run sends. Read-only once the run starts.
+  bool IsAnonymousPayload(uint64_t digest) const;
+  // A nested call's record slot: claims it once (relaxed); nullptr if the
+  // outer call already made one (its handler ran twice: the checker says so).
+  CallRecord* ClaimNested(uint64_t outer_call_id);
 
   static constexpr uint64_t kForkProbeCalls = 8;
 
  private:
-  std::mutex nested_mutex_;
-  std::vector<NestedRecord> nested_;
+  std::vector<uint64_t> anonymous_digests_;  // sorted
 };
 
 int64_t MonotonicNanos();

@@ -27,6 +27,9 @@ struct RunStats {
   uint64_t verified = 0;  // calls checked and right, nested calls included
   double seconds = 0;     // from the first call to the last return
   uint64_t sync_points = 0;
+  double p50_us = 0;      // latency of ok and raised calls, invoke to return
+  double p99_us = 0;
+  double leak_bytes_per_call = 0;  // resident growth over the run's second half (0: not measured)
 };
 
 }  // namespace handoff

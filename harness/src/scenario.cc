@@ -13,6 +13,7 @@ namespace {
 
 constexpr const char* kBehaviourNames[kBehaviourCount] = {
     "return", "raise", "slow", "gc", "reenter", "large", "reenter_gvl", "reenter_nogvl"};
+constexpr const char* kCallerNames[kCallerKindCount] = {"foreign", "gvl", "nogvl"};
 constexpr const char* kEventNames[kEventTypeCount] = {"stop", "kill", "compact", "fork", "wakeup",
                                                          "gc_stress"};
 
@@ -44,28 +45,43 @@ bool ParseField(const std::string& key, const std::string& text, uint64_t max, T
   return true;
 }
 
-bool ParseMix(const std::string& text, Scenario* s, std::string* error) {
-  s->mix.fill(0);
+// "name:weight,name:weight" over `names` (mix, callers).
+template <size_t N>
+bool ParseWeights(const std::string& key, const std::string& text, const char* const* names,
+                  std::array<uint32_t, N>* weights, std::string* error) {
+  weights->fill(0);
   std::stringstream items(text);
   std::string item;
   while (std::getline(items, item, ',')) {
     size_t colon = item.find(':');
     std::string name = item.substr(0, colon);
     int index = -1;
-    for (int b = 0; b < kBehaviourCount; ++b) {
-      if (name == kBehaviourNames[b]) index = b;
+    for (size_t i = 0; i < N; ++i) {
+      if (name == names[i]) index = static_cast<int>(i);
     }
     if (index < 0 || colon == std::string::npos) {
-      *error = "mix items are behaviour:weight with behaviour one of " +
-               NameList(kBehaviourNames, kBehaviourCount) + " (got '" + item + "')";
+      *error = key + " items are name:weight with name one of " +
+               NameList(names, static_cast<int>(N)) + " (got '" + item + "')";
       return false;
     }
-    if (!ParseField("mix weight of " + name, item.substr(colon + 1), 1000000, &s->mix[index],
-                    error)) {
+    if (!ParseField(key + " weight of " + name, item.substr(colon + 1), 1000000,
+                    &(*weights)[static_cast<size_t>(index)], error)) {
       return false;
     }
   }
   return true;
+}
+
+template <size_t N>
+void PrintWeights(std::ostream& out, const char* key, const char* const* names,
+                  const std::array<uint32_t, N>& weights) {
+  out << " " << key << "=";
+  bool first = true;
+  for (size_t i = 0; i < N; ++i) {
+    if (weights[i] == 0) continue;
+    out << (first ? "" : ",") << names[i] << ":" << weights[i];
+    first = false;
+  }
 }
 
 bool ParseEvents(const std::string& text, Scenario* s, std::string* error) {
@@ -98,12 +114,14 @@ bool ParseEvents(const std::string& text, Scenario* s, std::string* error) {
   return true;
 }
 
-bool ParsePayloadRange(const std::string& text, Scenario* s, std::string* error) {
+// "min..max" (or one number for both), in bytes.
+bool ParseSizeRange(const std::string& key, const std::string& text, uint32_t* min, uint32_t* max,
+                    std::string* error) {
   size_t dots = text.find("..");
   std::string low = text.substr(0, dots);
   std::string high = dots == std::string::npos ? low : text.substr(dots + 2);
-  return ParseField("payload minimum", low, 1u << 24, &s->payload_min, error) &&
-         ParseField("payload maximum", high, 1u << 24, &s->payload_max, error);
+  return ParseField(key + " minimum", low, 1u << 26, min, error) &&
+         ParseField(key + " maximum", high, 1u << 26, max, error);
 }
 
 }  // namespace
@@ -113,6 +131,8 @@ const char* BehaviourName(Behaviour behaviour) {
 }
 
 const char* EventTypeName(EventType type) { return kEventNames[static_cast<int>(type)]; }
+
+const char* CallerKindName(CallerKind kind) { return kCallerNames[static_cast<int>(kind)]; }
 
 uint64_t Scenario::CallsOf(int thread) const {
   uint64_t n = static_cast<uint64_t>(threads);
@@ -135,22 +155,38 @@ uint32_t Scenario::MixTotal() const {
   return total;
 }
 
+uint32_t Scenario::CallersTotal() const {
+  uint32_t total = 0;
+  for (uint32_t weight : callers) total += weight;
+  return total;
+}
+
+CallerKind Scenario::KindOf(int thread) const {
+  uint64_t total = CallersTotal();
+  uint64_t at = static_cast<uint64_t>(thread) * total / static_cast<uint64_t>(threads);
+  for (int k = 0; k < kCallerKindCount; ++k) {
+    if (at < callers[k]) return static_cast<CallerKind>(k);
+    at -= callers[k];
+  }
+  return CallerKind::kForeign;
+}
+
 Scenario DefaultMixedScenario() {
   Scenario s;
   s.mix = {90, 4, 2, 2, 1, 1, 0, 0};
+  s.callers = {6, 1, 1};
   return s;
 }
 
 std::string ScenarioToText(const Scenario& s) {
   std::ostringstream out;
   out << "threads=" << s.threads << " calls=" << s.calls << " payload=" << s.payload_min
-      << ".." << s.payload_max << " mix=";
-  bool first = true;
-  for (int b = 0; b < kBehaviourCount; ++b) {
-    if (s.mix[b] == 0) continue;
-    out << (first ? "" : ",") << kBehaviourNames[b] << ":" << s.mix[b];
-    first = false;
+      << ".." << s.payload_max << " reply=" << s.reply_min << ".." << s.reply_max;
+  if (s.mix[static_cast<int>(Behaviour::kRaise)] != 0) {
+    out << " message=" << s.message_min << ".." << s.message_max;
   }
+  PrintWeights(out, "mix", kBehaviourNames, s.mix);
+  if (s.callers != Scenario().callers) PrintWeights(out, "callers", kCallerNames, s.callers);
   if (s.mix[static_cast<int>(Behaviour::kSlow)] != 0) out << " slow_us=" << s.slow_us;
   if (s.mix[static_cast<int>(Behaviour::kGc)] != 0) out << " gc_objects=" << s.gc_objects;
   if (s.mix[static_cast<int>(Behaviour::kLarge)] != 0) out << " large_bytes=" << s.large_bytes;
@@ -161,6 +197,8 @@ std::string ScenarioToText(const Scenario& s) {
   }
   out << " deadline_ms=" << s.deadline_ms;
   if (s.fairness != 0) out << " fairness=" << s.fairness;
+  if (s.max_p99_us != 0) out << " max_p99_us=" << s.max_p99_us;
+  if (s.leak_bytes_per_call != 0) out << " leak_bytes_per_call=" << s.leak_bytes_per_call;
   return out.str();
 }
 
@@ -177,9 +215,12 @@ bool ParseScenario(const std::string& text, Scenario* scenario, std::string* err
     std::string key = word.substr(0, eq), value = word.substr(eq + 1);
     bool ok;
     if (key == "threads") ok = ParseField(key, value, 4096, &s.threads, error);
-    else if (key == "calls") ok = ParseField(key, value, UINT64_MAX / 4, &s.calls, error);
-    else if (key == "payload") ok = ParsePayloadRange(value, &s, error);
-    else if (key == "mix") ok = ParseMix(value, &s, error);
+    else if (key == "calls") ok = ParseField(key, value, kMaxCallId / 4, &s.calls, error);
+    else if (key == "payload") ok = ParseSizeRange(key, value, &s.payload_min, &s.payload_max, error);
+    else if (key == "reply") ok = ParseSizeRange(key, value, &s.reply_min, &s.reply_max, error);
+    else if (key == "message") ok = ParseSizeRange(key, value, &s.message_min, &s.message_max, error);
+    else if (key == "mix") ok = ParseWeights(key, value, kBehaviourNames, &s.mix, error);
+    else if (key == "callers") ok = ParseWeights(key, value, kCallerNames, &s.callers, error);
     else if (key == "slow_us") ok = ParseField(key, value, 10000000, &s.slow_us, error);
     else if (key == "gc_objects") ok = ParseField(key, value, 10000000, &s.gc_objects, error);
     else if (key == "large_bytes") ok = ParseField(key, value, 1u << 26, &s.large_bytes, error);
@@ -187,10 +228,14 @@ bool ParseScenario(const std::string& text, Scenario* scenario, std::string* err
     else if (key == "events") ok = ParseEvents(value, &s, error);
     else if (key == "deadline_ms") ok = ParseField(key, value, 86400000, &s.deadline_ms, error);
     else if (key == "fairness") ok = ParseField(key, value, 1000000, &s.fairness, error);
-    else {
+    else if (key == "max_p99_us") ok = ParseField(key, value, 1000000000, &s.max_p99_us, error);
+    else if (key == "leak_bytes_per_call") {
+      ok = ParseField(key, value, 1u << 30, &s.leak_bytes_per_call, error);
+    } else {
       *error = "unknown scenario key '" + key +
-               "' (known: threads, calls, payload, mix, slow_us, gc_objects, large_bytes, "
-               "background, events, deadline_ms, fairness)";
+               "' (known: threads, calls, payload, reply, message, mix, callers, slow_us, "
+               "gc_objects, large_bytes, background, events, deadline_ms, fairness, max_p99_us, "
+               "leak_bytes_per_call)";
       return false;
     }
     if (!ok) return false;
@@ -203,13 +248,13 @@ bool ParseScenario(const std::string& text, Scenario* scenario, std::string* err
 bool ValidateScenario(const Scenario& s, std::string* error) {
   if (s.threads < 1) {
     *error = "threads must be at least 1";
-  } else if (s.payload_min < kPayloadHeaderSize) {
-    *error = "payload minimum must be at least " + std::to_string(kPayloadHeaderSize) +
-             " bytes (the call header)";
-  } else if (s.payload_max < s.payload_min) {
-    *error = "payload range is min..max with min <= max";
+  } else if (s.payload_max < s.payload_min || s.reply_max < s.reply_min ||
+             s.message_max < s.message_min) {
+    *error = "payload, reply and message ranges are min..max with min <= max";
   } else if (s.MixTotal() == 0) {
     *error = "mix needs at least one behaviour with a weight above 0";
+  } else if (s.CallersTotal() == 0) {
+    *error = "callers needs at least one caller kind with a weight above 0";
   } else if (s.deadline_ms == 0) {
     *error = "deadline_ms must be above 0";
   } else {
@@ -220,7 +265,7 @@ bool ValidateScenario(const Scenario& s, std::string* error) {
 
 CallPlan PlanCall(const Scenario& s, uint64_t seed, uint64_t call_id) {
   SeededRandom random(Mix64(seed) ^ Mix64(call_id + 0x5eed));
-  CallPlan plan{call_id, Behaviour::kReturn, 0, s.payload_min};
+  CallPlan plan{call_id, Behaviour::kReturn, 0, 0, 0};
   uint64_t pick = random.Below(s.MixTotal());
   for (int b = 0; b < kBehaviourCount; ++b) {
     if (pick < s.mix[b]) {
@@ -229,14 +274,34 @@ CallPlan PlanCall(const Scenario& s, uint64_t seed, uint64_t call_id) {
     }
     pick -= s.mix[b];
   }
-  plan.payload_size = static_cast<uint32_t>(random.Between(s.payload_min, s.payload_max));
+  plan.payload_size = static_cast<uint32_t>(random.LogUniform(s.payload_min, s.payload_max));
+  plan.reply_size = static_cast<uint32_t>(random.LogUniform(s.reply_min, s.reply_max));
+  if (plan.payload_size < kPayloadHeaderSize) {  // anonymous: it can only return
+    plan.behaviour = Behaviour::kReturn;
+    plan.reply_size = plan.payload_size;
+    return plan;
+  }
   switch (plan.behaviour) {
     case Behaviour::kSlow: plan.arg = s.slow_us; break;
     case Behaviour::kGc: plan.arg = s.gc_objects; break;
-    case Behaviour::kLarge: plan.arg = s.large_bytes; break;
+    case Behaviour::kLarge: plan.reply_size = s.large_bytes; break;
+    case Behaviour::kRaise:
+      plan.arg = static_cast<uint32_t>(random.LogUniform(s.message_min, s.message_max));
+      break;
     default: break;
   }
   return plan;
+}
+
+CallPlan ReturnPlan(const Scenario& s, uint64_t seed, uint64_t call_id) {
+  Scenario returning = s;
+  returning.mix.fill(0);
+  returning.mix[static_cast<int>(Behaviour::kReturn)] = 1;
+  return PlanCall(returning, seed, call_id);
+}
+
+CallPlan NestedCallOf(const Scenario& s, uint64_t seed, uint64_t outer_call_id) {
+  return ReturnPlan(s, seed, s.calls + outer_call_id);
 }
 
 }  // namespace handoff

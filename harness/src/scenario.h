@@ -2,9 +2,13 @@
 // as one line of `key=value` words and parses back (ParseScenario), so a
 // failure's replay line can carry it.
 //
-//   threads=8 calls=10000 payload=16..256
-//   mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1 background=1
-//   events=kill@3000,compact@5000,wakeup@7000,stop@9000 deadline_ms=30000 fairness=0
+//   threads=8 calls=10000 payload=0..65536 reply=0..65536 message=0..1024
+//   mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1 callers=foreign:6,gvl:1,nogvl:1
+//   background=1 events=kill@3000,compact@5000,wakeup@7000,stop@9000 deadline_ms=30000
+//   fairness=0 max_p99_us=0 leak_bytes_per_call=0
+//
+// Sizes (payload, reply, message) are drawn log-uniformly: every size class
+// (0, 1, 2-3, 4-7, ... bytes) between the bounds is as likely as any other.
 //
 // Every call's behaviour and payload follow from (scenario, seed, call id)
 // alone (PlanCall), so nothing per call is stored and a million calls cost
@@ -32,6 +36,13 @@ enum class Behaviour : uint8_t {
 constexpr int kBehaviourCount = 8;
 const char* BehaviourName(Behaviour behaviour);
 
+// Who makes a caller thread's calls: a foreign thread (a std::thread Ruby
+// never saw), a Ruby thread holding the GVL, or a Ruby thread that released
+// it (rb_thread_call_without_gvl) — the three paths a bridge must tell apart.
+enum class CallerKind : uint8_t { kForeign = 0, kRubyGvl = 1, kRubyNoGvl = 2 };
+constexpr int kCallerKindCount = 3;
+const char* CallerKindName(CallerKind kind);
+
 // wakeup: Thread#wakeup on every other Ruby thread, which runs the unblocking
 // function of a thread waiting without the GVL (a spurious unblock, class 6).
 // gc_stress: GC.stress on for 20 ms while calls go on (class 12).
@@ -47,14 +58,24 @@ struct Event {
 };
 
 struct Scenario {
-  int threads = 4;                 // foreign threads
+  int threads = 4;                 // caller threads (see callers)
   uint64_t calls = 1000;           // in all, split evenly across the threads
-  uint32_t payload_min = 16;       // bytes, at least kPayloadHeaderSize
-  uint32_t payload_max = 256;
+  // Payload bytes, log-uniform. A payload under kPayloadHeaderSize (16)
+  // bytes cannot name its call: its handler only returns (payload.h).
+  uint32_t payload_min = 0;
+  uint32_t payload_max = 65536;
+  uint32_t reply_min = 0;          // reply bytes of a named payload, log-uniform
+  uint32_t reply_max = 65536;
+  uint32_t message_min = 0;        // bytes after the raised message's prefix, log-uniform
+  uint32_t message_max = 1024;
   std::array<uint32_t, kBehaviourCount> mix = {1, 0, 0, 0, 0, 0, 0, 0};  // weights, by Behaviour
+  // Weights by CallerKind; thread t is of the kind whose share of
+  // [0, threads) holds t (callers=foreign:2,nogvl:1 with 6 threads: 0-3
+  // foreign, 4-5 Ruby threads without the GVL).
+  std::array<uint32_t, kCallerKindCount> callers = {1, 0, 0};
   uint32_t slow_us = 200;
   uint32_t gc_objects = 1000;
-  uint32_t large_bytes = 65536;
+  uint32_t large_bytes = 1 << 20;  // the reply of a `large` call
   int background = 0;              // Ruby threads competing for the GVL
   std::vector<Event> events;       // sorted by after_calls
   uint32_t deadline_ms = 30000;    // per call, for targets that honour deadlines
@@ -62,13 +83,24 @@ struct Scenario {
   // K x threads calls made later is a `starvation` failure (a LIFO queue,
   // class 14; checker.cc CheckFairness).
   uint32_t fairness = 0;
+  // 0: off. N > 0: a run whose p99 call latency (invoke to return, calls
+  // that came back ok or raised) is over N µs fails as `too_slow`.
+  uint32_t max_p99_us = 0;
+  // 0: off. N > 0: a run of at least kLeakCheckMinCalls calls whose resident
+  // memory grew by more than N bytes per call over its second half fails as
+  // `leak` (driver.cc).
+  uint32_t leak_bytes_per_call = 0;
 
-  // Calls made by foreign thread `thread`, and the id of its first call.
+  // Calls made by caller thread `thread`, and the id of its first call.
   uint64_t CallsOf(int thread) const;
   uint64_t FirstCallOf(int thread) const;
+  CallerKind KindOf(int thread) const;
   bool Has(EventType type) const;
   uint32_t MixTotal() const;
+  uint32_t CallersTotal() const;
 };
+
+constexpr uint64_t kLeakCheckMinCalls = 40000;
 
 // The mix most runs want: mostly returns, some of every other behaviour.
 Scenario DefaultMixedScenario();
@@ -83,9 +115,15 @@ bool ValidateScenario(const Scenario& scenario, std::string* error);
 struct CallPlan {
   uint64_t call_id;
   Behaviour behaviour;
-  uint32_t arg;           // slow: µs; gc: objects; large: extra reply bytes
-  uint32_t payload_size;  // bytes, header included
+  uint32_t arg;           // slow: µs; gc: objects; raise: message bytes after the prefix
+  uint32_t payload_size;  // bytes; under 16 the payload is anonymous and the behaviour return
+  uint32_t reply_size;    // bytes of the reply (large: large_bytes)
 };
 CallPlan PlanCall(const Scenario& scenario, uint64_t seed, uint64_t call_id);
+// A plain returning call with the scenario's sizes: the nested call of a
+// re-entrant handler (id calls + outer id) and the fork probe's calls.
+CallPlan ReturnPlan(const Scenario& scenario, uint64_t seed, uint64_t call_id);
+// The nested call a re-entrant handler fires for `outer_call_id`.
+CallPlan NestedCallOf(const Scenario& scenario, uint64_t seed, uint64_t outer_call_id);
 
 }  // namespace handoff

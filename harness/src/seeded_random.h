@@ -23,8 +23,22 @@ class SeededRandom {
   uint64_t Below(uint64_t bound) { return Next() % bound; }
   // Uniform in [low, high].
   uint64_t Between(uint64_t low, uint64_t high) { return low + Below(high - low + 1); }
+  // Log-uniform in [low, high]: a bit length (0 for the value 0, 1 for 1,
+  // 2 for 2-3, ...) is drawn uniformly among those the range holds, then a
+  // value of that length inside the range. Every size class is as likely.
+  uint64_t LogUniform(uint64_t low, uint64_t high) {
+    if (low >= high) return low;
+    int low_bits = BitLength(low), high_bits = BitLength(high);
+    int bits = low_bits + static_cast<int>(Below(static_cast<uint64_t>(high_bits - low_bits + 1)));
+    uint64_t from = bits == 0 ? 0 : uint64_t{1} << (bits - 1);
+    uint64_t to = bits == 0 ? 0 : bits == 64 ? UINT64_MAX : (uint64_t{1} << bits) - 1;
+    if (from < low) from = low;
+    if (to > high) to = high;
+    return Between(from, to);
+  }
 
  private:
+  static int BitLength(uint64_t v) { return v == 0 ? 0 : 64 - __builtin_clzll(v); }
   uint64_t state_;
 };
 

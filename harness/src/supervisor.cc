@@ -49,7 +49,8 @@ bool ParseChildResult(const std::string& line, SupervisedRun* run) {
   std::string verdict, detail;
   if (!std::getline(in, verdict, '\t')) return false;
   in >> run->stats.calls_returned >> run->stats.verified >> run->stats.seconds >>
-      run->stats.sync_points;
+      run->stats.sync_points >> run->stats.p50_us >> run->stats.p99_us >>
+      run->stats.leak_bytes_per_call;
   in.get();
   std::getline(in, detail);
   detail = Unescape(detail);
@@ -76,7 +77,8 @@ std::string SignalText(int status) {
 void WriteChildResult(int fd, const Result& result, const RunStats& stats) {
   std::ostringstream line;
   line << result.Verdict() << '\t' << stats.calls_returned << ' ' << stats.verified << ' '
-       << stats.seconds << ' ' << stats.sync_points << '\t' << Escape(result.detail) << '\n';
+       << stats.seconds << ' ' << stats.sync_points << ' ' << stats.p50_us << ' ' << stats.p99_us
+       << ' ' << stats.leak_bytes_per_call << '\t' << Escape(result.detail) << '\n';
   std::string text = line.str();
   const char* p = text.data();
   size_t left = text.size();

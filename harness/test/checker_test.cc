@@ -8,34 +8,67 @@
 namespace handoff {
 namespace {
 
-// A run of `calls` returning calls on one thread, every one right.
+using Mix = std::array<uint32_t, kBehaviourCount>;
+
+// A run of `calls` calls on one thread, every one right, recorded as
+// MakeCall records them. `named`: every payload names its call (16+ bytes)
+// and every reply carries a header (24+ bytes).
 struct FakeRun {
-  explicit FakeRun(uint64_t calls, std::array<uint32_t, kBehaviourCount> mix = {1, 0, 0, 0, 0, 0})
-      : scenario(Make(calls, mix)), log(scenario) {
+  explicit FakeRun(uint64_t calls, Mix mix = {1, 0, 0, 0, 0, 0, 0, 0}, bool named = true)
+      : scenario(Make(calls, mix, named)), log(scenario, kSeed), payloads(calls) {
     for (uint64_t id = 0; id < calls; ++id) {
       CallPlan plan = PlanCall(scenario, kSeed, id);
-      std::string payload;
-      WritePayload(plan, kSeed, &payload);
+      WritePayload(plan, kSeed, &payloads[id]);
       CallRecord& r = log.calls[0][id];
-      r.sent_digest = Digest(payload.data(), payload.size());
+      r.sent_digest = Digest(payloads[id].data(), payloads[id].size());
+      r.start_ns = 1000;
+      r.end_ns = 2000;
       if (plan.behaviour == Behaviour::kRaise) {
         r.status = HANDOFF_TARGET_RAISED;
-        r.raised_named = true;
-        r.raised_call_id = id;
+        Raise(id, std::string(kRaisedClass) + ": " + Message(id));
       } else {
         r.status = HANDOFF_TARGET_OK;
-        std::string reply = ComputeReply(payload.data(), payload.size());
-        r.reply = ReadReply(reply.data(), reply.size());
+        Reply(id, ComputeReply(payloads[id].data(), payloads[id].size()));
       }
-      log.ran[id].store(1);
+      if (plan.payload_size >= kPayloadHeaderSize) {
+        log.ran[id].store(1);
+      } else {
+        log.anonymous_runs.fetch_add(1);
+      }
     }
   }
-  static Scenario Make(uint64_t calls, std::array<uint32_t, kBehaviourCount> mix) {
+  static Scenario Make(uint64_t calls, Mix mix, bool named) {
     Scenario s;
     s.threads = 1;
     s.calls = calls;
     s.mix = mix;
+    if (named) {
+      s.payload_min = 16;
+      s.payload_max = 300;
+      s.reply_min = 24;
+      s.reply_max = 300;
+    }
     return s;
+  }
+  std::string Message(uint64_t id) const {
+    return RaisedMessageFor(payloads[id].data(), payloads[id].size());
+  }
+  std::string ReplyOf(uint64_t id) const {
+    return ComputeReply(payloads[id].data(), payloads[id].size());
+  }
+  void Reply(uint64_t id, const std::string& reply) {
+    log.calls[0][id].check =
+        CheckReply(payloads[id].data(), payloads[id].size(), reply.data(), reply.size());
+  }
+  void Raise(uint64_t id, const std::string& text) {
+    log.calls[0][id].check =
+        CheckRaised(payloads[id].data(), payloads[id].size(), text.data(), text.size());
+  }
+  uint64_t FirstWith(Behaviour behaviour) const {
+    for (uint64_t id = 0; id < scenario.calls; ++id) {
+      if (PlanCall(scenario, kSeed, id).behaviour == behaviour) return id;
+    }
+    return UINT64_MAX;
   }
   Result Check() {
     CheckStats stats;
@@ -44,36 +77,63 @@ struct FakeRun {
   static constexpr uint64_t kSeed = 5;
   Scenario scenario;
   RunLog log;
+  std::vector<std::string> payloads;
 };
 
 TEST(Checker, ARightRunPasses) {
-  FakeRun run(50, {3, 1, 0, 0, 0, 0});
+  FakeRun run(50, {3, 1, 0, 0, 0, 0, 0, 0});
   EXPECT_TRUE(run.Check().passed()) << run.Check().detail;
+  FakeRun any_size(200, {3, 1, 0, 0, 0, 0, 0, 0}, /*named=*/false);  // empty, tiny, large
+  EXPECT_TRUE(any_size.Check().passed()) << any_size.Check().detail;
 }
 
 TEST(Checker, AReplyOfAnEarlierCallIsADuplicate) {
   FakeRun run(10);
-  run.log.calls[0][7].reply = run.log.calls[0][3].reply;
+  run.Reply(7, run.ReplyOf(3));
   Result r = run.Check();
   EXPECT_EQ(r.Verdict(), "duplicate_reply") << r.detail;
 }
 
 TEST(Checker, AReplyOfALaterCallIsWrong) {
   FakeRun run(10);
-  run.log.calls[0][2].reply = run.log.calls[0][8].reply;
+  run.Reply(2, run.ReplyOf(8));
   EXPECT_EQ(run.Check().Verdict(), "wrong_reply");
 }
 
-TEST(Checker, AReplyFromACorruptedPayloadIsWrong) {
-  FakeRun run(10);
-  run.log.calls[0][4].sent_digest ^= 1;
-  EXPECT_EQ(run.Check().Verdict(), "wrong_reply");
+TEST(Checker, ACorruptedTruncatedOrPaddedReplyIsWrong) {
+  for (int how = 0; how < 3; ++how) {
+    FakeRun run(10);
+    std::string reply = run.ReplyOf(4);
+    if (how == 0) reply[reply.size() - 1] ^= 1;
+    if (how == 1) reply.resize(reply.size() / 2);
+    if (how == 2) reply.push_back('\0');
+    run.Reply(4, reply);
+    Result r = run.Check();
+    EXPECT_EQ(r.Verdict(), "wrong_reply") << how;
+    EXPECT_NE(r.detail.find("expected"), std::string::npos) << r.detail;
+  }
 }
 
-TEST(Checker, ATimeoutOrNoReturnIsALostReply) {
-  FakeRun run(10);
-  run.log.calls[0][1].status = HANDOFF_TARGET_TIMED_OUT;
-  EXPECT_EQ(run.Check().Verdict(), "lost_reply");
+TEST(Checker, AnEmptyReplyForAnEmptyPayloadIsRightOnlyIfTheHandlerRan) {
+  FakeRun run(300, {1, 0, 0, 0, 0, 0, 0, 0}, /*named=*/false);
+  ASSERT_TRUE(run.Check().passed()) << run.Check().detail;
+  run.log.anonymous_runs.fetch_sub(1);  // a reply made up without the handler
+  EXPECT_EQ(run.Check().Verdict(), "handler_not_once");
+  run.log.anonymous_runs.fetch_add(5);  // the handler ran more often than such calls returned
+  EXPECT_EQ(run.Check().Verdict(), "handler_not_once");
+}
+
+TEST(Checker, TimedOutIsRightOnlyOnceTheDeadlinePassed) {
+  FakeRun early(10);
+  early.log.calls[0][1].status = HANDOFF_TARGET_TIMED_OUT;  // after 1 µs of a 30 s deadline
+  EXPECT_EQ(early.Check().Verdict(), "lost_reply");
+  FakeRun late(10);
+  late.scenario.deadline_ms = 1;
+  late.log.calls[0][1].status = HANDOFF_TARGET_TIMED_OUT;
+  late.log.calls[0][1].end_ns = late.log.calls[0][1].start_ns + 3000000;  // 3 ms: a slow handler
+  EXPECT_TRUE(late.Check().passed()) << late.Check().detail;
+  late.log.ran[1].store(2);
+  EXPECT_EQ(late.Check().Verdict(), "handler_not_once");
   FakeRun never(10);
   never.log.calls[0][9].status = kNotReturned;
   EXPECT_EQ(never.Check().Verdict(), "lost_reply");
@@ -88,14 +148,43 @@ TEST(Checker, AHandlerThatRanTwiceOrNeverIsCaught) {
   EXPECT_EQ(never.Check().Verdict(), "handler_not_once");
 }
 
-TEST(Checker, ARaiseThatCameBackOkIsSwallowed) {
-  FakeRun run(40, {1, 1, 0, 0, 0, 0});
-  for (uint64_t id = 0; id < 40; ++id) {
-    if (PlanCall(run.scenario, FakeRun::kSeed, id).behaviour != Behaviour::kRaise) continue;
-    run.log.calls[0][id].status = HANDOFF_TARGET_OK;
-    run.log.calls[0][id].reply = ReplyFacts{};
-    break;
+TEST(Checker, ARaiseMustComeBackWithItsClassAndItsWholeMessage) {
+  Mix raising = {1, 1, 0, 0, 0, 0, 0, 0};
+  FakeRun ok(40, raising);
+  uint64_t id = ok.FirstWith(Behaviour::kRaise);
+  ASSERT_NE(id, UINT64_MAX);
+  ok.log.calls[0][id].status = HANDOFF_TARGET_OK;
+  ok.Reply(id, "");
+  EXPECT_EQ(ok.Check().Verdict(), "swallowed_exception");
+
+  FakeRun wrapped(40, raising);  // any text around class and message is fine
+  wrapped.Raise(id, "Ruby says (" + std::string(kRaisedClass) + ") <" + wrapped.Message(id) + ">");
+  EXPECT_TRUE(wrapped.Check().passed()) << wrapped.Check().detail;
+
+  FakeRun no_class(40, raising);
+  no_class.Raise(id, no_class.Message(id));
+  EXPECT_EQ(no_class.Check().Verdict(), "swallowed_exception");
+
+  FakeRun cut(40, raising);  // a message cut short (at a NUL byte, a fixed buffer)
+  std::string message = cut.Message(id);
+  cut.Raise(id, std::string(kRaisedClass) + ": " + message.substr(0, message.size() - 1));
+  Result r = cut.Check();
+  EXPECT_EQ(r.Verdict(), "swallowed_exception") << r.detail;
+  EXPECT_NE(r.detail.find("whole"), std::string::npos) << r.detail;
+
+  FakeRun other(40, raising);  // another call's exception
+  uint64_t second = UINT64_MAX;
+  for (uint64_t k = id + 1; k < 40 && second == UINT64_MAX; ++k) {
+    if (PlanCall(other.scenario, FakeRun::kSeed, k).behaviour == Behaviour::kRaise) second = k;
   }
+  ASSERT_NE(second, UINT64_MAX);
+  other.Raise(id, std::string(kRaisedClass) + ": " + other.Message(second));
+  EXPECT_EQ(other.Check().Verdict(), "wrong_reply");
+}
+
+TEST(Checker, AnExceptionThatEscapedInvokeIsSwallowed) {
+  FakeRun run(40, {1, 1, 0, 0, 0, 0, 0, 0});
+  run.log.calls[0][run.FirstWith(Behaviour::kRaise)].status = kEscapedInvoke;
   EXPECT_EQ(run.Check().Verdict(), "swallowed_exception");
 }
 
@@ -113,10 +202,34 @@ TEST(Checker, StoppedNeedsAStopOrKillInTheScenario) {
 
 TEST(Checker, NestedCallsAreHeldToTheSameRules) {
   FakeRun run(10);
-  CallRecord nested;
-  nested.status = HANDOFF_TARGET_TIMED_OUT;
-  run.log.AddNested(3, nested);
+  CallRecord* nested = run.log.ClaimNested(3);
+  ASSERT_NE(nested, nullptr);
+  EXPECT_EQ(run.log.ClaimNested(3), nullptr);  // once per outer call
+  nested->status = HANDOFF_TARGET_TIMED_OUT;
   EXPECT_EQ(run.Check().Verdict(), "lost_reply");
+}
+
+TEST(Checker, APayloadNoCallSentIsReportedFirstAsWrongReply) {
+  FakeRun run(10);
+  run.log.ran[6].store(0);  // what the stray run did to call 6's count
+  run.log.stray.count.store(1);
+  run.log.stray.size.store(5);
+  run.log.stray.first_bytes.store(0x0000000300020001ull);
+  Result r = run.Check();
+  EXPECT_EQ(r.Verdict(), "wrong_reply") << r.detail;
+  EXPECT_EQ(r.detail.find("1 handler runs got a payload that no call of this run sent"), 0u)
+      << r.detail;
+  EXPECT_NE(r.detail.find("0100020003"), std::string::npos) << r.detail;
+  EXPECT_NE(r.detail.find("handler_not_once=1"), std::string::npos) << r.detail;
+}
+
+TEST(Checker, AP99OverTheBudgetIsTooSlow) {
+  FakeRun run(100);
+  run.scenario.max_p99_us = 5;
+  EXPECT_TRUE(run.Check().passed());  // every call took 1 µs
+  for (int k = 0; k < 5; ++k) run.log.calls[0][k].end_ns += 9000;
+  Result r = run.Check();
+  EXPECT_EQ(r.Verdict(), "too_slow") << r.detail;
 }
 
 }  // namespace

@@ -18,6 +18,11 @@ TEST(Scenario, PrintsAndParsesBackTheSameScenario) {
   s.mix[static_cast<int>(Behaviour::kReenterNoGvl)] = 2;
   s.events = {{EventType::kKill, 10}, {EventType::kWakeup, 50}, {EventType::kStop, 99}};
   s.fairness = 12;
+  s.callers = {2, 1, 3};
+  s.reply_min = 3;
+  s.message_max = 77;
+  s.max_p99_us = 900;
+  s.leak_bytes_per_call = 64;
   Scenario back;
   std::string error;
   ASSERT_TRUE(ParseScenario(ScenarioToText(s), &back, &error)) << error;
@@ -25,6 +30,18 @@ TEST(Scenario, PrintsAndParsesBackTheSameScenario) {
   EXPECT_NE(ScenarioToText(s).find("reenter_gvl:3,reenter_nogvl:2"), std::string::npos);
   EXPECT_NE(ScenarioToText(s).find("wakeup@50"), std::string::npos);
   EXPECT_EQ(back.fairness, 12u);
+  EXPECT_EQ(back.callers, s.callers);
+  EXPECT_EQ(back.max_p99_us, 900u);
+}
+
+TEST(Scenario, CallerKindsSplitTheThreadsByWeight) {
+  Scenario s;
+  s.threads = 6;
+  s.callers = {2, 0, 1};
+  EXPECT_EQ(s.KindOf(0), CallerKind::kForeign);
+  EXPECT_EQ(s.KindOf(3), CallerKind::kForeign);
+  EXPECT_EQ(s.KindOf(4), CallerKind::kRubyNoGvl);
+  EXPECT_EQ(s.KindOf(5), CallerKind::kRubyNoGvl);
 }
 
 TEST(Scenario, RejectsBadInputWithAReason) {
@@ -33,7 +50,9 @@ TEST(Scenario, RejectsBadInputWithAReason) {
   EXPECT_FALSE(ParseScenario("threads=0", &s, &error));
   EXPECT_NE(error.find("threads"), std::string::npos);
   EXPECT_FALSE(ParseScenario("payload=300..200", &s, &error));
-  EXPECT_FALSE(ParseScenario("payload=4", &s, &error));  // below the header
+  EXPECT_FALSE(ParseScenario("reply=9..8", &s, &error));
+  EXPECT_FALSE(ParseScenario("callers=foreign:0", &s, &error));
+  EXPECT_FALSE(ParseScenario("callers=martian:1", &s, &error));
   EXPECT_FALSE(ParseScenario("mix=return:0", &s, &error));
   EXPECT_FALSE(ParseScenario("mix=fly:3", &s, &error));
   EXPECT_FALSE(ParseScenario("events=stop@x", &s, &error));
@@ -66,32 +85,80 @@ TEST(Scenario, PlansAreAFunctionOfSeedAndCall) {
   EXPECT_GT(differs, 100);
 }
 
-TEST(Payload, TheReplyNamesItsCallAndPayload) {
-  Scenario s = DefaultMixedScenario();
+TEST(Payload, ANamedPayloadCarriesItsCallAndItsReplySize) {
   std::string payload;
-  CallPlan plan{17, Behaviour::kLarge, 5000, 64};
+  CallPlan plan{17, Behaviour::kLarge, 0, 64, 5000};
   WritePayload(plan, 9, &payload);
-  PayloadHeader header;
-  ASSERT_TRUE(ReadPayloadHeader(payload.data(), payload.size(), &header));
+  PayloadHeader header = ReadPayloadHeader(payload.data(), payload.size());
+  ASSERT_TRUE(header.named);
   EXPECT_EQ(header.call_id, 17u);
-  EXPECT_EQ(header.arg, 5000u);
+  EXPECT_EQ(header.behaviour, static_cast<uint8_t>(Behaviour::kLarge));
+  EXPECT_EQ(header.reply_size, 5000u);
   std::string reply = ComputeReply(payload.data(), payload.size());
-  EXPECT_EQ(reply.size(), kReplyHeaderSize + 5000);
-  ReplyFacts facts = ReadReply(reply.data(), reply.size());
-  EXPECT_TRUE(facts.well_formed);
-  EXPECT_EQ(facts.call_id, 17u);
-  EXPECT_EQ(facts.payload_digest, Digest(payload.data(), payload.size()));
-  reply[kReplyHeaderSize + 100] ^= 1;  // a corrupted large reply
-  EXPECT_FALSE(ReadReply(reply.data(), reply.size()).well_formed);
-  EXPECT_FALSE(ReadReply(reply.data(), 10).well_formed);  // truncated
+  EXPECT_EQ(reply.size(), 5000u);
+  EXPECT_TRUE(CheckReply(payload.data(), payload.size(), reply.data(), reply.size()).right);
+  ReplyCheck truncated = CheckReply(payload.data(), payload.size(), reply.data(), 10);
+  EXPECT_FALSE(truncated.right);
+  EXPECT_EQ(truncated.expected_size, 5000u);
 }
 
-TEST(Payload, RaisedMessagesNameTheirCall) {
-  std::string message = RaisedMessageFor(123456);
-  uint64_t id = 0;
-  ASSERT_TRUE(ReadRaisedMessage(message.data(), message.size(), &id));
-  EXPECT_EQ(id, 123456u);
-  EXPECT_FALSE(ReadRaisedMessage("something else", 14, &id));
+TEST(Payload, ShortPayloadsAreAnonymousAndRepliedByContent) {
+  for (uint32_t size : {0u, 1u, 7u, 15u}) {
+    std::string a, b;
+    WritePayload(CallPlan{3, Behaviour::kReturn, 0, size, size}, 9, &a);
+    WritePayload(CallPlan{4, Behaviour::kReturn, 0, size, size}, 9, &b);
+    EXPECT_FALSE(ReadPayloadHeader(a.data(), a.size()).named);
+    std::string reply = ComputeReply(a.data(), a.size());
+    EXPECT_EQ(reply.size(), size);
+    EXPECT_TRUE(CheckReply(a.data(), a.size(), reply.data(), reply.size()).right);
+    if (size >= 2) {  // another call's short payload gets another reply
+      std::string other = ComputeReply(b.data(), b.size());
+      EXPECT_FALSE(CheckReply(a.data(), a.size(), other.data(), other.size()).right) << size;
+    }
+  }
+}
+
+TEST(Payload, BytesOfEveryValueAppear) {
+  std::string payload;
+  WritePayload(CallPlan{5, Behaviour::kReturn, 0, 4096, 4096}, 1, &payload);
+  std::string reply = ComputeReply(payload.data(), payload.size());
+  bool nul = false, ff = false;
+  for (const std::string* bytes : {&payload, &reply}) {
+    nul = nul || bytes->find('\0', kPayloadHeaderSize) != std::string::npos;
+    ff = ff || bytes->find('\xff') != std::string::npos;
+  }
+  EXPECT_TRUE(nul && ff);
+}
+
+TEST(Payload, RaisedMessagesNameTheirCallAndCarryArbitraryBytes) {
+  std::string payload;
+  WritePayload(CallPlan{123456, Behaviour::kRaise, 300, 32, 0}, 2, &payload);
+  std::string message = RaisedMessageFor(payload.data(), payload.size());
+  EXPECT_EQ(message.find("handoff-harness: call 123456 raised on purpose: "), 0u);
+  std::string text = std::string(kRaisedClass) + ": " + message;
+  EXPECT_TRUE(CheckRaised(payload.data(), payload.size(), text.data(), text.size()).right);
+  ReplyCheck cut = CheckRaised(payload.data(), payload.size(), text.data(), text.size() - 1);
+  EXPECT_FALSE(cut.right);
+  EXPECT_TRUE(cut.names_call);
+  EXPECT_EQ(cut.named_call, 123456u);
+}
+
+TEST(Payload, SizesAreLogUniform) {
+  Scenario s;
+  s.payload_min = 0;
+  s.payload_max = 1 << 20;
+  int tiny = 0, mid = 0, big = 0;
+  for (uint64_t id = 0; id < 4200; ++id) {
+    uint32_t size = PlanCall(s, 3, id).payload_size;
+    ASSERT_LE(size, 1u << 20);
+    tiny += size < 16;
+    mid += size >= 1024 && size < 16384;
+    big += size >= (1 << 19);
+  }
+  // 22 size classes (0, 1, 2-3, ..., 2^19-2^20 and 2^20 itself): ~190 calls each
+  EXPECT_GT(tiny, 700);  // 0, 1, 2-3, 4-7, 8-15: five classes
+  EXPECT_GT(mid, 600);   // four classes
+  EXPECT_GT(big, 100);
 }
 
 }  // namespace

@@ -201,8 +201,13 @@ static VALUE call_callback(VALUE payload) {
   return rb_funcall(g_callback, rb_intern("call"), 1, payload);
 }
 
+/* "Class: message": the exception's class and its whole message, raw bytes
+ * (a message may hold NUL bytes or be in any encoding). */
 MY_BRIDGE_MAYBE_UNUSED static VALUE exception_message(VALUE error) {
-  return rb_String(rb_funcall(error, rb_intern("message"), 0));
+  VALUE message = rb_String(rb_funcall(error, rb_intern("message"), 0));
+  VALUE text = rb_str_dup(rb_class_name(rb_obj_class(error)));
+  rb_str_cat_cstr(text, ": ");
+  return rb_str_cat(text, RSTRING_PTR(message), RSTRING_LEN(message));
 }
 
 /* Runs the block on payload (GVL held). Returns the rb_protect state: 0, or a

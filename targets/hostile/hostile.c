@@ -8,10 +8,10 @@
  *
  *   HOSTILE_FORK_CHILD_BLOCKS  after_fork_child blocks forever, SIGTERM ignored
  *   HOSTILE_STOP_BLOCKS        stop() never returns (GVL held)
- *   HOSTILE_EXIT_IN_BLOCK      the block calls Process.exit! on the 100th call
- *   HOSTILE_SIGSTOP_IN_BLOCK   the block stops its own process (SIGSTOP) on the 100th call
- *   HOSTILE_IGNORES_SIGTERM    SIGTERM ignored, and the 100th call's block never returns
- *   HOSTILE_FORKS_GRANDCHILDREN  every 50th block forks a process that leaves the
+ *   HOSTILE_EXIT_IN_BLOCK      the block calls Process.exit! on the first call
+ *   HOSTILE_SIGSTOP_IN_BLOCK   the block stops its own process (SIGSTOP) on the first call
+ *   HOSTILE_IGNORES_SIGTERM    SIGTERM ignored, and the first call's block never returns
+ *   HOSTILE_FORKS_GRANDCHILDREN  the 1st, 51st, ... block forks a process that leaves the
  *                              process group (setsid), ignores SIGTERM and
  *                              sleeps forever holding the run's pipes; the
  *                              bridge itself stays correct (the run passes)
@@ -54,13 +54,13 @@ static VALUE hostile_block_forever(VALUE self) {
 /* The block the bridge runs: the harness's handler behind a hostile act. */
 static const char kHostileBlock[] =
 #if defined(HOSTILE_EXIT_IN_BLOCK)
-    "proc { |payload| Process.exit!(3) if ($hostile_calls += 1) == 100; $hostile_handler.call(payload) }";
+    "proc { |payload| Process.exit!(3) if ($hostile_calls += 1) == 1; $hostile_handler.call(payload) }";
 #elif defined(HOSTILE_SIGSTOP_IN_BLOCK)
-    "proc { |payload| Process.kill(:STOP, $$) if ($hostile_calls += 1) == 100; $hostile_handler.call(payload) }";
+    "proc { |payload| Process.kill(:STOP, $$) if ($hostile_calls += 1) == 1; $hostile_handler.call(payload) }";
 #elif defined(HOSTILE_IGNORES_SIGTERM)
-    "proc { |payload| HostileTarget.block_forever if ($hostile_calls += 1) == 100; $hostile_handler.call(payload) }";
+    "proc { |payload| HostileTarget.block_forever if ($hostile_calls += 1) == 1; $hostile_handler.call(payload) }";
 #elif defined(HOSTILE_FORKS_GRANDCHILDREN)
-    "proc { |payload| HostileTarget.fork_lingering if (($hostile_calls += 1) % 50).zero?; $hostile_handler.call(payload) }";
+    "proc { |payload| HostileTarget.fork_lingering if ($hostile_calls += 1) % 50 == 1; $hostile_handler.call(payload) }";
 #else
     "$hostile_handler";
 #endif

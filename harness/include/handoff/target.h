@@ -52,7 +52,8 @@ extern "C" {
 /* What a call came back with; the same meanings as the bridge's statuses. */
 typedef enum handoff_target_status {
   HANDOFF_TARGET_OK = 0,        /* reply holds the handler's String */
-  HANDOFF_TARGET_RAISED = 1,    /* reply holds the exception's message */
+  HANDOFF_TARGET_RAISED = 1,    /* reply holds the exception's class name and its whole
+                                   message, byte for byte ("Class: message") */
   HANDOFF_TARGET_STOPPED = 2,   /* bridge stopped or its event thread died */
   HANDOFF_TARGET_TIMED_OUT = 3, /* the call's deadline passed */
   HANDOFF_TARGET_FORKED = 4,    /* the call crossed a fork */

@@ -73,7 +73,7 @@ static VALUE reply_to_ruby(const handoff_reply *r, int64_t elapsed_ns) {
   }
   return rb_struct_new(cReply, ID2SYM(rb_intern(handoff_status_name(r->status))), value,
                        r->error_class ? rb_str_new_cstr(r->error_class) : Qnil,
-                       r->error_message ? rb_str_new_cstr(r->error_message) : Qnil,
+                       r->error_message ? rb_str_new(r->error_message, (long)r->error_message_size) : Qnil,
                        elapsed_ns < 0 ? Qnil : LL2NUM(elapsed_ns));
 }
 

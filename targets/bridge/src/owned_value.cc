@@ -61,6 +61,7 @@ handoff_status FillReply(const Outcome& outcome, handoff_reply* reply) {
   reply->value = handoff_nil();
   reply->error_class = CopyCString(outcome.error_class);
   reply->error_message = CopyCString(outcome.error_message);
+  reply->error_message_size = reply->error_message != nullptr ? outcome.error_message.size() : 0;
   if (outcome.status != HANDOFF_OK) return outcome.status;
   const OwnedValue& v = outcome.value;
   switch (v.type) {

@@ -80,8 +80,15 @@ void Invoke(const char* payload, size_t size, int64_t timeout_ns, handoff_target
     out->size = reply.value.as.bytes.size;
   } else if (status == HANDOFF_OK) {
     out->status = HANDOFF_TARGET_INVALID;  // the handler always returns a String
+  } else if (status == HANDOFF_RAISED) {
+    // "Class: message", the whole message (it may hold NUL bytes).
+    std::string text = std::string(reply.error_class != nullptr ? reply.error_class : "") + ": " +
+                       std::string(reply.error_message != nullptr ? reply.error_message : "",
+                                   reply.error_message_size);
+    out->size = text.size();
+    out->data = CopyOf(text.data(), text.size());
   } else if (reply.error_message != nullptr) {
-    out->size = std::strlen(reply.error_message);
+    out->size = reply.error_message_size;
     out->data = CopyOf(reply.error_message, out->size);
   }
   handoff_reply_free(&reply);

@@ -54,8 +54,9 @@
 extern "C" {
 #endif
 
-/* Bumped on any incompatible change of the structs below. */
-#define HANDOFF_ABI_VERSION 1u
+/* Bumped on any incompatible change of the structs below.
+ * 2: handoff_reply gained error_message_size (messages may hold NUL bytes). */
+#define HANDOFF_ABI_VERSION 2u
 
 typedef enum handoff_status {
   HANDOFF_OK = 0,        /* the block returned; reply->value holds its reply */
@@ -99,7 +100,9 @@ typedef struct handoff_reply {
   handoff_status status;
   handoff_value value;   /* set when status == HANDOFF_OK, else nil */
   char *error_class;     /* NUL-terminated, or NULL */
-  char *error_message;   /* NUL-terminated, or NULL */
+  char *error_message;   /* the exception's whole message, NUL-terminated
+                            (it may hold NUL bytes itself: use the size), or NULL */
+  size_t error_message_size; /* bytes of error_message before its last NUL */
 } handoff_reply;
 
 typedef struct handoff_callback handoff_callback;
@@ -135,6 +138,7 @@ static inline handoff_status handoff_invoke(handoff_callback *cb,
     reply->value.type = HANDOFF_NIL;
     reply->error_class = NULL;
     reply->error_message = NULL;
+    reply->error_message_size = 0;
     return HANDOFF_INVALID;
   }
   return cb->invoke(cb, args, nargs, timeout_ns, reply);
@@ -147,6 +151,7 @@ static inline void handoff_reply_free(handoff_reply *reply) {
   reply->value.type = HANDOFF_NIL;
   reply->error_class = NULL;
   reply->error_message = NULL;
+  reply->error_message_size = 0;
 }
 
 static inline handoff_value handoff_nil(void) {
