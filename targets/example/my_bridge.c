@@ -105,7 +105,9 @@ static request *new_request(const char *payload, size_t size) {
 static void free_request(request *r) {
   pthread_mutex_destroy(&r->mutex);
   pthread_cond_destroy(&r->done_cond);
-  free(r->payload);
+#ifndef MUTANT_LEAK_PAYLOAD_COPY
+  free(r->payload); /* (the mutant forgets the copy: "the waiter owns it", but it never frees it) */
+#endif
   free(r);
 }
 
@@ -225,6 +227,9 @@ static int run_block_on(VALUE bytes, handoff_target_reply *out) {
   if (state == 0 && RB_TYPE_P(result, T_STRING)) {
     out->status = HANDOFF_TARGET_OK;
     out->size = (size_t)RSTRING_LEN(result);
+#ifdef MUTANT_FIXED_REPLY_BUFFER
+    if (out->size > 4096) out->size = 4096; /* "replies fit the 4 KiB reply slot" */
+#endif
     out->data = copy_bytes(RSTRING_PTR(result), out->size);
   } else if (state != 0 && rb_obj_is_kind_of(error, rb_eStandardError)) {
 #ifdef MUTANT_SWALLOW_EXCEPTIONS
@@ -237,7 +242,11 @@ static int run_block_on(VALUE bytes, handoff_target_reply *out) {
       message = rb_class_name(rb_obj_class(error));
     }
     out->status = HANDOFF_TARGET_RAISED;
+#ifdef MUTANT_MESSAGE_AS_C_STRING
+    out->size = strlen(RSTRING_PTR(message)); /* the message as a C string: cut at its first NUL */
+#else
     out->size = (size_t)RSTRING_LEN(message);
+#endif
     out->data = copy_bytes(RSTRING_PTR(message), out->size);
 #endif
     state = 0;
@@ -352,13 +361,25 @@ typedef struct with_gvl_call {
 
 MY_BRIDGE_MAYBE_UNUSED static void *run_block_with_gvl(void *arg) {
   with_gvl_call *call = arg;
+#ifdef MUTANT_NOGVL_PATH_UNPROTECTED
+  /* "This thread is Ruby's own: an exception just propagates": it unwinds
+     through rb_thread_call_with_gvl and over the C caller's frames. */
+  VALUE result = call_callback(rb_str_new(call->payload, (long)call->size));
+  call->reply->status = HANDOFF_TARGET_OK;
+  call->reply->size = (size_t)RSTRING_LEN(result);
+  call->reply->data = copy_bytes(RSTRING_PTR(result), call->reply->size);
+#else
   run_block(call->payload, call->size, call->reply); /* a kill is re-delivered by Ruby later */
+#endif
   return NULL;
 }
 
 /* A foreign thread's call: queue it, wait for the event thread's reply. */
 static void queue_and_wait(const char *payload, size_t size, int64_t timeout_ns,
                            handoff_target_reply *reply) {
+#ifdef MUTANT_PAYLOAD_AS_C_STRING
+  size = strnlen(payload, size); /* the payload copied as a C string: up to its first NUL */
+#endif
   request *r = new_request(payload, size);
   HANDOFF_SYNC_POINT("my_bridge.push");
   pthread_mutex_lock(&g_mutex);
@@ -406,8 +427,24 @@ static void queue_and_wait(const char *payload, size_t size, int64_t timeout_ns,
   free_request(r);
 }
 
+#ifdef MUTANT_STOP_FLAG_UNSYNCHRONISED
+static bool g_stopped_fast = false; /* read by every invoke, written by stop: no lock */
+#endif
+
 static void my_invoke(const char *payload, size_t size, int64_t timeout_ns,
                       handoff_target_reply *reply) {
+#ifdef MUTANT_EMPTY_PAYLOAD_SHORTCUT
+  if (size == 0) { /* "nothing to hand over": an empty reply, the block never called */
+    *reply = (handoff_target_reply){HANDOFF_TARGET_OK, NULL, 0};
+    return;
+  }
+#endif
+#ifdef MUTANT_STOP_FLAG_UNSYNCHRONISED
+  if (g_stopped_fast) { /* a fast path before the lock: a plain read racing stop's write */
+    *reply = (handoff_target_reply){HANDOFF_TARGET_STOPPED, NULL, 0};
+    return;
+  }
+#endif
 #if defined(MUTANT_CLASSIFY_BY_GVL_ONLY)
   /* "No GVL, so it must be a Ruby thread that released it": true for Ruby
      threads, fatal for a foreign one (rb_thread_call_with_gvl from a thread
@@ -450,7 +487,16 @@ typedef struct waiting {
 static void *wait_for_request(void *arg) {
   waiting *w = arg;
   pthread_mutex_lock(&g_mutex);
+#ifdef MUTANT_POLLING_EVENT_THREAD
+  while (!w->abort && !g_stopping && g_head == NULL) { /* "a condvar is overkill": poll every 5 ms */
+    pthread_mutex_unlock(&g_mutex);
+    struct timespec nap = {0, 5000000};
+    nanosleep(&nap, NULL);
+    pthread_mutex_lock(&g_mutex);
+  }
+#else
   while (!w->abort && !g_stopping && g_head == NULL) pthread_cond_wait(&g_queue_cond, &g_mutex);
+#endif
 #ifdef MUTANT_POP_WITHOUT_MUTEX
   pthread_mutex_unlock(&g_mutex); /* "we are the only consumer": but pushers write g_head too */
   HANDOFF_SYNC_POINT("my_bridge.pop_unlocked");
@@ -559,6 +605,9 @@ static int my_start(const handoff_target_host *host, uintptr_t handler, char *er
 
 /* Fails queued and later calls with `stopped`; handlers in flight finish. */
 static void my_stop(void) {
+#ifdef MUTANT_STOP_FLAG_UNSYNCHRONISED
+  g_stopped_fast = true;
+#endif
   pthread_mutex_lock(&g_mutex);
   g_stopping = true;
   request *queued = g_head;
