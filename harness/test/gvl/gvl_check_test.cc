@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -35,7 +36,12 @@ handoff_target g_target{};
 
 void OnViolation(const Result& result) {
   std::string text = result.Verdict() + "\n" + result.detail;
-  if (write(g_report_fd, text.data(), text.size()) < 0) _exit(3);
+  for (size_t done = 0; done < text.size();) {
+    ssize_t n = write(g_report_fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;  // Ruby's timer signals reach this child too
+    if (n <= 0) _exit(3);
+    done += static_cast<size_t>(n);
+  }
   _exit(0);
 }
 
