@@ -21,7 +21,9 @@
 // (dlsym(RTLD_NEXT)). `invoke` then plays gRPC core: it calls
 // plugin.get_metadata from the calling (foreign) thread with its own
 // completion callback, and waits for that callback (mutex + condition
-// variable, predicate loop), as core's call combiner would.
+// variable, predicate loop), as core's call combiner would. Called on a Ruby
+// thread that holds the GVL (a Ruby caller making an RPC), it waits without
+// the GVL, as ruby-grpc's completion-queue pluck does.
 //
 // How the payload crosses: core hands the plugin a NUL-terminated
 // service_url, so the payload goes in as hex there (any size, 0 included, any
@@ -56,6 +58,8 @@
 #include "handoff/target.h"
 
 HANDOFF_SYNC_HOOK_DEFINITION;
+
+extern "C" int ruby_thread_has_gvl_p(void);  // exported by libruby, not declared
 
 namespace {
 
@@ -263,7 +267,15 @@ int Start(const handoff_target_host* host, uintptr_t handler, char* error, size_
 
 void Invoke(const char* payload, size_t size, int64_t, handoff_target_reply* reply) {
   Request request;
-  if (SubmitToPlugin(g_handler_plugin, payload, size, &request)) WaitForCompletion(&request);
+  if (SubmitToPlugin(g_handler_plugin, payload, size, &request)) {
+    if (ruby_native_thread_p() && ruby_thread_has_gvl_p()) {
+      // A Ruby thread making a call: ruby-grpc waits for the call's
+      // completion queue without the GVL (grpc_rb_completion_queue_pluck).
+      rb_thread_call_without_gvl(WaitForCompletion, &request, nullptr, nullptr);
+    } else {
+      WaitForCompletion(&request);  // a core thread, or C code in a blocking region
+    }
+  }
   reply->data = nullptr;
   reply->size = 0;
   const std::string* bytes = nullptr;
