@@ -45,13 +45,24 @@ Scenario DrawScenario(const ScenarioSpace& space) {
   s.background = *rc::gen::inRange(0, space.max_background + 1);
   if (!space.events.empty()) {
     int count = *rc::gen::inRange(0, space.max_events + 1);
+    // Aimed events hit a chosen window of the protocol (aimed_event.h): a
+    // handler running, or the N-th synchronisation point (a request just
+    // queued, popped but not run, completing); after-calls events the rest.
+    static const std::vector<EventAim> kAims = {EventAim::kAfterCalls, EventAim::kInHandler,
+                                                EventAim::kAtSyncPoint};
+    bool aimed = false;
     for (int i = 0; i < count; ++i) {
       EventType type = *rc::gen::elementOf(space.events);
-      uint64_t after = *rc::gen::inRange<uint64_t>(0, s.calls);
-      s.events.push_back({type, after});
+      EventAim aim = *rc::gen::elementOf(kAims);
+      uint64_t n = aim == EventAim::kAfterCalls ? *rc::gen::inRange<uint64_t>(0, s.calls)
+                                                : *rc::gen::inRange<uint64_t>(1, 60);
+      aimed = aimed || aim != EventAim::kAfterCalls;
+      s.events.push_back({type, n, aim});
     }
-    std::stable_sort(s.events.begin(), s.events.end(),
-                     [](const Event& a, const Event& b) { return a.after_calls < b.after_calls; });
+    if (!aimed) {  // the order ParseScenario gives them (replay lines)
+      std::stable_sort(s.events.begin(), s.events.end(),
+                       [](const Event& a, const Event& b) { return a.after_calls < b.after_calls; });
+    }
   }
   return s;
 }

@@ -17,6 +17,11 @@ namespace handoff {
 // (found by argument-dependent lookup).
 inline void showValue(Behaviour behaviour, std::ostream& os) { os << BehaviourName(behaviour); }
 inline void showValue(EventType type, std::ostream& os) { os << EventTypeName(type); }
+inline void showValue(EventAim aim, std::ostream& os) {
+  static const char* const kNames[] = {"after calls", "in a handler", "at a sync point"};
+  os << kNames[static_cast<int>(aim)];
+}
+inline void showValue(CallerKind kind, std::ostream& os) { os << CallerKindName(kind); }
 }  // namespace handoff
 
 namespace handoff::properties {

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "aimed_event.h"
 #include "call.h"
 #include "checker.h"
 #include "fork_probe.h"
@@ -203,9 +204,20 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
     };
     for (const Event& event : scenario.events) {
       watchdog.SetMainPhase("waiting for the next lifecycle event (GVL released)");
-      wait_for_returned(event.after_calls);
+      if (event.aim == EventAim::kAfterCalls) {
+        wait_for_returned(event.after_calls);
+      } else {  // in the window it is aimed at, or once every call returned
+        ArmAimedEvent(event.aim, event.after_calls);
+        CallWithoutGvl([&] {
+          while (!AimedEventTriggered() &&
+                 log.returned.load(std::memory_order_relaxed) < scenario.calls) {
+            SleepMicros(50);
+          }
+        });
+      }
       watchdog.SetMainPhase(EventTypeName(event.type));
       Result result = DoEvent(target, site, event, options.hang_seconds);
+      AimedEventDone();
       if (!result.passed() && event_result.passed()) event_result = result;
     }
     bool check_leak = scenario.leak_bytes_per_call != 0 && scenario.calls >= kLeakCheckMinCalls;

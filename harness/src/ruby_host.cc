@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "aimed_event.h"
+
 namespace handoff {
 namespace {
 
@@ -86,6 +88,7 @@ VALUE Enter(VALUE, VALUE payload) {
   if (log.ran[header.call_id].fetch_add(1, std::memory_order_relaxed) == 0) {
     log.entered_ns[header.call_id].store(MonotonicNanos(), std::memory_order_relaxed);
   }
+  AimedHandlerHit();  // an event aimed at this handler run happens now
   if (log.sent_digest[header.call_id].load(std::memory_order_relaxed) != digest) {
     RecordStray(got, header.call_id);
     header.behaviour = 0;  // altered: do not act on it

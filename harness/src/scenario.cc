@@ -14,6 +14,7 @@ namespace {
 constexpr const char* kBehaviourNames[kBehaviourCount] = {
     "return", "raise", "slow", "gc", "reenter", "large", "reenter_gvl", "reenter_nogvl"};
 constexpr const char* kCallerNames[kCallerKindCount] = {"foreign", "gvl", "nogvl"};
+constexpr const char* kAimNames[3] = {"", "handler", "sync"};  // by EventAim
 constexpr const char* kEventNames[kEventTypeCount] = {"stop", "kill", "compact", "fork", "wakeup",
                                                          "gc_stress"};
 
@@ -98,19 +99,33 @@ bool ParseEvents(const std::string& text, Scenario* s, std::string* error) {
     }
     Event event{EventType::kStop, 0};
     if (index < 0 || at == std::string::npos) {
-      *error = "events are name@calls with name one of " +
+      *error = "events are name@N, name@handler:N or name@sync:N with name one of " +
                NameList(kEventNames, kEventTypeCount) + " (got '" + item + "')";
       return false;
     }
     event.type = static_cast<EventType>(index);
-    if (!ParseField("event " + name, item.substr(at + 1), UINT64_MAX / 2, &event.after_calls,
-                    error)) {
+    std::string when = item.substr(at + 1);
+    for (int aim = 1; aim < 3; ++aim) {
+      std::string prefix = std::string(kAimNames[aim]) + ":";
+      if (when.rfind(prefix, 0) == 0) {
+        event.aim = static_cast<EventAim>(aim);
+        when = when.substr(prefix.size());
+      }
+    }
+    if (!ParseField("event " + name, when, UINT64_MAX / 2, &event.after_calls, error)) {
       return false;
     }
     s->events.push_back(event);
   }
-  std::stable_sort(s->events.begin(), s->events.end(),
-                   [](const Event& a, const Event& b) { return a.after_calls < b.after_calls; });
+  // After-calls events happen in call order; a list with aimed events (whose
+  // N counts from the event before) keeps the order it was given in.
+  bool all_after_calls = std::all_of(s->events.begin(), s->events.end(), [](const Event& e) {
+    return e.aim == EventAim::kAfterCalls;
+  });
+  if (all_after_calls) {
+    std::stable_sort(s->events.begin(), s->events.end(),
+                     [](const Event& a, const Event& b) { return a.after_calls < b.after_calls; });
+  }
   return true;
 }
 
@@ -193,7 +208,9 @@ std::string ScenarioToText(const Scenario& s) {
   out << " background=" << s.background << " events=";
   if (s.events.empty()) out << "none";
   for (size_t i = 0; i < s.events.size(); ++i) {
-    out << (i ? "," : "") << EventTypeName(s.events[i].type) << "@" << s.events[i].after_calls;
+    out << (i ? "," : "") << EventTypeName(s.events[i].type) << "@";
+    if (s.events[i].aim != EventAim::kAfterCalls) out << kAimNames[static_cast<int>(s.events[i].aim)] << ":";
+    out << s.events[i].after_calls;
   }
   out << " deadline_ms=" << s.deadline_ms;
   if (s.fairness != 0) out << " fairness=" << s.fairness;

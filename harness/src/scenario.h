@@ -50,11 +50,18 @@ enum class EventType { kStop, kKill, kCompact, kFork, kWakeup, kGcStress };
 constexpr int kEventTypeCount = 6;
 const char* EventTypeName(EventType type);
 
+// Where a lifecycle event is aimed (aimed_event.h): after N calls returned
+// (`stop@N`), inside the N-th handler run (`stop@handler:N`), or at the N-th
+// synchronisation point reached (`stop@sync:N`).
+enum class EventAim : uint8_t { kAfterCalls = 0, kInHandler = 1, kAtSyncPoint = 2 };
+
 // A lifecycle event, done by the Ruby main thread once `after_calls` calls
-// have returned.
+// have returned, or in the window it is aimed at (N counted from the
+// previous event).
 struct Event {
   EventType type;
-  uint64_t after_calls;
+  uint64_t after_calls;  // N
+  EventAim aim = EventAim::kAfterCalls;
 };
 
 struct Scenario {

@@ -34,6 +34,19 @@ TEST(Scenario, PrintsAndParsesBackTheSameScenario) {
   EXPECT_EQ(back.max_p99_us, 900u);
 }
 
+TEST(Scenario, AimedEventsPrintParseAndKeepTheirOrder) {
+  Scenario s;
+  std::string error;
+  ASSERT_TRUE(ParseScenario("events=kill@handler:3,stop@sync:40,fork@100", &s, &error)) << error;
+  ASSERT_EQ(s.events.size(), 3u);
+  EXPECT_EQ(s.events[0].aim, EventAim::kInHandler);
+  EXPECT_EQ(s.events[0].after_calls, 3u);
+  EXPECT_EQ(s.events[1].aim, EventAim::kAtSyncPoint);
+  EXPECT_EQ(s.events[2].aim, EventAim::kAfterCalls);
+  EXPECT_NE(ScenarioToText(s).find("events=kill@handler:3,stop@sync:40,fork@100"), std::string::npos);
+  EXPECT_FALSE(ParseScenario("events=stop@handler:x", &s, &error));
+}
+
 TEST(Scenario, CallerKindsSplitTheThreadsByWeight) {
   Scenario s;
   s.threads = 6;

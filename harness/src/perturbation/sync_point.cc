@@ -5,6 +5,8 @@
 
 #include <atomic>
 
+#include "aimed_event.h"
+
 namespace handoff {
 namespace {
 
@@ -55,6 +57,7 @@ void SetSyncThreadIndex(int index) {
 }
 
 void HarnessSyncPoint(const char*) {
+  AimedSyncPointHit();  // an event aimed at this point happens now
   uint64_t step = g_steps.fetch_add(1, std::memory_order_relaxed);
   PerturbationStrategy* strategy = g_strategy.load(std::memory_order_acquire);
   if (strategy != nullptr) Perform(strategy->Decide(ThreadIndex(), step));
