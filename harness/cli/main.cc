@@ -1,6 +1,7 @@
 // handoff-stress: the harness's command line. Loads a target, runs scenarios
 // against it (each in a supervised child process), prints the verdict, the
 // rate of verified calls and, for every failure, the line that replays it.
+#include <dlfcn.h>
 #include <ruby.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "cli/score.h"
 #include "supervised_run.h"
 #include "driver.h"
+#include "handoff/mutant.h"
 #include "replay_line.h"
 #include "ruby_host.h"
 #include "supervisor.h"
@@ -56,12 +58,55 @@ std::string JsonString(const std::string& text) {
 }
 
 
-int ListTargets() {
+// One built-in target as --list-targets --json prints it: what the loaded
+// handoff_target offers (capabilities) and whether it is a mutant (it exports
+// handoff_mutant_declaration, handoff/mutant.h).
+std::string TargetJson(const std::string& name, const std::string& path) {
+  LoadedTarget loaded;
+  std::string error;
+  if (!LoadTargetLibrary(path, &loaded, &error)) {
+    return "{\"name\":" + JsonString(name) + ",\"error\":" + JsonString(error) + "}";
+  }
+  const handoff_target* t = loaded.target;
+  void* library = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  auto* mutant = library == nullptr ? nullptr
+                                    : static_cast<const handoff_mutant*>(
+                                          dlsym(library, HANDOFF_MUTANT_SYMBOL));
+  auto flag = [](bool on) { return on ? "true" : "false"; };
+  std::string json = "{\"name\":" + JsonString(name) +
+                     ",\"description\":" + JsonString(t->description ? t->description : "") +
+                     ",\"library\":" + JsonString(path) + ",\"capabilities\":{" +
+                     "\"kill_event_thread\":" + flag(t->kill_event_thread != nullptr) +
+                     ",\"after_fork_child\":" + flag(t->after_fork_child != nullptr) +
+                     ",\"describe\":" + flag(t->describe != nullptr) +
+                     ",\"deadlines\":" + flag(t->flags & HANDOFF_TARGET_HAS_DEADLINES) +
+                     ",\"sync_points\":" + flag(t->flags & HANDOFF_TARGET_HAS_SYNC_POINTS) +
+                     "},\"mutant\":" + flag(mutant != nullptr);
+  if (mutant != nullptr) {
+    json += ",\"must_produce\":" + JsonString(mutant->must_produce ? mutant->must_produce : "") +
+            ",\"scenario\":" + JsonString(mutant->scenario ? mutant->scenario : "") +
+            ",\"bug_class\":" + JsonString(mutant->bug_class ? mutant->bug_class : "");
+  }
+  if (library != nullptr) dlclose(library);  // drops the NOLOAD reference only
+  return json + "}";
+}
+
+// --list-targets: one line per built-in target; with --json one object
+// {"targets":[...]} (TargetJson), for scripts such as ci/stress.
+int ListTargets(bool json) {
   std::vector<std::string> names = BuiltinTargetNames();
   if (names.empty()) {
     std::fprintf(stderr, "handoff-stress: no built-in targets in %s (set HANDOFF_TARGET_DIR?)\n",
                  BuiltinTargetDir().c_str());
     return 2;
+  }
+  if (json) {
+    std::printf("{\"target_dir\":%s,\"targets\":[", JsonString(BuiltinTargetDir()).c_str());
+    for (size_t i = 0; i < names.size(); ++i) {
+      std::printf("%s%s", i == 0 ? "" : ",", TargetJson(names[i], BuiltinTargetPath(names[i])).c_str());
+    }
+    std::printf("]}\n");
+    return 0;
   }
   for (const std::string& name : names) {
     LoadedTarget loaded;
@@ -186,7 +231,7 @@ int main(int argc, char** argv) {
     std::fputs(CliHelp().c_str(), stdout);
     return 0;
   }
-  if (o.list_targets) return ListTargets();
+  if (o.list_targets) return ListTargets(o.json);
   if (o.score) return RunScore(o);
   LoadedTarget loaded;
   if (!ResolveTarget(o, &loaded, &error)) {

@@ -155,7 +155,7 @@ std::string CliHelp() {
 that every callback got exactly its own reply.
 
 usage: handoff-stress (--target NAME | --target-lib PATH) [options]
-       handoff-stress --list-targets
+       handoff-stress --list-targets [--json]
        handoff-stress --score [--target MUTANT] [--seeds K] [--score-runs R] [--json]
 
 target:
@@ -198,6 +198,8 @@ score (the harness finding its own deliberately broken bridges):
                        (--hang-seconds defaults to 3 here)
 output:
   --json               one JSON object on stdout instead of text
+                       (with --list-targets: each built-in target's name,
+                       description, capabilities and whether it is a mutant)
   --quiet              no progress lines
   --help               this text
 
