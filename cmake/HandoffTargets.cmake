@@ -37,7 +37,7 @@ endfunction()
 # (#define MUTANT_PERTURB, default none): the same declaration the library
 # exports for `handoff-stress --score` (harness/include/handoff/mutant.h).
 # data_race mutants are tested only in ThreadSanitizer builds (nothing else
-# sees a race reliably); mutants whose scenario forks only in builds without
+# sees a race reliably); too_slow and leak ones only without a sanitizer; mutants whose scenario forks only in builds without
 # a sanitizer (handoff-stress refuses fork events under TSan and ASan);
 # mutants that declare a perturbation only with HANDOFF_SYNC_POINTS. Each
 # seed gets a budget of runs (expect_failure.sh) before it counts as a miss.
@@ -62,6 +62,9 @@ function(handoff_add_mutant)
   endif()
   if(kind STREQUAL "data_race" AND NOT HANDOFF_SANITIZER STREQUAL "thread")
     return()
+  endif()
+  if((kind STREQUAL "too_slow" OR kind STREQUAL "leak") AND NOT HANDOFF_SANITIZER STREQUAL "none")
+    return()  # measured, not judged, under a sanitizer (its runtime's cost and memory)
   endif()
   if(scenario MATCHES "fork@" AND NOT HANDOFF_SANITIZER STREQUAL "none")
     return()

@@ -79,6 +79,10 @@ std::string WhyNot(const Mutant& m) {
   if (m.scenario.Has(EventType::kFork) && ForkRefusedBySanitizer() != nullptr) {
     return "fork events need the release build";
   }
+  std::string kind = m.declaration->must_produce;
+  if ((kind == "too_slow" || kind == "leak") && MeasurementsDistortedBySanitizer() != nullptr) {
+    return kind + " is judged in the release build only";
+  }
   return "";
 }
 

@@ -72,4 +72,14 @@ const char* ForkRefusedBySanitizer() {
 #endif
 }
 
+const char* MeasurementsDistortedBySanitizer() {
+#if defined(HANDOFF_BUILT_WITH_TSAN)
+  return "ThreadSanitizer slows every call and keeps state for every thread that ever ran";
+#elif defined(HANDOFF_BUILT_WITH_ASAN)
+  return "AddressSanitizer slows every call and holds freed memory in quarantine";
+#else
+  return nullptr;
+#endif
+}
+
 }  // namespace handoff

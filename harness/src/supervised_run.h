@@ -27,4 +27,9 @@ bool BuiltWithThreadSanitizer();
 // Why this build's sanitizer runtime cannot run fork events, or nullptr.
 const char* ForkRefusedBySanitizer();
 
+// Why this build's latency and memory figures say more about its sanitizer
+// than about the target (max_p99_us and leak_bytes_per_call are then
+// reported, not judged), or nullptr.
+const char* MeasurementsDistortedBySanitizer();
+
 }  // namespace handoff

@@ -488,9 +488,9 @@ static void *wait_for_request(void *arg) {
   waiting *w = arg;
   pthread_mutex_lock(&g_mutex);
 #ifdef MUTANT_POLLING_EVENT_THREAD
-  while (!w->abort && !g_stopping && g_head == NULL) { /* "a condvar is overkill": poll every 5 ms */
+  while (!w->abort && !g_stopping && g_head == NULL) { /* "a condvar is overkill": poll every 10 ms */
     pthread_mutex_unlock(&g_mutex);
-    struct timespec nap = {0, 5000000};
+    struct timespec nap = {0, 10000000};
     nanosleep(&nap, NULL);
     pthread_mutex_lock(&g_mutex);
   }
