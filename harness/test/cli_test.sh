@@ -27,5 +27,6 @@ expect_usage_error --target bridge --scenario 'events=explode@3'
 expect_usage_error --target bridge --bogus
 expect_usage_error --target bridge --replay 2 --seconds 3
 "$stress" --help | grep -q "usage: handoff-stress" || { echo "FAIL: --help"; failed=1; }
-"$stress" --list-targets | grep -q "^bridge " || { echo "FAIL: --list-targets"; failed=1; }
+# (captured first: grep -q leaving early would SIGPIPE a longer listing under pipefail)
+listing=$("$stress" --list-targets) && grep -q "^bridge " <<<"$listing" || { echo "FAIL: --list-targets"; failed=1; }
 exit $failed
