@@ -8,6 +8,8 @@
 
 #include "ruby_host.h"
 #include "ruby_main_thread.h"
+#include "scenario.h"
+#include "supervised_run.h"
 #include "target_loader.h"
 
 namespace handoff::bench {
@@ -63,6 +65,30 @@ VALUE BenchHandler() { return g_handler; }
 bool TargetLibraryExists(const std::string& name) {
   struct stat info;
   return stat(BuiltinTargetPath(name).c_str(), &info) == 0;
+}
+
+bool BasicScenarioRuns(const std::string& name, std::string* why) {
+  LoadedTarget loaded;
+  if (!LoadTargetLibrary(BuiltinTargetPath(name), &loaded, why)) return false;
+  RunOptions run;
+  std::string error;
+  if (!ParseScenario("threads=2 calls=200 mix=return:1", &run.scenario, &error)) {
+    *why = "the probe scenario does not parse: " + error;
+    return false;
+  }
+  run.seed = 1;
+  run.hang_seconds = 5;
+  run.progress = false;
+  run.gvl_check = false;  // as the benchmarks call it: no interposition
+  SupervisedRun probe = SuperviseRun(loaded.target, run, false);
+  if (probe.result.failed() && (probe.result.kind == FailureKind::kCrash ||
+                                probe.result.kind == FailureKind::kDeadlock)) {
+    std::string detail = probe.result.detail.substr(0, probe.result.detail.find('\n'));
+    *why = "its basic scenario (threads=2 calls=200 mix=return:1) is a " + probe.result.Verdict() +
+           " in the harness: " + detail;
+    return false;
+  }
+  return true;
 }
 
 const handoff_target* StartedTarget(const std::string& name, std::string* error) {

@@ -28,6 +28,15 @@ const handoff_target* StartedTarget(const std::string& name, std::string* error)
 // Whether the built-in library of `name` exists (no loading).
 bool TargetLibraryExists(const std::string& name);
 
+// Whether `name` can be benchmarked at all: its basic scenario (a few
+// hundred returning calls from foreign threads) run once by the harness in a
+// supervised child. False with *why when that run crashes (Fiddle: Ruby's
+// [BUG] and exit(1) from a foreign thread) or hangs (deadlock): either would
+// take handoff-bench down. Any other verdict (a wrong reply, say) is
+// benchmarked: the benchmarks' own reply check reports it.
+// REQUIRES: the process main thread, before Ruby is started (it forks).
+bool BasicScenarioRuns(const std::string& name, std::string* why);
+
 // Main thread, GVL held: stops every target StartedTarget started.
 void StopStartedTargets();
 

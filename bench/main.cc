@@ -5,7 +5,9 @@
 // flag works (--benchmark_filter, --benchmark_repetitions,
 // --benchmark_out=FILE --benchmark_out_format=json, ...); ci/bench runs the
 // whole suite and writes the report. HANDOFF_BENCH_TARGETS=a,b picks other
-// built-in targets than bridge,lmfao,ffi (a mutant, to see a check fail).
+// built-in targets than bridge,lmfao,ffi (a mutant, to see a check fail); a
+// target whose basic scenario crashes or hangs in the harness (fiddle) is
+// skipped with a line saying why.
 #include <benchmark/benchmark.h>
 #include <ruby.h>
 #include <unistd.h>
@@ -44,17 +46,22 @@ int main(int argc, char** argv) {
   RUBY_INIT_STACK;
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  handoff::StartEmbeddedRuby();
-  DefineBenchHandler();
+  // Which targets can run at all, probed in supervised children before Ruby
+  // starts here (fork is safe only while this process has no other thread).
   std::vector<std::string> targets;
   for (const std::string& name : BenchTargetNames()) {
-    if (TargetLibraryExists(name)) {
-      targets.push_back(name);
-    } else {
+    std::string why;
+    if (!TargetLibraryExists(name)) {
       std::fprintf(stderr, "handoff-bench: target %s not built (no library in %s); skipped\n",
                    name.c_str(), handoff::BuiltinTargetDir().c_str());
+    } else if (!BasicScenarioRuns(name, &why)) {
+      std::fprintf(stderr, "handoff-bench: target %s skipped: %s\n", name.c_str(), why.c_str());
+    } else {
+      targets.push_back(name);
     }
   }
+  handoff::StartEmbeddedRuby();
+  DefineBenchHandler();
   RegisterTargetBenchmarks(targets);
   int status = ServeRubyJobsUntil([] {
     size_t ran = benchmark::RunSpecifiedBenchmarks();

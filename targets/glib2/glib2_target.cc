@@ -98,8 +98,26 @@ bool Lookup(const char* name, T* out, char* error, size_t size) {
   return true;
 }
 
+#ifdef HANDOFF_GLIB2_TSAN_SYNC
+// TSan builds: this library's GMutex wrappers (tsan_glib_sync.cc) must be
+// found before libglib's when glib2.so binds them, so it joins the global
+// symbol scope before `require "glib2"` (the harness loads targets RTLD_LOCAL).
+bool JoinGlobalScope(char* error, size_t size) {
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&JoinGlobalScope), &info) == 0 || info.dli_fname == nullptr ||
+      dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL) == nullptr) {
+    std::snprintf(error, size, "cannot make the glib2 target's library global: %s", dlerror());
+    return false;
+  }
+  return true;
+}
+#else
+bool JoinGlobalScope(char*, size_t) { return true; }
+#endif
+
 int Start(const handoff_target_host* host, uintptr_t handler, char* error, size_t size) {
   handoff_sync_hook = host->sync_point;
+  if (!JoinGlobalScope(error, size)) return -1;
   rb_gv_set("$handoff_target_handler", static_cast<VALUE>(handler));
   int state = 0;
   VALUE block = rb_protect(EvalThunk, Qnil, &state);
