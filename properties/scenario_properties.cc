@@ -27,7 +27,7 @@ std::vector<Property> ScenarioProperties() {
       "one_reply_per_call",
       "every call gets exactly one reply, computed from its own payload; the handler runs once "
       "per call (classes 4, 7)",
-      {256, 3000, {B::kSlow, B::kGc, B::kLarge}, {}, 0, 2}));
+      {256, 1500, {B::kSlow, B::kGc, B::kLarge}, {}, 0, 2}));
   all.push_back(ScenarioProperty(
       "raise_becomes_raised",
       "a raising handler becomes a `raised` reply carrying that exception and the bridge keeps "
