@@ -82,9 +82,13 @@ void WriteChildResult(int fd, const Result& result, const RunStats& stats) {
   std::string text = line.str();
   const char* p = text.data();
   size_t left = text.size();
+  int failures = 0;  // EINTR (a signal during the write) and friends: retried, boundedly
   while (left > 0) {
     ssize_t n = write(fd, p, left);
-    if (n <= 0) break;
+    if (n <= 0) {
+      if (++failures > 1000) break;
+      continue;
+    }
     p += n;
     left -= static_cast<size_t>(n);
   }
