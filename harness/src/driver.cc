@@ -252,11 +252,10 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
       if (stats->leak_bytes_per_call > scenario.leak_bytes_per_call) {
         char detail[300];
         snprintf(detail, sizeof detail,
-                      "resident memory grew by %.1f MiB over the last %llu calls: %.0f bytes per "
-                      "call (leak_bytes_per_call=%u allows)",
-                      grown / 1048576.0,
-                      static_cast<unsigned long long>(scenario.calls - half_returned),
-                      stats->leak_bytes_per_call, scenario.leak_bytes_per_call);
+                 "resident memory grew by %.1f MiB over the last %llu calls: %.0f bytes per "
+                 "call (leak_bytes_per_call=%u allows)",
+                 grown / 1048576.0, static_cast<unsigned long long>(scenario.calls - half_returned),
+                 stats->leak_bytes_per_call, scenario.leak_bytes_per_call);
         leak_result = Result::Failure(FailureKind::kLeak, detail);
       }
     }
