@@ -12,9 +12,10 @@ namespace {
 int BitLength(uint32_t v) { return v == 0 ? 0 : 32 - __builtin_clz(v); }
 
 // A size bound: its size class first (so 1 MiB is as likely as 1 KiB), then
-// a value in it; `low` and `high` shrink towards 0.
-void DrawSizeRange(uint32_t max, uint32_t* low, uint32_t* high) {
-  int bits = *rc::gen::inRange(0, BitLength(max) + 1);
+// a value in it; `low` and `high` shrink towards 0 (`high` towards
+// 2^(min_bits-1)).
+void DrawSizeRange(uint32_t max, int min_bits, uint32_t* low, uint32_t* high) {
+  int bits = *rc::gen::inRange(min_bits, BitLength(max) + 1);
   uint32_t from = bits == 0 ? 0 : uint32_t{1} << (bits - 1);
   uint32_t to = bits == 0 ? 0 : std::min<uint64_t>(max, (uint64_t{1} << bits) - 1);
   *high = from + *rc::gen::inRange<uint32_t>(0, to - from + 1);
@@ -28,9 +29,12 @@ Scenario DrawScenario(const ScenarioSpace& space) {
   s.threads = *rc::gen::inRange(1, space.max_threads + 1);
   uint64_t min_calls = std::max<uint64_t>(static_cast<uint64_t>(s.threads), space.min_calls);
   s.calls = *rc::gen::inRange<uint64_t>(min_calls, std::max(min_calls, space.max_calls) + 1);
-  DrawSizeRange(space.max_payload, &s.payload_min, &s.payload_max);
-  DrawSizeRange(space.max_reply, &s.reply_min, &s.reply_max);
-  DrawSizeRange(space.max_message, &s.message_min, &s.message_max);
+  // Payloads reach at least 128-255 B: every scenario has calls that name
+  // themselves (16 B and up) and so can raise, sleep or re-enter; the
+  // anonymous sizes below 16 B still come with payload_min under 16.
+  DrawSizeRange(space.max_payload, 8, &s.payload_min, &s.payload_max);
+  DrawSizeRange(space.max_reply, 0, &s.reply_min, &s.reply_max);
+  DrawSizeRange(space.max_message, 0, &s.message_min, &s.message_max);
   if (space.ruby_callers) {
     s.callers[static_cast<int>(CallerKind::kForeign)] = *rc::gen::inRange<uint32_t>(1, 8);
     s.callers[static_cast<int>(CallerKind::kRubyGvl)] = *rc::gen::inRange<uint32_t>(0, 3);
