@@ -16,6 +16,7 @@
 #include <cstdlib>
 
 #include "handoff/target.h"
+#include "../common/ruby_setup.h"
 
 namespace {
 
@@ -40,22 +41,14 @@ end
 HandoffFfiTarget::FUNCTION.address
 )RUBY";
 
-VALUE EvalThunk(VALUE) { return rb_eval_string(kSetup); }
-
 void* AllocateReply(size_t size) { return std::malloc(size); }
 
 int Start(const handoff_target_host*, uintptr_t handler, char* error, size_t size) {
   rb_gv_set("$handoff_target_handler", static_cast<VALUE>(handler));
   rb_gv_set("$handoff_target_allocate", ULL2NUM(reinterpret_cast<uintptr_t>(&AllocateReply)));
-  int state = 0;
-  VALUE address = rb_protect(EvalThunk, Qnil, &state);
-  if (state != 0) {
-    VALUE exception = rb_errinfo();
-    rb_set_errinfo(Qnil);
-    VALUE text = NIL_P(exception) ? rb_str_new_cstr("non-local exit")
-                                  : rb_funcall(exception, rb_intern("message"), 0);
-    std::snprintf(error, size, "cannot set up Ruby FFI (is Debian's ruby-ffi installed?): %s",
-                  StringValueCStr(text));
+  VALUE address = Qnil;
+  if (!handoff_targets::EvalSetup(kSetup, "Ruby FFI (is Debian's ruby-ffi installed?)",
+                                  &address, error, size)) {
     return -1;
   }
   g_function = reinterpret_cast<ReplyFunction>(NUM2ULL(address));

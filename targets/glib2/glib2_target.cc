@@ -43,6 +43,7 @@
 #include <cstring>
 
 #include "handoff/target.h"
+#include "../common/ruby_setup.h"
 
 HANDOFF_SYNC_HOOK_DEFINITION;
 
@@ -86,8 +87,6 @@ VALUE ReplyBlock(VALUE, VALUE reply) {
   return rb_ull2inum(reinterpret_cast<uintptr_t>(block));
 }
 
-VALUE EvalThunk(VALUE) { return rb_eval_string(kSetup); }
-
 template <typename T>
 bool Lookup(const char* name, T* out, char* error, size_t size) {
   *out = reinterpret_cast<T>(dlsym(RTLD_DEFAULT, name));
@@ -119,15 +118,9 @@ int Start(const handoff_target_host* host, uintptr_t handler, char* error, size_
   handoff_sync_hook = host->sync_point;
   if (!JoinGlobalScope(error, size)) return -1;
   rb_gv_set("$handoff_target_handler", static_cast<VALUE>(handler));
-  int state = 0;
-  VALUE block = rb_protect(EvalThunk, Qnil, &state);
-  if (state != 0) {
-    VALUE exception = rb_errinfo();
-    rb_set_errinfo(Qnil);
-    VALUE text = NIL_P(exception) ? rb_str_new_cstr("non-local exit")
-                                  : rb_funcall(exception, rb_intern("message"), 0);
-    std::snprintf(error, size, "cannot set up ruby-glib2 (is Debian's ruby-glib2 installed?): %s",
-                  StringValueCStr(text));
+  VALUE block = Qnil;
+  if (!handoff_targets::EvalSetup(kSetup, "ruby-glib2 (is Debian's ruby-glib2 installed?)",
+                                  &block, error, size)) {
     return -1;
   }
   VALUE module = rb_const_get(rb_cObject, rb_intern("HandoffGlib2Target"));

@@ -56,6 +56,7 @@
 #include <string>
 
 #include "handoff/target.h"
+#include "../common/ruby_setup.h"
 
 HANDOFF_SYNC_HOOK_DEFINITION;
 
@@ -204,8 +205,6 @@ void* WaitForCompletion(void* arg) {
   return nullptr;
 }
 
-VALUE EvalThunk(VALUE) { return rb_eval_string(kSetup); }
-
 bool FindPlugin(VALUE proc, grpc_metadata_credentials_plugin* out) {
   for (int i = 0; i < g_plugin_count; ++i) {
     if (g_plugins[i].state == reinterpret_cast<void*>(proc)) {
@@ -232,15 +231,9 @@ int Start(const handoff_target_host* host, uintptr_t handler, char* error, size_
   handoff_sync_hook = host->sync_point;
   if (!JoinGlobalScope(error, size)) return -1;
   rb_gv_set("$handoff_target_handler", static_cast<VALUE>(handler));
-  int state = 0;
-  VALUE procs = rb_protect(EvalThunk, Qnil, &state);
-  if (state != 0) {
-    VALUE exception = rb_errinfo();
-    rb_set_errinfo(Qnil);
-    VALUE text = NIL_P(exception) ? rb_str_new_cstr("non-local exit")
-                                  : rb_funcall(exception, rb_intern("message"), 0);
-    std::snprintf(error, size, "cannot set up ruby-grpc (is Debian's ruby-grpc installed?): %s",
-                  StringValueCStr(text));
+  VALUE procs = Qnil;
+  if (!handoff_targets::EvalSetup(kSetup, "ruby-grpc (is Debian's ruby-grpc installed?)",
+                                  &procs, error, size)) {
     return -1;
   }
   grpc_metadata_credentials_plugin probe;
