@@ -15,6 +15,9 @@ inline uint64_t Mix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// Bits needed to write v: 0 for 0, 1 for 1, 2 for 2-3, ... (a size class).
+inline int BitLength(uint64_t v) { return v == 0 ? 0 : 64 - __builtin_clzll(v); }
+
 class SeededRandom {
  public:
   explicit SeededRandom(uint64_t seed) : state_(seed) {}
@@ -38,7 +41,6 @@ class SeededRandom {
   }
 
  private:
-  static int BitLength(uint64_t v) { return v == 0 ? 0 : 64 - __builtin_clzll(v); }
   uint64_t state_;
 };
 
