@@ -73,13 +73,13 @@ bool FindMutants(const CliOptions& o, std::vector<Mutant>* mutants, std::string*
 }
 
 std::string WhyNot(const Mutant& m) {
-  if (std::string(m.declaration->must_produce) == "data_race" && !BuiltWithThreadSanitizer()) {
-    return "data_race needs a ThreadSanitizer build";
+  std::string kind = m.declaration->must_produce;
+  if ((kind == "data_race" || kind == "use_after_free") && !BuiltWithThreadSanitizer()) {
+    return kind + " needs a ThreadSanitizer build (the ASan build does not instrument targets)";
   }
   if (m.scenario.Has(EventType::kFork) && ForkRefusedBySanitizer() != nullptr) {
     return "fork events need the release build";
   }
-  std::string kind = m.declaration->must_produce;
   if ((kind == "too_slow" || kind == "leak") && MeasurementsDistortedBySanitizer() != nullptr) {
     return kind + " is judged in the release build only";
   }

@@ -18,7 +18,7 @@ enum class FailureKind {
   kSwallowedException,  // the handler raised but the call did not come back as raised
   kUnexpectedStatus,    // a status the scenario cannot produce (forked, invalid, stopped without a stop)
   kCrash,               // the run died: a signal, abort or Ruby [BUG]
-  kUseAfterFree,        // a sanitizer reported a heap-use-after-free
+  kUseAfterFree,        // a sanitizer reported a heap-use-after-free, or a race with a free
   kStarvation,          // a call waited far longer than the median (scenario fairness=K)
   kGvlViolation,        // the target called the Ruby C API from a thread without the GVL (gvl_check.h)
   kTooSlow,             // the run's p99 call latency was over the scenario's max_p99_us

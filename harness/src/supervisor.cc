@@ -94,6 +94,40 @@ void WriteChildResult(int fd, const Result& result, const RunStats& stats) {
   }
 }
 
+namespace {
+
+// True when one of the two accesses of a ThreadSanitizer "data race" report
+// is a deallocation: memory freed while another thread used it without
+// synchronisation. That is the same lifetime bug TSan calls
+// "heap-use-after-free" when the access comes after the free instead of
+// before it, and which of the two TSan prints first depends on the
+// schedule (mutant free_on_timeout got each), so both are named
+// use_after_free, as ASan names it.
+bool RaceWithDeallocation(const std::string& report) {
+  std::istringstream lines(report);
+  std::string line;
+  bool after_access = false;  // the line before was "<access> of size N at 0x... by ..."
+  while (std::getline(lines, line)) {
+    if (line.find("SUMMARY:") != std::string::npos) break;
+    if (line.find(" of size ") != std::string::npos && line.find(" at 0x") != std::string::npos) {
+      after_access = true;
+      continue;
+    }
+    if (!after_access) continue;
+    after_access = false;
+    size_t at = line.find("#0 ");
+    if (at == std::string::npos) continue;
+    std::string frame = line.substr(at + 3);
+    if (frame.rfind("__interceptor_", 0) == 0) frame.erase(0, 14);
+    for (const char* deallocation : {"free ", "cfree ", "realloc ", "operator delete"}) {
+      if (frame.rfind(deallocation, 0) == 0) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 bool FindSanitizerReport(const std::string& text, FailureKind* kind, std::string* excerpt) {
   size_t at = text.find("WARNING: ThreadSanitizer: ");
   bool tsan = at != std::string::npos;
@@ -107,6 +141,9 @@ bool FindSanitizerReport(const std::string& text, FailureKind* kind, std::string
     *kind = FailureKind::kUseAfterFree;
   } else if (title.find("lock-order-inversion") != std::string::npos) {
     *kind = FailureKind::kDeadlock;
+  } else if (tsan && title.find("data race") != std::string::npos &&
+             RaceWithDeallocation(text.substr(at))) {
+    *kind = FailureKind::kUseAfterFree;
   } else if (tsan) {
     *kind = FailureKind::kDataRace;
   } else {

@@ -145,5 +145,45 @@ TEST(Supervisor, ClassifiesSanitizerReports) {
   EXPECT_EQ(kind, FailureKind::kUseAfterFree);
 }
 
+// TSan names a free racing with another thread's access a "data race" when
+// the access came first: the same lifetime bug as its heap-use-after-free.
+TEST(Supervisor, ARaceWithAFreeIsAUseAfterFree) {
+  FailureKind kind;
+  std::string excerpt;
+  const char* race_with_free =
+      "WARNING: ThreadSanitizer: data race (pid=3064)\n"
+      "  Write of size 8 at 0x7b2400009088 by thread T5:\n"
+      "    #0 free <null> (handoff-stress+0x56964)\n"
+      "    #1 free_request my_bridge.c:111:3 (libx.so+0x2914)\n"
+      "\n"
+      "  Previous write of size 8 at 0x7b2400009088 by thread T2:\n"
+      "    #0 memcpy <null> (handoff-stress+0x61d9e)\n"
+      "\n"
+      "SUMMARY: ThreadSanitizer: data race in free\n";
+  ASSERT_TRUE(FindSanitizerReport(race_with_free, &kind, &excerpt));
+  EXPECT_EQ(kind, FailureKind::kUseAfterFree);
+  const char* race_with_delete =
+      "WARNING: ThreadSanitizer: data race (pid=1)\n"
+      "  Read of size 4 at 0x7b0400000010 by thread T1:\n"
+      "    #0 handle x.cc:3 (x+0x1)\n"
+      "  Previous write of size 8 at 0x7b0400000010 by main thread:\n"
+      "    #0 operator delete(void*) <null> (x+0x2)\n";
+  ASSERT_TRUE(FindSanitizerReport(race_with_delete, &kind, &excerpt));
+  EXPECT_EQ(kind, FailureKind::kUseAfterFree);
+  // A race whose heap block was allocated by malloc, with no free in either
+  // access, stays a data race.
+  const char* plain_race =
+      "WARNING: ThreadSanitizer: data race (pid=1)\n"
+      "  Write of size 4 at 0x7b0400000010 by thread T1:\n"
+      "    #0 set_done bridge.c:3 (x+0x1)\n"
+      "  Previous read of size 4 at 0x7b0400000010 by main thread:\n"
+      "    #0 wait_done bridge.c:9 (x+0x2)\n"
+      "  Location is heap block of size 40 at 0x7b0400000000 allocated by thread T1:\n"
+      "    #0 malloc <null> (x+0x3)\n"
+      "    #1 free_list_grow bridge.c:20 (x+0x4)\n";
+  ASSERT_TRUE(FindSanitizerReport(plain_race, &kind, &excerpt));
+  EXPECT_EQ(kind, FailureKind::kDataRace);
+}
+
 }  // namespace
 }  // namespace handoff
