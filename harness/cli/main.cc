@@ -43,7 +43,8 @@ std::string ReplayLine(const CliOptions& o, uint64_t seed) {
                                             : "--target-lib " + ShellQuote(o.target_lib);
   return ReplayCommandLine(ExecutablePath(), target, seed, o.run.perturbation, o.run.scenario,
                            o.run.hang_seconds) +
-         (o.run.gvl_check ? "" : " --no-gvl-check");
+         (o.run.gvl_check ? "" : " --no-gvl-check") +
+         (o.run.quiescence ? "" : " --no-quiescence");
 }
 
 std::string JsonString(const std::string& text) {

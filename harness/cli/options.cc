@@ -111,6 +111,8 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
       max_p99_us = number;
     } else if (flag == "--no-gvl-check") {
       o->run.gvl_check = false;
+    } else if (flag == "--no-quiescence") {
+      o->run.quiescence = false;
     } else if (flag == "--hang-seconds") {
       if (!take(&value) || !ToSeconds(flag, value, &o->run.hang_seconds, error)) return false;
       hang_given = true;
@@ -185,6 +187,10 @@ run:
                        stops at the first failure
   --replay N           rerun the same run N times; report how many failed
   --hang-seconds S     no call returning for S seconds is a deadlock (default 20)
+  --no-quiescence      report a deadlock only after --hang-seconds (by default a
+                       run whose threads are all asleep, using no CPU and making
+                       no progress for longer than its scenario allows, at
+                       least 0.4 s, is a deadlock at once; README "Deadlocks")
   --no-gvl-check       do not interpose on the target's Ruby C API imports (by
                        default a call made without the GVL is a gvl_violation,
                        reported with its frames; README "The GVL check")

@@ -9,8 +9,14 @@
 // not a failure kind. report_signal_unsafe=0: Ruby's own SEGV handler (its
 // [BUG] crash report) calls malloc; with the report on, every crash of the
 // VM under TSan would be reported as a TSan error instead of a `crash`.
+// atexit_sleep_ms=100 (TSan's default is 1000): TSan sleeps that long in a
+// process's exit to catch races with exit-time teardown; every run is a
+// process of its own, so the full second was most of a short run's time
+// (a property's case, a mutant's seed). 100 ms still gives a thread a
+// stopped target left running the time to race with the teardown.
 extern "C" const char* __tsan_default_options() {
-  return "halt_on_error=1:exitcode=66:second_deadlock_stack=1:report_thread_leaks=0:report_signal_unsafe=0";
+  return "halt_on_error=1:exitcode=66:second_deadlock_stack=1:report_thread_leaks=0:"
+         "report_signal_unsafe=0:atexit_sleep_ms=100";
 }
 
 // use_sigaltstack=0: Ruby 3.1 gives each Ruby thread a malloc'd signal

@@ -15,6 +15,7 @@
 #include "fork_probe.h"
 #include "gvl_check.h"
 #include "perturbation/sync_point.h"
+#include "quiescence.h"
 #include "ruby_host.h"
 #include "run_log.h"
 #include "supervised_run.h"
@@ -166,7 +167,9 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
   Result leak_result = Result::Pass();  // reported when the checker finds nothing else
   int64_t start_ns = 0;
   {
-    Watchdog watchdog({target, &scenario, &log, options.hang_seconds, options.progress, on_hang});
+    double quiet_window = options.quiescence ? QuietWindowSeconds(scenario, options.hang_seconds) : 0;
+    Watchdog watchdog(
+        {target, &scenario, &log, options.hang_seconds, quiet_window, options.progress, on_hang});
     watchdog.SetMainPhase("starting the target");
     char error[512] = {0};
     if (options.gvl_check) StartGvlCheck(target, on_hang);  // a violation ends the run as on_hang does
@@ -174,7 +177,7 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
       return Result::HarnessError(std::string("target ") + target->name + " did not start: " + error);
     }
     if (options.gvl_check) GvlCheckTargetStarted();
-    StartBackground(scenario.background);
+    watchdog.IgnoreThreads(StartBackground(scenario.background));
     start_ns = MonotonicNanos();
     std::vector<std::thread> threads;
     std::vector<RubyCaller> ruby_callers;

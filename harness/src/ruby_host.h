@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "call.h"
 
@@ -33,8 +34,10 @@ VALUE DefineHarnessHandler(const CallSite* site);
 // must not touch Ruby.
 void CallWithoutGvl(const std::function<void()>& body);
 
-// Starts `count` Ruby threads that compete for the GVL until StopBackground.
-void StartBackground(int count);
+// Starts `count` Ruby threads that compete for the GVL until StopBackground;
+// returns their native thread ids, once each has started (the load they
+// are is not a sign of the target's progress: watchdog.h).
+std::vector<long> StartBackground(int count);
 void StopBackground();
 
 }  // namespace handoff

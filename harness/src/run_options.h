@@ -16,6 +16,9 @@ struct RunOptions {
   uint64_t seed = 1;
   std::string perturbation = "none";  // none, random, pct
   double hang_seconds = kDefaultHangSeconds;  // no call returning this long is a deadlock
+  // Report a deadlock as soon as the run is stuck (quiescence.h) rather than
+  // only after hang_seconds. handoff-stress --no-quiescence.
+  bool quiescence = true;
   bool progress = true;               // progress lines on stderr for long runs
   // Interpose on the target's Ruby C API imports and report a call made
   // without the GVL as gvl_violation (gvl_check.h). handoff-stress --no-gvl-check.

@@ -1,7 +1,13 @@
 #include "watchdog.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iomanip>
 #include <sstream>
+
+#include "quiescence.h"
 
 #include "supervisor.h"
 
@@ -20,17 +26,28 @@ Watchdog::~Watchdog() {
   thread_.join();
 }
 
+void Watchdog::IgnoreThreads(std::vector<long> thread_ids) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ignored_threads_ = std::move(thread_ids);
+}
+
 void Watchdog::Watch() {
   const int64_t start = MonotonicNanos();
   int64_t last_change = start, last_progress_line = start;
   uint64_t last_returned = 0;
   const char* last_phase = nullptr;
+  QuiescenceTracker quiescence;
+  // A diagnostic (README "Deadlocks"): the longest quiescent stretch this
+  // run had, to see how far a healthy run stays from its window.
+  const bool trace = std::getenv("HANDOFF_QUIESCENCE_TRACE") != nullptr;
+  double longest_quiet = 0;
   std::unique_lock<std::mutex> lock(mutex_);
-  while (!wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return done_; })) {
+  while (!wake_.wait_for(lock, std::chrono::milliseconds(50), [this] { return done_; })) {
     int64_t now = MonotonicNanos();
     uint64_t returned = config_.log->returned.load(std::memory_order_relaxed);
     const char* phase = main_phase_.load(std::memory_order_relaxed);
-    if (returned != last_returned || phase != last_phase) {
+    bool progressed = returned != last_returned || phase != last_phase;
+    if (progressed) {
       last_returned = returned;
       last_phase = phase;
       last_change = now;
@@ -38,8 +55,28 @@ void Watchdog::Watch() {
     }
     double stalled = (now - last_change) / 1e9;
     if (stalled >= config_.hang_seconds) {
-      config_.on_hang(Result::Failure(FailureKind::kDeadlock, Dump(stalled)));
+      std::ostringstream why;
+      why << std::fixed << std::setprecision(2) << "no call returned for " << stalled
+          << " s (--hang-seconds)";
+      config_.on_hang(Result::Failure(FailureKind::kDeadlock, Dump(why.str())));
       return;
+    }
+    // A target may take its time to start (loading a library, a server);
+    // quiescence is judged once calls are under way.
+    if (config_.quiet_window_seconds > 0 && std::strcmp(phase, "starting the target") != 0) {
+      QuiescenceSample sample = SampleQuiescence(ignored_threads_);
+      double quiet = quiescence.Update(sample, now, progressed);
+      longest_quiet = std::max(longest_quiet, quiet);
+      if (quiet >= config_.quiet_window_seconds) {
+        std::ostringstream why;
+        why << std::fixed << std::setprecision(2)
+            << "stuck: every thread asleep and no CPU used for " << quiet
+            << " s (quiescent; a healthy run of this scenario is never so for more than "
+            << config_.quiet_window_seconds << " s); detected " << stalled
+            << " s after the last call returned or the main thread moved on";
+        config_.on_hang(Result::Failure(FailureKind::kDeadlock, Dump(why.str())));
+        return;
+      }
     }
     if (config_.progress && now - start > 3000000000LL && now - last_progress_line > 2000000000LL) {
       last_progress_line = now;
@@ -51,13 +88,17 @@ void Watchdog::Watch() {
                    returned / seconds);
     }
   }
+  if (trace) {
+    std::fprintf(stderr, "handoff-stress: longest quiescent stretch %.3f s (window %.3f s)\n",
+                 longest_quiet, config_.quiet_window_seconds);
+  }
 }
 
-std::string Watchdog::Dump(double stalled_seconds) const {
+std::string Watchdog::Dump(const std::string& why) const {
   std::ostringstream out;
   const RunLog& log = *config_.log;
-  out << "no call returned for " << stalled_seconds << " s; "
-      << log.returned.load() << "/" << config_.scenario->calls << " calls returned\n";
+  out << why << "; " << log.returned.load() << "/" << config_.scenario->calls
+      << " calls returned\n";
   out << "  ruby main thread: " << main_phase_.load() << "\n";
   int64_t now = MonotonicNanos();
   int shown = 0, waiting = 0;

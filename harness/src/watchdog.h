@@ -1,9 +1,12 @@
 // The watchdog: a plain thread that watches a run's progress. It prints a
-// progress line every few seconds on long runs, and when for `hang_seconds`
-// no call has returned and the driving thread has not moved on (SetMainPhase,
-// until the phase "done"), it builds a dump
-// of what every thread is waiting on and hands a `deadlock` failure to
-// `on_hang` (which must end the process: a hung target cannot be unwound).
+// progress line every few seconds on long runs, and when no call has
+// returned and the driving thread has not moved on (SetMainPhase, until the
+// phase "done") for `hang_seconds`, or for `quiet_window_seconds` during
+// which the process was quiescent (quiescence.h: every thread asleep,
+// almost no CPU), it builds a dump of what every thread is waiting on and
+// hands a `deadlock` failure to `on_hang` (which must end the process: a
+// hung target cannot be unwound). The dump's first line says which of the
+// two it was and how long after the last progress it was detected.
 #pragma once
 
 #include <atomic>
@@ -12,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "handoff/target.h"
 #include "result.h"
@@ -26,6 +30,7 @@ class Watchdog {
     const Scenario* scenario;
     RunLog* log;
     double hang_seconds;
+    double quiet_window_seconds;  // 0: no quiescence detection (QuietWindowSeconds)
     bool progress;  // print a progress line to stderr on runs over 3 s
     std::function<void(const Result&)> on_hang;
   };
@@ -34,16 +39,20 @@ class Watchdog {
   // What the driving Ruby thread is doing, for the dump; a new phase counts
   // as progress; "done" ends the watch. `what` is static text.
   void SetMainPhase(const char* what) { main_phase_.store(what, std::memory_order_relaxed); }
+  // Threads whose state and CPU say nothing of the target's progress (the
+  // harness's GVL load): quiescence does not look at them.
+  void IgnoreThreads(std::vector<long> thread_ids);
 
  private:
   void Watch();
-  std::string Dump(double stalled_seconds) const;
+  std::string Dump(const std::string& why) const;
 
   Config config_;
   std::atomic<const char*> main_phase_{"starting"};
   std::mutex mutex_;
   std::condition_variable wake_;
   bool done_ = false;  // guarded by mutex_
+  std::vector<long> ignored_threads_;  // guarded by mutex_
   std::thread thread_;
 };
 
