@@ -70,23 +70,23 @@ TEST(Quiescence, SeesAThreadBlockedForeverAsAsleepAndASpinningOneAsAwake) {
     std::unique_lock<std::mutex> lock(mutex);
     wake.wait(lock, [&] { return go; });
   });
-  std::atomic<bool> spin{false}, stop{false};
+  // Until it has blocked, the new thread may still be runnable.
+  QuiescenceSample sample;
+  for (int i = 0; i < 200; ++i) {
+    sample = SampleQuiescence({});
+    if (sample.awake == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(sample.awake, 0) << sample.first_awake;
+  EXPECT_GE(sample.threads, 1);
+  EXPECT_FALSE(sample.has_children);
+  std::atomic<bool> stop{false};
   std::thread spinner([&] {
     while (!stop.load()) {
-      if (!spin.load()) usleep(1000);
     }
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  // The spinner sleeps between checks: asleep at most samples.
-  int asleep_samples = 0;
-  for (int i = 0; i < 20; ++i) asleep_samples += SampleQuiescence({}).awake == 0;
-  EXPECT_GT(asleep_samples, 10);
-  spin = true;
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  QuiescenceSample sample = SampleQuiescence({});
-  EXPECT_GE(sample.awake, 1) << "a spinning thread is runnable";
-  EXPECT_GE(sample.threads, 2);
-  EXPECT_FALSE(sample.has_children);
+  // A spinning thread is running or, on a loaded machine, runnable: never asleep.
+  for (int i = 0; i < 20; ++i) EXPECT_GE(SampleQuiescence({}).awake, 1);
   stop = true;
   spinner.join();
   {
