@@ -23,7 +23,10 @@ int64_t CpuNanos(clockid_t clock) {
 // pthread_getcpuclockid builds (Linux's CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED
 // over the thread id), for a thread known only by its id. A thread that is
 // gone reads as 0.
-clockid_t ThreadCpuClock(long tid) { return static_cast<clockid_t>((~tid << 3) | 6); }
+clockid_t ThreadCpuClock(long tid) {
+  unsigned long bits = (~static_cast<unsigned long>(tid) << 3) | 6;  // shifted unsigned: defined
+  return static_cast<clockid_t>(static_cast<long>(bits));
+}
 
 // Reads a small /proc file into buf (NUL-terminated); its length, or -1.
 ssize_t ReadSmallFile(const char* path, char* buf, size_t size) {

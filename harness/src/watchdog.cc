@@ -8,7 +8,6 @@
 #include <sstream>
 
 #include "quiescence.h"
-
 #include "supervisor.h"
 
 namespace handoff {
