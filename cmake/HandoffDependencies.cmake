@@ -9,15 +9,44 @@ find_package(PkgConfig QUIET)
 if(NOT PKG_CONFIG_FOUND)
   handoff_missing("pkg-config" "pkg-config")
 endif()
-pkg_search_module(RUBY IMPORTED_TARGET ruby-3.1 ruby)
-if(NOT RUBY_FOUND)
-  handoff_missing("Ruby development files (pkg-config ruby-3.1)" "ruby-dev")
+# The Ruby: the system's (Debian's 3.1), or the install prefix in
+# HANDOFF_RUBY_ROOT (cache variable, or the environment at first configure),
+# e.g. one `ci/ruby 3.3 --print-prefix` built. With a prefix, its libruby,
+# headers and `ruby` are used and no other Ruby is looked at; the binaries
+# find its libruby through their build RPATH.
+set(HANDOFF_RUBY_ROOT "$ENV{HANDOFF_RUBY_ROOT}" CACHE PATH
+    "A Ruby install prefix to build against (empty: the system's Ruby)")
+if(HANDOFF_RUBY_ROOT)
+  if(NOT EXISTS "${HANDOFF_RUBY_ROOT}/bin/ruby")
+    message(FATAL_ERROR "HANDOFF_RUBY_ROOT=${HANDOFF_RUBY_ROOT} has no bin/ruby: "
+                        "build a Ruby there with ci/ruby VERSION (ci/ruby --help)")
+  endif()
+  set(ENV{PKG_CONFIG_LIBDIR} "${HANDOFF_RUBY_ROOT}/lib/pkgconfig")
+  set(ENV{PKG_CONFIG_PATH} "")
+  file(GLOB ruby_pc RELATIVE "${HANDOFF_RUBY_ROOT}/lib/pkgconfig" "${HANDOFF_RUBY_ROOT}/lib/pkgconfig/ruby-*.pc")
+  string(REPLACE ".pc" "" ruby_pc "${ruby_pc}")
+  pkg_search_module(RUBY IMPORTED_TARGET ${ruby_pc})
+  unset(ENV{PKG_CONFIG_LIBDIR})
+  if(NOT RUBY_FOUND)
+    message(FATAL_ERROR "HANDOFF_RUBY_ROOT=${HANDOFF_RUBY_ROOT}: no ruby-*.pc in lib/pkgconfig "
+                        "(a Ruby configured with --enable-shared installs one)")
+  endif()
+  find_program(HANDOFF_RUBY_EXECUTABLE ruby PATHS "${HANDOFF_RUBY_ROOT}/bin" NO_DEFAULT_PATH)
+  # For tests that run `ruby`, `gem` or `pkg-config` as a user would.
+  set(HANDOFF_RUBY_TOOLS_ENV "PATH=${HANDOFF_RUBY_ROOT}/bin:$ENV{PATH}"
+                             "PKG_CONFIG_PATH=${HANDOFF_RUBY_ROOT}/lib/pkgconfig")
+else()
+  set(HANDOFF_RUBY_TOOLS_ENV "")
+  pkg_search_module(RUBY IMPORTED_TARGET ruby-3.1 ruby)
+  if(NOT RUBY_FOUND)
+    handoff_missing("Ruby development files (pkg-config ruby-3.1)" "ruby-dev")
+  endif()
+  find_program(HANDOFF_RUBY_EXECUTABLE ruby)
+  if(NOT HANDOFF_RUBY_EXECUTABLE)
+    handoff_missing("The ruby interpreter" "ruby")
+  endif()
 endif()
-
-find_program(HANDOFF_RUBY_EXECUTABLE ruby)
-if(NOT HANDOFF_RUBY_EXECUTABLE)
-  handoff_missing("The ruby interpreter" "ruby")
-endif()
+message(STATUS "handoff: Ruby ${RUBY_VERSION} (${RUBY_MODULE_NAME}), ${HANDOFF_RUBY_EXECUTABLE}")
 
 find_package(Threads REQUIRED)
 
@@ -26,8 +55,21 @@ if(HANDOFF_BUILD_TESTS)
   if(NOT GTest_FOUND)
     handoff_missing("GoogleTest" "libgtest-dev")
   endif()
+  # A Ruby built from source without its bundled gems has no minitest: its
+  # tests then use Debian's ruby-minitest (pure Ruby) through RUBYLIB.
+  set(HANDOFF_RUBY_TEST_RUBYLIB "")
   execute_process(COMMAND ${HANDOFF_RUBY_EXECUTABLE} -e "require 'minitest/autorun'; exit!(0)"
                   RESULT_VARIABLE minitest_missing OUTPUT_QUIET ERROR_QUIET)
+  if(minitest_missing AND HANDOFF_RUBY_ROOT)
+    file(GLOB minitest_lib "/usr/share/rubygems-integration/all/gems/minitest-*/lib")
+    if(minitest_lib)
+      list(SORT minitest_lib)
+      list(POP_BACK minitest_lib HANDOFF_RUBY_TEST_RUBYLIB)
+      execute_process(COMMAND ${CMAKE_COMMAND} -E env "RUBYLIB=${HANDOFF_RUBY_TEST_RUBYLIB}"
+                              ${HANDOFF_RUBY_EXECUTABLE} -e "require 'minitest/autorun'; exit!(0)"
+                      RESULT_VARIABLE minitest_missing OUTPUT_QUIET ERROR_QUIET)
+    endif()
+  endif()
   if(minitest_missing)
     handoff_missing("Ruby's minitest" "ruby-minitest")
   endif()
@@ -51,7 +93,10 @@ function(handoff_optional_target name)
   set(missing "")
   execute_process(COMMAND ${HANDOFF_RUBY_EXECUTABLE} -e "require '${O_RUBY_FEATURE}'; exit!(0)"
                   RESULT_VARIABLE ruby_missing OUTPUT_QUIET ERROR_QUIET TIMEOUT 60)
-  if(ruby_missing)
+  if(ruby_missing AND HANDOFF_RUBY_ROOT)
+    list(APPEND missing "'${O_RUBY_FEATURE}' for this Ruby (Debian's ${O_RUBY_PACKAGE} is built for "
+                        "the system's Ruby, not for HANDOFF_RUBY_ROOT)")
+  elseif(ruby_missing)
     list(APPEND missing "Debian package '${O_RUBY_PACKAGE}' (Ruby cannot require '${O_RUBY_FEATURE}')")
   endif()
   string(MAKE_C_IDENTIFIER "HANDOFF_HEADER_${O_HEADER}" header_dir)
@@ -62,8 +107,11 @@ function(handoff_optional_target name)
   string(TOUPPER "${name}" upper)
   if(missing)
     list(JOIN missing " and " text)
-    message(STATUS "handoff: target '${name}' skipped: missing ${text}; "
-                   "apt-get install ${O_RUBY_PACKAGE} ${O_HEADER_PACKAGE} (or run ci/bootstrap) to build it")
+    set(hint "; apt-get install ${O_RUBY_PACKAGE} ${O_HEADER_PACKAGE} (or run ci/bootstrap) to build it")
+    if(HANDOFF_RUBY_ROOT)
+      set(hint "")
+    endif()
+    message(STATUS "handoff: target '${name}' skipped: missing ${text}${hint}")
     set(HANDOFF_HAVE_${upper} OFF PARENT_SCOPE)
   else()
     set(HANDOFF_HAVE_${upper} ON PARENT_SCOPE)

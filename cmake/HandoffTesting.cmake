@@ -12,6 +12,9 @@ function(handoff_add_ruby_test)
     set(T_TIMEOUT 120)
   endif()
   set(env "HANDOFF_TEST_SANITIZER=${HANDOFF_SANITIZER}")
+  if(HANDOFF_RUBY_TEST_RUBYLIB)
+    list(APPEND env "RUBYLIB=${HANDOFF_RUBY_TEST_RUBYLIB}")
+  endif()
   if(HANDOFF_RUBY_PRELOAD)
     list(APPEND env "LD_PRELOAD=${HANDOFF_RUBY_PRELOAD}"
                     "ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:use_sigaltstack=0"

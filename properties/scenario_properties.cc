@@ -52,11 +52,13 @@ std::vector<Property> ScenarioProperties() {
       "gc_loses_nothing",
       "allocation, GC runs, GC.compact and GC.stress during a run lose nothing (class 12)",
       {8, 1500, {B::kGc, B::kLarge}, {E::kCompact, E::kGcStress}, 3, 1}));
+  ScenarioSpace fork_space{8, 1500, {B::kSlow, B::kRaise}, {E::kFork}, 3, 0};
+  fork_space.min_events = 1;  // every case forks (a case without one tested nothing of it)
   all.push_back(ScenarioProperty(
       "fork_during_run",
       "fork with calls in flight: the child's bridge works and nothing crosses the fork "
       "(class 10)",
-      {8, 1500, {B::kSlow, B::kRaise}, {E::kFork}, 3, 0}, /*needs_fork=*/true));
+      fork_space, /*needs_fork=*/true));
   ScenarioSpace long_run{16, 150000, {B::kRaise}, {}, 0, 1};
   long_run.min_calls = 140000;  // past 2^16 and 2^17 calls in one process: ids and counters wrap there
   long_run.max_payload = 256;

@@ -48,7 +48,7 @@ Scenario DrawScenario(const ScenarioSpace& space) {
   s.slow_us = *rc::gen::inRange<uint32_t>(0, 2000);
   s.background = *rc::gen::inRange(0, space.max_background + 1);
   if (!space.events.empty()) {
-    int count = *rc::gen::inRange(0, space.max_events + 1);
+    int count = *rc::gen::inRange(space.min_events, space.max_events + 1);
     // Aimed events hit a chosen window of the protocol (aimed_event.h): a
     // handler running, or the N-th synchronisation point (a request just
     // queued, popped but not run, completing); after-calls events the rest.
@@ -57,7 +57,7 @@ Scenario DrawScenario(const ScenarioSpace& space) {
     bool aimed = false;
     for (int i = 0; i < count; ++i) {
       EventType type = *rc::gen::elementOf(space.events);
-      EventAim aim = *rc::gen::elementOf(kAims);
+      EventAim aim = i < space.min_events ? EventAim::kAfterCalls : *rc::gen::elementOf(kAims);
       uint64_t n = aim == EventAim::kAfterCalls ? *rc::gen::inRange<uint64_t>(0, s.calls)
                                                 : *rc::gen::inRange<uint64_t>(1, 60);
       aimed = aimed || aim != EventAim::kAfterCalls;

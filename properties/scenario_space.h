@@ -40,6 +40,10 @@ struct ScenarioSpace {
   uint32_t max_reply = 1 << 20;
   uint32_t max_message = 1 << 16;
   bool ruby_callers = true;           // Ruby threads with and without the GVL call too
+  // At least this many events per case, each fired after a call count (so it
+  // happens in every build: an aimed event needs its window, a sync point
+  // one compiled in). A property about an event draws no case without one.
+  int min_events = 0;
 };
 
 // REQUIRES: inside a RapidCheck property.

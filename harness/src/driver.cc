@@ -29,20 +29,17 @@ void SleepMicros(long micros) {
   nanosleep(&delay, nullptr);
 }
 
-// The payload buffer of the calling thread, reused between its calls.
-std::string& CallerBuffer() {
-  thread_local std::string buffer;
-  return buffer;
-}
-
-// One call made by a caller thread, recorded in its activity row.
-void CallAndRecord(const CallSite& site, int thread, uint64_t index) {
+// One call made by a caller thread, recorded in its activity row. `buffer`
+// (the payload, reused between calls) belongs to the caller, not to the
+// native thread: under Ruby 3.3's M:N threads (RUBY_MN_THREADS=1) Ruby
+// threads share native threads, and a thread_local buffer was overwritten
+// by another Ruby caller while a call that blocked was still reading it.
+void CallAndRecord(const CallSite& site, int thread, uint64_t index, std::string* buffer) {
   ThreadActivity& activity = site.log->activity[thread];
   uint64_t id = site.scenario->FirstCallOf(thread) + index;
   activity.since_ns.store(MonotonicNanos(), std::memory_order_relaxed);
   activity.call_id.store(id, std::memory_order_relaxed);
-  std::string& buffer = CallerBuffer();
-  MakeCall(site, PlanCall(*site.scenario, site.seed, id), &buffer, &site.log->calls[thread][index]);
+  MakeCall(site, PlanCall(*site.scenario, site.seed, id), buffer, &site.log->calls[thread][index]);
   activity.call_id.store(UINT64_MAX, std::memory_order_relaxed);
   activity.returned.fetch_add(1, std::memory_order_relaxed);
   site.log->returned.fetch_add(1, std::memory_order_relaxed);
@@ -50,7 +47,8 @@ void CallAndRecord(const CallSite& site, int thread, uint64_t index) {
 
 void ForeignThreadBody(const CallSite& site, int thread) {
   SetSyncThreadIndex(thread);
-  for (uint64_t i = 0; i < site.log->calls[thread].size(); ++i) CallAndRecord(site, thread, i);
+  std::string buffer;
+  for (uint64_t i = 0; i < site.log->calls[thread].size(); ++i) CallAndRecord(site, thread, i, &buffer);
 }
 
 // A Ruby caller thread: its calls hold the GVL (kRubyGvl) or release it
@@ -61,17 +59,18 @@ struct RubyCaller {
   const CallSite* site;
   int thread;
   uint64_t index = 0;
+  std::string buffer;  // the payload of its calls
 };
 
 VALUE RubyCallThunk(VALUE arg) {
   auto* caller = reinterpret_cast<RubyCaller*>(arg);
   if (caller->site->scenario->KindOf(caller->thread) == CallerKind::kRubyGvl) {
-    CallAndRecord(*caller->site, caller->thread, caller->index);
+    CallAndRecord(*caller->site, caller->thread, caller->index, &caller->buffer);
   } else {
     rb_thread_call_without_gvl(
         [](void* c) -> void* {
           auto* rc = static_cast<RubyCaller*>(c);
-          CallAndRecord(*rc->site, rc->thread, rc->index);
+          CallAndRecord(*rc->site, rc->thread, rc->index, &rc->buffer);
           return nullptr;
         },
         caller, nullptr, nullptr);
@@ -187,7 +186,7 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
     watchdog.SetMainPhase("starting caller threads");
     for (int t = 0; t < scenario.threads; ++t) {
       if (scenario.KindOf(t) == CallerKind::kForeign) continue;
-      ruby_callers.push_back({&site, t});
+      ruby_callers.push_back({&site, t, 0, {}});
       rb_ary_push(ruby_threads, rb_thread_create(RubyCallerBody, &ruby_callers.back()));
     }
     CallWithoutGvl([&] {

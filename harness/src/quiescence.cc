@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,8 +42,11 @@ ssize_t ReadSmallFile(const char* path, char* buf, size_t size) {
 
 // The state letter of /proc/self/task/<tid>/stat: after the ")" that ends
 // the thread's name (which may itself hold ")" and spaces).
+// Paths hold a directory entry's name (up to NAME_MAX bytes).
+constexpr size_t kTaskPathSize = 32 + NAME_MAX;
+
 char ThreadState(const char* tid) {
-  char path[64], stat[512];
+  char path[kTaskPathSize], stat[512];
   std::snprintf(path, sizeof path, "/proc/self/task/%s/stat", tid);
   if (ReadSmallFile(path, stat, sizeof stat) <= 0) return 'X';  // gone meanwhile
   const char* close_paren = std::strrchr(stat, ')');
@@ -51,7 +55,7 @@ char ThreadState(const char* tid) {
 }
 
 bool HasChildProcess(const char* tid) {
-  char path[64], children[64];
+  char path[kTaskPathSize], children[64];
   std::snprintf(path, sizeof path, "/proc/self/task/%s/children", tid);
   ssize_t n = ReadSmallFile(path, children, sizeof children);
   return n > 0 && std::strspn(children, " \n") < static_cast<size_t>(n);

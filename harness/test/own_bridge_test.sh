@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# own_bridge_test.sh HANDOFF_STRESS SOURCE_DIR C_COMPILER
+# own_bridge_test.sh HANDOFF_STRESS SOURCE_DIR C_COMPILER [RUBY_PC_MODULE]
 # README "Testing your own bridge", as a user does it: the example bridge is
 # copied out of the source tree, built there with the README's command (only
 # harness/include and Ruby's pkg-config), and run with --target-lib. Also
 # checks the clear errors for a missing library and for a non-target library.
 set -euo pipefail
-stress=$1 source=$2 cc=$3
+stress=$1 source=$2 cc=$3 ruby_pc=${4:-ruby-3.1}  # the README's command names ruby-3.1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$source/targets/example/my_bridge.c" "$work/"
 cd "$work"
-"$cc" -shared -fPIC -O2 -I"$source/harness/include" $(pkg-config --cflags ruby-3.1) \
-  my_bridge.c $(pkg-config --libs ruby-3.1) -o libmy_bridge.so
+"$cc" -shared -fPIC -O2 -I"$source/harness/include" $(pkg-config --cflags "$ruby_pc") \
+  my_bridge.c $(pkg-config --libs "$ruby_pc") -o libmy_bridge.so
 "$stress" --target-lib ./libmy_bridge.so --threads 4 --calls 2000 --seed 1 --quiet
 
 set +e
