@@ -13,5 +13,5 @@ calls = Array.new(4) { |t| Array.new(1000) { [t, 1] } } # 4 native threads x 100
 replies = HandoffDemo::Job.new(callback.handle, calls).join
 Handoff.stop
 
-puts replies.flatten.map(&:status).tally.inspect # => {:ok=>4000}
+puts replies.flatten.map(&:status).tally.map { |status, n| "#{status}: #{n}" }.join(", ") # => ok: 4000
 puts replies[2].last.value # => thread 2 has 1000
