@@ -183,6 +183,17 @@ TEST(Supervisor, ARaceWithAFreeIsAUseAfterFree) {
       "    #1 free_list_grow bridge.c:20 (x+0x4)\n";
   ASSERT_TRUE(FindSanitizerReport(plain_race, &kind, &excerpt));
   EXPECT_EQ(kind, FailureKind::kDataRace);
+  // The third schedule of the same bug: the waiter destroyed the request's
+  // mutex and freed it, then the handler locks it.
+  const char* destroyed_mutex =
+      "WARNING: ThreadSanitizer: use of an invalid mutex (e.g. uninitialized or destroyed) "
+      "(pid=29945)\n"
+      "    #0 pthread_mutex_lock <null> (handoff-stress+0x756ca)\n"
+      "    #1 complete my_bridge.c:119:3 (libx.so+0x33df)\n"
+      "  Location is heap block of size 144 at 0x7b240000fff0 allocated by thread T8:\n"
+      "    #0 calloc <null> (handoff-stress+0x56587)\n";
+  ASSERT_TRUE(FindSanitizerReport(destroyed_mutex, &kind, &excerpt));
+  EXPECT_EQ(kind, FailureKind::kUseAfterFree);
 }
 
 }  // namespace
