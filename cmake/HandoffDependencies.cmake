@@ -94,8 +94,7 @@ function(handoff_optional_target name)
   execute_process(COMMAND ${HANDOFF_RUBY_EXECUTABLE} -e "require '${O_RUBY_FEATURE}'; exit!(0)"
                   RESULT_VARIABLE ruby_missing OUTPUT_QUIET ERROR_QUIET TIMEOUT 60)
   if(ruby_missing AND HANDOFF_RUBY_ROOT)
-    list(APPEND missing "'${O_RUBY_FEATURE}' for this Ruby (Debian's ${O_RUBY_PACKAGE} is built for "
-                        "the system's Ruby, not for HANDOFF_RUBY_ROOT)")
+    list(APPEND missing "'${O_RUBY_FEATURE}' for this Ruby (Debian's ${O_RUBY_PACKAGE} is built for the system's Ruby, not for HANDOFF_RUBY_ROOT)")
   elseif(ruby_missing)
     list(APPEND missing "Debian package '${O_RUBY_PACKAGE}' (Ruby cannot require '${O_RUBY_FEATURE}')")
   endif()

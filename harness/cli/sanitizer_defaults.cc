@@ -1,8 +1,8 @@
 // Sanitizer defaults for every harness executable; the TSAN_OPTIONS /
 // ASAN_OPTIONS environment variables still override them. A run stops at
 // its first report with exit status 66, which the supervisor reads as the
-// report's kind. No suppressions: see shared/DESIGN.md (an uninstrumented
-// libruby runs clean without any).
+// report's kind. No suppressions with an uninstrumented libruby: see
+// shared/DESIGN.md (it runs clean without any).
 // report_thread_leaks=0: the harness leaves threads unjoined only when it
 // abandons a hung run (the watchdog's _exit), and TSan's leak report would
 // then replace that run's `deadlock` verdict; a target's leaked threads are
@@ -14,9 +14,15 @@
 // process of its own, so the full second was most of a short run's time
 // (a property's case, a mutant's seed). 100 ms still gives a thread a
 // stopped target left running the time to race with the teardown.
+// HANDOFF_TSAN_SUPPRESSIONS: only with a TSan-instrumented libruby (preset
+// tsan-ruby), the races inside Ruby itself (cmake/tsan_ruby.supp).
 extern "C" const char* __tsan_default_options() {
   return "halt_on_error=1:exitcode=66:second_deadlock_stack=1:report_thread_leaks=0:"
-         "report_signal_unsafe=0:atexit_sleep_ms=100";
+         "report_signal_unsafe=0:atexit_sleep_ms=100"
+#ifdef HANDOFF_TSAN_SUPPRESSIONS
+         ":suppressions=" HANDOFF_TSAN_SUPPRESSIONS
+#endif
+      ;
 }
 
 // use_sigaltstack=0: Ruby 3.1 gives each Ruby thread a malloc'd signal

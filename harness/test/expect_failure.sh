@@ -7,7 +7,8 @@
 # the test at once. Real threads under a real scheduler are not fully
 # controlled: the budget says how often a timing-dependent bug may hide, and
 # the runs-to-detect are printed so a drop in detection shows in the log.
-# The mutant tests (label `mutant`) use it.
+# The mutant tests (label `mutant`) use it. KIND may list alternatives:
+# "crash|use_after_free".
 set -uo pipefail
 stress=$1 target=$2 kind=$3 seeds=$4 scenario=${5:-} perturb=${6:-none} runs=${7:-5}
 args=(--target "$target" --quiet --json --hang-seconds 5 --perturb "$perturb")
@@ -22,8 +23,8 @@ for seed in $(seq 1 "$seeds"); do
     out=$("$stress" "${args[@]}" --seed "$run_seed" 2>"$err")
     status=$?
     verdict=$(sed -n 's/.*"verdict":"\([a-z_]*\)".*/\1/p' <<<"$out")
-    if [[ $status -eq 1 && "$verdict" == "$kind" ]]; then
-      echo "seed $seed: $target reported $kind, as declared (run $((run + 1)) of $runs, seed $run_seed)"
+    if [[ $status -eq 1 && -n "$verdict" && "|$kind|" == *"|$verdict|"* ]]; then
+      echo "seed $seed: $target reported $verdict, as declared (run $((run + 1)) of $runs, seed $run_seed)"
       detected=1
       break
     fi
