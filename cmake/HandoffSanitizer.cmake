@@ -5,7 +5,7 @@
 # A ThreadSanitizer-instrumented Ruby (HANDOFF_RUBY_ROOT from
 # `ci/ruby 3.1 --tsan`: preset tsan-ruby) carries the runtime itself: the
 # extension loads into its `ruby` with no preload, and reports from inside
-# libruby are seen; the four races of Ruby 3.1 itself are suppressed by
+# libruby are seen; the races of Ruby 3.1 itself are suppressed by
 # cmake/tsan_ruby.supp (HANDOFF_TSAN_SUPPRESSIONS, applied by every harness
 # executable and every `ruby` test).
 set(HANDOFF_RUBY_PRELOAD "")

@@ -45,7 +45,7 @@ endfunction()
 function(handoff_add_mutant)
   cmake_parse_arguments(M "" "NAME;SEEDS" "" ${ARGN})
   set(source "${CMAKE_CURRENT_SOURCE_DIR}/${M_NAME}.c")
-  file(STRINGS "${source}" declared REGEX "^#define MUTANT_(MUST_PRODUCE|SCENARIO|PERTURB) ")
+  file(STRINGS "${source}" declared REGEX "^#define MUTANT_(MUST_PRODUCE|ALSO_ACCEPTED|SCENARIO|PERTURB) ")
   string(REGEX MATCH [[MUST_PRODUCE "([a-z_]+)"]] _ "${declared}")
   set(kind "${CMAKE_MATCH_1}")
   string(REGEX MATCH [[SCENARIO "([^"]*)"]] _ "${declared}")
@@ -80,6 +80,11 @@ function(handoff_add_mutant)
     # too narrow for the OS scheduler alone) is tested only where the
     # synchronisation points it perturbs are compiled in.
     return()
+  endif()
+  # MUTANT_ALSO_ACCEPTED: a second kind its test accepts (the sanitizer
+  # names the same bug otherwise on some schedules; the file says why).
+  if(declared MATCHES [[ALSO_ACCEPTED "([a-z_]+)"]])
+    set(kind "${kind}|${CMAKE_MATCH_1}")
   endif()
   if(kind STREQUAL "crash" AND HANDOFF_RUBY_INSTRUMENTED)
     # With libruby instrumented (preset tsan-ruby), Ruby touching an object
