@@ -431,6 +431,15 @@ static void queue_and_wait(const char *payload, size_t size, int64_t timeout_ns,
 static bool g_stopped_fast = false; /* read by every invoke, written by stop: no lock */
 #endif
 
+#if !defined(MUTANT_QUEUE_EVERY_CALLER) && !defined(MUTANT_NO_STOPPED_CHECK)
+static bool stop_was_called(void) {
+  pthread_mutex_lock(&g_mutex);
+  bool stopping = g_stopping;
+  pthread_mutex_unlock(&g_mutex);
+  return stopping;
+}
+#endif
+
 static void my_invoke(const char *payload, size_t size, int64_t timeout_ns,
                       handoff_target_reply *reply) {
 #ifdef MUTANT_EMPTY_PAYLOAD_SHORTCUT
@@ -462,6 +471,15 @@ static void my_invoke(const char *payload, size_t size, int64_t timeout_ns,
   }
 #endif
 #ifndef MUTANT_QUEUE_EVERY_CALLER
+#ifndef MUTANT_NO_STOPPED_CHECK
+  if (ruby_thread && stop_was_called()) {
+    /* Ruby callers run the block themselves, past the queue's check: after
+       stop they must be refused here too (found by the aimed stop@handler
+       of property stop_and_kill_in_flight). */
+    *reply = (handoff_target_reply){HANDOFF_TARGET_STOPPED, NULL, 0};
+    return;
+  }
+#endif
   if (ruby_thread && ruby_thread_has_gvl_p()) {
     /* The caller holds the GVL: queueing would wait on a thread that needs it. */
     int state = run_block(payload, size, reply);
