@@ -16,3 +16,14 @@ build_preset() {
     return 1
   fi
 }
+
+# ctest_counts LOG — sets `ctest_passed` and `ctest_failed` from ctest's summary line in
+# LOG ("100% tests passed, 0 tests failed out of 12"); returns non-zero when
+# there is none (ctest did not get that far).
+ctest_counts() {
+  local summary
+  summary=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$1" | tail -n 1)
+  [[ $summary =~ ([0-9]+)\ tests\ failed\ out\ of\ ([0-9]+) ]] || return 1
+  ctest_failed=${BASH_REMATCH[1]}
+  ctest_passed=$((BASH_REMATCH[2] - BASH_REMATCH[1]))
+}

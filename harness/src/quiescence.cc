@@ -40,11 +40,11 @@ ssize_t ReadSmallFile(const char* path, char* buf, size_t size) {
   return n;
 }
 
-// The state letter of /proc/self/task/<tid>/stat: after the ")" that ends
-// the thread's name (which may itself hold ")" and spaces).
 // Paths hold a directory entry's name (up to NAME_MAX bytes).
 constexpr size_t kTaskPathSize = 32 + NAME_MAX;
 
+// The state letter of /proc/self/task/<tid>/stat: after the ")" that ends
+// the thread's name (which may itself hold ")" and spaces).
 char ThreadState(const char* tid) {
   char path[kTaskPathSize], stat[512];
   std::snprintf(path, sizeof path, "/proc/self/task/%s/stat", tid);
