@@ -23,7 +23,8 @@ if(HANDOFF_RUBY_ROOT)
                           "build with clang and HANDOFF_SANITIZER=thread (preset tsan-ruby)")
     endif()
     set(HANDOFF_TSAN_SUPPRESSIONS "${PROJECT_SOURCE_DIR}/cmake/tsan_ruby.supp")
-    add_compile_definitions(HANDOFF_TSAN_SUPPRESSIONS="${HANDOFF_TSAN_SUPPRESSIONS}")
+    add_compile_definitions(HANDOFF_TSAN_SUPPRESSIONS="${HANDOFF_TSAN_SUPPRESSIONS}"
+                            HANDOFF_RUBY_INSTRUMENTED=1)
   endif()
 endif()
 

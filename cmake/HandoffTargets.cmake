@@ -40,12 +40,14 @@ endfunction()
 # sees a race reliably), use_after_free ones too (mutants are not
 # ASan-instrumented); too_slow and leak ones only without a sanitizer; mutants whose scenario forks only in builds without
 # a sanitizer (handoff-stress refuses fork events under TSan and ASan);
-# mutants that declare a perturbation only with HANDOFF_SYNC_POINTS. Each
+# mutants that declare a perturbation only with HANDOFF_SYNC_POINTS; mutants
+# that declare MUTANT_NEEDS "instrumented_ruby" (a race with Ruby's own code)
+# only with a TSan libruby (preset tsan-ruby). Each
 # seed gets a budget of runs (expect_failure.sh) before it counts as a miss.
 function(handoff_add_mutant)
   cmake_parse_arguments(M "" "NAME;SEEDS" "" ${ARGN})
   set(source "${CMAKE_CURRENT_SOURCE_DIR}/${M_NAME}.c")
-  file(STRINGS "${source}" declared REGEX "^#define MUTANT_(MUST_PRODUCE|ALSO_ACCEPTED|SCENARIO|PERTURB) ")
+  file(STRINGS "${source}" declared REGEX "^#define MUTANT_(MUST_PRODUCE|ALSO_ACCEPTED|SCENARIO|PERTURB|NEEDS) ")
   string(REGEX MATCH [[MUST_PRODUCE "([a-z_]+)"]] _ "${declared}")
   set(kind "${CMAKE_MATCH_1}")
   string(REGEX MATCH [[SCENARIO "([^"]*)"]] _ "${declared}")
@@ -63,6 +65,14 @@ function(handoff_add_mutant)
   endif()
   if(kind STREQUAL "data_race" AND NOT HANDOFF_SANITIZER STREQUAL "thread")
     return()
+  endif()
+  if(declared MATCHES [[NEEDS "([a-z_]+)"]])
+    if(NOT CMAKE_MATCH_1 STREQUAL "instrumented_ruby")
+      message(FATAL_ERROR "${source}: unknown MUTANT_NEEDS \"${CMAKE_MATCH_1}\" (known: instrumented_ruby)")
+    endif()
+    if(NOT HANDOFF_RUBY_INSTRUMENTED)
+      return()  # a race with Ruby's own code: only a TSan libruby sees its other side
+    endif()
   endif()
   if(kind STREQUAL "use_after_free" AND NOT HANDOFF_SANITIZER STREQUAL "thread")
     # The ASan build leaves mutants uninstrumented (above), so a read of a

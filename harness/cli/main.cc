@@ -87,6 +87,8 @@ std::string TargetJson(const std::string& name, const std::string& path) {
     json += ",\"must_produce\":" + JsonString(mutant->must_produce ? mutant->must_produce : "") +
             ",\"scenario\":" + JsonString(mutant->scenario ? mutant->scenario : "") +
             ",\"bug_class\":" + JsonString(mutant->bug_class ? mutant->bug_class : "");
+    auto* needs = static_cast<const char* const*>(dlsym(library, HANDOFF_MUTANT_NEEDS_SYMBOL));
+    if (needs != nullptr && *needs != nullptr) json += ",\"needs\":" + JsonString(*needs);
   }
   if (library != nullptr) dlclose(library);  // drops the NOLOAD reference only
   return json + "}";

@@ -20,6 +20,7 @@ struct Mutant {
   std::string name;
   const handoff_target* target;
   const handoff_mutant* declaration;
+  std::string needs;  // handoff_mutant_needs, empty when it exports none
   Scenario scenario;
 };
 
@@ -55,7 +56,8 @@ bool FindMutants(const CliOptions& o, std::vector<Mutant>* mutants, std::string*
     auto* declaration = library ? static_cast<const handoff_mutant*>(dlsym(library, HANDOFF_MUTANT_SYMBOL))
                                 : nullptr;
     if (declaration == nullptr) continue;
-    Mutant m{name, loaded.target, declaration, {}};
+    auto* needs = static_cast<const char* const*>(dlsym(library, HANDOFF_MUTANT_NEEDS_SYMBOL));
+    Mutant m{name, loaded.target, declaration, needs && *needs ? *needs : "", {}};
     if (!ParseFailureKind(declaration->must_produce) ||
         !ParseScenario(declaration->scenario, &m.scenario, error)) {
       *error = name + ": bad mutant declaration: " +
@@ -74,6 +76,12 @@ bool FindMutants(const CliOptions& o, std::vector<Mutant>* mutants, std::string*
 
 std::string WhyNot(const Mutant& m) {
   std::string kind = m.declaration->must_produce;
+  if (m.needs == HANDOFF_MUTANT_NEEDS_INSTRUMENTED_RUBY && !RubyIsInstrumented()) {
+    return "its race is with Ruby's own code: needs a ThreadSanitizer Ruby (preset tsan-ruby)";
+  }
+  if (!m.needs.empty() && m.needs != HANDOFF_MUTANT_NEEDS_INSTRUMENTED_RUBY) {
+    return "needs '" + m.needs + "', which this harness does not know";
+  }
   if ((kind == "data_race" || kind == "use_after_free") && !BuiltWithThreadSanitizer()) {
     return kind + " needs a ThreadSanitizer build (the ASan build does not instrument targets)";
   }

@@ -61,6 +61,14 @@ bool BuiltWithThreadSanitizer() {
 #endif
 }
 
+bool RubyIsInstrumented() {
+#ifdef HANDOFF_RUBY_INSTRUMENTED
+  return true;
+#else
+  return false;
+#endif
+}
+
 const char* ForkRefusedBySanitizer() {
 #if defined(HANDOFF_BUILT_WITH_TSAN)
   return "ThreadSanitizer's runtime aborts in a forked child that starts threads";

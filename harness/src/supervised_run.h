@@ -24,6 +24,10 @@ SupervisedRun SuperviseRun(const handoff_target* target, const RunOptions& optio
 // Whether this build is instrumented by ThreadSanitizer (data_race needs it).
 bool BuiltWithThreadSanitizer();
 
+// Whether the libruby this build runs on is ThreadSanitizer-instrumented too
+// (preset tsan-ruby): races with Ruby's own code are then seen.
+bool RubyIsInstrumented();
+
 // Why this build's sanitizer runtime cannot run fork events, or nullptr.
 const char* ForkRefusedBySanitizer();
 

@@ -57,7 +57,7 @@ typedef struct request {
 #ifdef MUTANT_UNROOTED_QUEUED_VALUE
   VALUE ruby_payload; /* made by the event thread, kept where the GC cannot see it */
 #endif
-#ifdef MUTANT_FOREIGN_THREAD_MAKES_REPLY
+#if defined(MUTANT_FOREIGN_THREAD_MAKES_REPLY) || defined(MUTANT_ZERO_COPY_REPLY)
   VALUE ruby_reply; /* the block's result, handed to the foreign caller */
 #endif
 #ifdef MUTANT_REPLY_TO_OLDEST_WAITER
@@ -81,6 +81,19 @@ static request *g_in_flight_head = NULL, *g_in_flight_tail = NULL; /* guarded by
 
 static VALUE g_callback = Qnil; /* the block, as the bridge's own callback object */
 static VALUE g_event_thread = Qnil;
+#ifdef MUTANT_ZERO_COPY_REPLY
+/* "Zero copy": the caller copies its reply straight out of the block's
+   String. The String stays alive (it is in g_replies_in_use) until the
+   caller has copied it and the event thread drops it, but the caller reads
+   the object's memory without the GVL while the GC, on a Ruby thread, writes
+   the same words (marking ages a young object in its flags). */
+static VALUE g_replies_in_use = Qnil;
+typedef struct copied_reply {
+  VALUE reply;
+  struct copied_reply *next;
+} copied_reply;
+static copied_reply *g_copied_replies = NULL; /* guarded by g_mutex */
+#endif
 
 static char *copy_bytes(const char *data, size_t size) {
   char *copy = malloc(size + 1);
@@ -297,6 +310,17 @@ MY_BRIDGE_MAYBE_UNUSED static VALUE handle_request(void *arg) {
     out.size = (size_t)RSTRING_LEN(call.result);
     out.data = copy_bytes(RSTRING_PTR(call.result), out.size);
   }
+#elif defined(MUTANT_ZERO_COPY_REPLY)
+  /* Only runs the block: the waiting caller copies its reply out of the String. */
+  int state = 0;
+  VALUE result = rb_protect(call_callback, rb_str_new(r->payload, (long)r->payload_size), &state);
+  if (state) rb_set_errinfo(Qnil);
+  out = (handoff_target_reply){HANDOFF_TARGET_STOPPED, NULL, 0};
+  if (state == 0 && RB_TYPE_P(result, T_STRING)) {
+    rb_ary_push(g_replies_in_use, result);
+    r->ruby_reply = result;
+    out.status = HANDOFF_TARGET_OK;
+  }
 #else
   int state = run_block(r->payload, r->payload_size, &out);
 #endif
@@ -423,9 +447,42 @@ static void queue_and_wait(const char *payload, size_t size, int64_t timeout_ns,
     r->reply.data = copy_bytes(RSTRING_PTR(text), r->reply.size);
   }
 #endif
+#ifdef MUTANT_ZERO_COPY_REPLY
+  if (r->reply.status == HANDOFF_TARGET_OK) { /* the String's memory, without the GVL */
+    r->reply.size = (size_t)RSTRING_LEN(r->ruby_reply);
+    r->reply.data = copy_bytes(RSTRING_PTR(r->ruby_reply), r->reply.size);
+    copied_reply *done = malloc(sizeof(copied_reply));
+    done->reply = r->ruby_reply;
+    pthread_mutex_lock(&g_mutex); /* the event thread lets go of it */
+    done->next = g_copied_replies;
+    g_copied_replies = done;
+    pthread_mutex_unlock(&g_mutex);
+  }
+#endif
   *reply = r->reply;
   free_request(r);
 }
+
+#ifdef MUTANT_ZERO_COPY_REPLY
+/* With the GVL: the Strings their callers have copied may go. */
+static void drop_copied_replies(void) {
+  pthread_mutex_lock(&g_mutex);
+  copied_reply *done = g_copied_replies;
+  g_copied_replies = NULL;
+  pthread_mutex_unlock(&g_mutex);
+  while (done) {
+    copied_reply *next = done->next;
+    for (long i = 0; i < RARRAY_LEN(g_replies_in_use); ++i) { /* by identity, not == */
+      if (RARRAY_AREF(g_replies_in_use, i) == done->reply) {
+        rb_ary_delete_at(g_replies_in_use, i);
+        break;
+      }
+    }
+    free(done);
+    done = next;
+  }
+}
+#endif
 
 #ifdef MUTANT_STOP_FLAG_UNSYNCHRONISED
 static bool g_stopped_fast = false; /* read by every invoke, written by stop: no lock */
@@ -546,6 +603,9 @@ static VALUE event_loop(VALUE unused) {
        just popped is never dropped by a pending interrupt. */
     rb_thread_call_without_gvl2(wait_for_request, &w, stop_waiting, &w);
     HANDOFF_SYNC_POINT("my_bridge.popped");
+#ifdef MUTANT_ZERO_COPY_REPLY
+    drop_copied_replies();
+#endif
 #ifdef MUTANT_CHECK_INTS_WITH_REQUEST
     rb_thread_check_ints(); /* a Thread#kill ends us here, the popped request in hand */
 #endif
@@ -617,6 +677,10 @@ static int my_start(const handoff_target_host *host, uintptr_t handler, char *er
 #endif
   rb_gc_register_address(&g_callback);
   rb_gc_register_address(&g_event_thread);
+#ifdef MUTANT_ZERO_COPY_REPLY
+  g_replies_in_use = rb_ary_new();
+  rb_gc_register_address(&g_replies_in_use);
+#endif
   start_event_thread();
   return 0;
 }
@@ -669,6 +733,9 @@ static void my_describe(char *buffer, size_t size) {
 #include "handoff/mutant.h"
 HANDOFF_TARGET_EXPORT const handoff_mutant handoff_mutant_declaration = {
     MUTANT_MUST_PRODUCE, MUTANT_SCENARIO, MUTANT_CLASS};
+#ifdef MUTANT_NEEDS
+HANDOFF_TARGET_EXPORT const char *const handoff_mutant_needs = MUTANT_NEEDS;
+#endif
 #define MY_BRIDGE_NAME "mutant_" MUTANT_NAME
 #define MY_BRIDGE_DESCRIPTION "broken on purpose, " MUTANT_CLASS ": must produce " MUTANT_MUST_PRODUCE
 #else

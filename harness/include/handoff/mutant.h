@@ -25,6 +25,17 @@ typedef struct handoff_mutant {
 
 #define HANDOFF_MUTANT_SYMBOL "handoff_mutant_declaration"
 
+/* Optional: what a build must have for the harness to see the bug at all. A
+ * mutant that needs it also exports
+ *
+ *     HANDOFF_TARGET_EXPORT const char *const handoff_mutant_needs = "...";
+ *
+ * "instrumented_ruby": libruby built with ThreadSanitizer (preset tsan-ruby),
+ * for a race whose other side is Ruby's own code. Elsewhere the mutant is
+ * built but neither tested nor scored. */
+#define HANDOFF_MUTANT_NEEDS_SYMBOL "handoff_mutant_needs"
+#define HANDOFF_MUTANT_NEEDS_INSTRUMENTED_RUBY "instrumented_ruby"
+
 #ifdef __cplusplus
 }
 #endif
