@@ -54,11 +54,26 @@ char ThreadState(const char* tid) {
   return close_paren[2];
 }
 
+// The sanitizer runtime's symbolizer: TSan starts it the first time it
+// needs function names (a report, or matching a suppression: with a TSan
+// libruby, every suppressed Ruby-internal race) and keeps it, idle, for the
+// life of the process. It is not the run's progress.
+bool IsSymbolizer(const char* pid) {
+  char path[kTaskPathSize], comm[32];
+  std::snprintf(path, sizeof path, "/proc/%s/comm", pid);
+  if (ReadSmallFile(path, comm, sizeof comm) <= 0) return false;
+  return std::strncmp(comm, "llvm-symbolizer", 15) == 0 || std::strcmp(comm, "addr2line\n") == 0;
+}
+
 bool HasChildProcess(const char* tid) {
-  char path[kTaskPathSize], children[64];
+  char path[kTaskPathSize], children[512];
   std::snprintf(path, sizeof path, "/proc/self/task/%s/children", tid);
-  ssize_t n = ReadSmallFile(path, children, sizeof children);
-  return n > 0 && std::strspn(children, " \n") < static_cast<size_t>(n);
+  if (ReadSmallFile(path, children, sizeof children) <= 0) return false;
+  char* rest = children;
+  while (char* pid = strtok_r(rest, " \n", &rest)) {
+    if (!IsSymbolizer(pid)) return true;
+  }
+  return false;
 }
 
 }  // namespace

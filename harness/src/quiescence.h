@@ -5,7 +5,8 @@
 // process but the one sampling is asleep (state S in /proc: blocked in the
 // kernel, not runnable, not stopped by a signal or a debugger, not in disk
 // wait), the process has no child process (a fork probe, a target's helper:
-// their progress is not visible here), and the process together used almost
+// their progress is not visible here; the sanitizer's idle symbolizer is
+// not counted), and the process together used almost
 // no CPU. A run whose calls stopped returning and that has stayed quiescent
 // for longer than anything the scenario lets a correct target sleep
 // (QuietWindowSeconds: slow handlers, deadlines shorter than the hang

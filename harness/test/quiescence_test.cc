@@ -1,6 +1,7 @@
 #include "quiescence.h"
 
 #include <gtest/gtest.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,6 +109,28 @@ TEST(Quiescence, SeesAChildProcess) {
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
   EXPECT_FALSE(SampleQuiescence({}).has_children);
+}
+
+// TSan keeps its symbolizer running once it has symbolized anything (with a
+// TSan libruby: matching a suppression), idle: not the run's progress.
+TEST(Quiescence, IgnoresTheSanitizersSymbolizer) {
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t child = fork();
+  if (child == 0) {
+    prctl(PR_SET_NAME, "llvm-symbolizer");
+    (void)!write(ready[1], "x", 1);
+    pause();
+    _exit(0);
+  }
+  ASSERT_GT(child, 0);
+  char byte;
+  ASSERT_EQ(read(ready[0], &byte, 1), 1);
+  EXPECT_FALSE(SampleQuiescence({}).has_children);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  close(ready[0]);
+  close(ready[1]);
 }
 
 }  // namespace
