@@ -3,8 +3,10 @@
 # report.rb — turns handoff-bench JSON into the Markdown report ci/bench
 # writes, with its pictures (gnuplot), or compares two runs.
 #
-#   ruby bench/report.rb --unpinned U.json [--pinned P.json] --out DIR
-#       DIR/report.md, DIR/latency.{svg,png}, DIR/throughput.{svg,png}
+#   ruby bench/report.rb --unpinned U.json [--pinned P.json] [--ruby LABEL=R.json]... --out DIR
+#       DIR/report.md, DIR/latency.{svg,png}, DIR/throughput.{svg,png};
+#       each --ruby adds a row to the "Per Ruby" table (a run of the same
+#       benchmarks built against another Ruby: ci/bench --ruby)
 #   ruby bench/report.rb --compare OLD.json NEW.json
 #       a Markdown table of both runs side by side on stdout; a change is
 #       flagged when it is beyond noise: over 5% and over twice the two
@@ -142,6 +144,27 @@ def payload_section(u)
    *table(["target", "8 B", "1 KiB", "64 KiB", "work, 1 thr", "work, 16 thr"], rows), ""]
 end
 
+# One row per Ruby: the unpinned run (the system Ruby) and each --ruby run.
+def ruby_section(u, rubies)
+  return [] if rubies.empty?
+
+  runs = [["#{RUBY_VERSION} (this run, system)", u]] + rubies.map { |label, file| [label, BenchRun.new(file)] }
+  rows = runs.map do |label, r|
+    bridge = r.figure(round_trip("Bridge"), "p50_us")
+    condvar = r.figure(BASELINES["condvar ping-pong"], "p50_us")
+    bridge16 = r.figure(throughput("Bridge", 16), "items_per_second")
+    ffi16 = r.figure(throughput("Ffi", 16), "items_per_second")
+    [label, us(bridge), us(r.figure(round_trip("Ffi"), "p50_us")), us(r.figure(round_trip("Lmfao"), "p50_us")),
+     us(r.figure(BASELINES["direct call (GVL held)"], "p50_us")), us(condvar), ratio(bridge, condvar),
+     rate(r.figure(throughput("Bridge", 1), "items_per_second")), rate(bridge16), rate(ffi16), ratio(bridge16, ffi16)]
+  end
+  ["## Per Ruby: the same benchmarks built against each Ruby (unpinned)", "",
+   "Round trip p50 in µs; throughput in calls/s. Each row is its own run (its own " \
+   "condvar baseline); rows marked M:N ran with `RUBY_MN_THREADS=1`.", "",
+   *table(["Ruby", "bridge p50", "ffi p50", "lmfao p50", "direct call p50", "condvar p50",
+           "bridge ÷ condvar", "bridge 1 thr", "bridge 16 thr", "ffi 16 thr", "bridge ÷ ffi 16 thr"], rows), ""]
+end
+
 def goals_section(u, p)
   lines = ["## The bridge against its targets", ""]
   [["unpinned", u], ["pinned to CPU 0", p]].each do |label, run|
@@ -237,7 +260,7 @@ def plot(out, with_pinned)
   ok
 end
 
-def report(unpinned, pinned, out, commands)
+def report(unpinned, pinned, out, commands, rubies = [])
   u = BenchRun.new(unpinned)
   p = pinned && BenchRun.new(pinned)
   Dir.mkdir(out) unless Dir.exist?(out)
@@ -247,7 +270,8 @@ def report(unpinned, pinned, out, commands)
         "Release build (g++ 12, -O3). Unpinned: #{u.describe}." +
           (p ? " Pinned (`taskset -c 0`): #{p.describe}." : ""), "",
         "Commands:", "", *commands.map { |c| "    #{c}" }, "",
-        *latency_section(u, p), *throughput_section(u, p), *payload_section(u), *goals_section(u, p)]
+        *latency_section(u, p), *throughput_section(u, p), *payload_section(u), *goals_section(u, p),
+        *ruby_section(u, rubies)]
   if pictures
     md += ["## Pictures", "", "![Round-trip latency](latency.svg)", "",
            "![Throughput](throughput.svg)", "",
@@ -290,13 +314,19 @@ end
 
 # ---- command line ---------------------------------------------------------
 
-options = { commands: [] }
+options = { commands: [], rubies: [] }
 parser = OptionParser.new do |o|
   o.banner = "usage: report.rb --unpinned U.json [--pinned P.json] --out DIR\n" \
              "       report.rb --compare OLD.json NEW.json"
   o.on("--unpinned FILE") { |v| options[:unpinned] = v }
   o.on("--pinned FILE") { |v| options[:pinned] = v }
   o.on("--out DIR") { |v| options[:out] = v }
+  o.on("--ruby LABEL=FILE", "a run against another Ruby (repeatable)") do |v|
+    label, file = v.split("=", 2)
+    raise OptionParser::InvalidArgument, "--ruby #{v}: expected LABEL=FILE" if label.to_s.empty? || file.to_s.empty?
+
+    options[:rubies] << [label, file]
+  end
   o.on("--command TEXT", "a command line to show in the report (repeatable)") { |v| options[:commands] << v }
   o.on("--compare", "compare two JSON files given as arguments") { options[:compare] = true }
 end
@@ -310,10 +340,10 @@ begin
   else
     raise OptionParser::MissingArgument, "--unpinned and --out" unless options[:unpinned] && options[:out]
 
-    [options[:unpinned], options[:pinned]].compact.each do |f|
+    [options[:unpinned], options[:pinned], *options[:rubies].map(&:last)].compact.each do |f|
       raise OptionParser::InvalidArgument, "#{f}: no such file" unless File.file?(f)
     end
-    report(options[:unpinned], options[:pinned], options[:out], options[:commands])
+    report(options[:unpinned], options[:pinned], options[:out], options[:commands], options[:rubies])
   end
 rescue OptionParser::ParseError, JSON::ParserError, KeyError => e
   warn "report.rb: #{e.message}\n#{parser.banner}"

@@ -17,6 +17,23 @@ build_preset() {
   fi
 }
 
+# build_with_ruby PREFIX PRESET DIR LOG [TARGET...] — configure PRESET into
+# DIR against the Ruby at PREFIX (HANDOFF_RUBY_ROOT) and build TARGETs (all
+# when none); the log goes to LOG, its tail to the terminal on failure.
+build_with_ruby() {
+  local prefix=$1 preset=$2 dir=$3 log=$4
+  shift 4
+  local targets=()
+  [[ $# -gt 0 ]] && targets=(--target "$@")
+  mkdir -p "$(dirname "$log")"
+  echo "== [Ruby $(basename "$prefix") / $preset] configure + build (log: $log)"
+  if ! { cmake --preset "$preset" -B "$dir" -DHANDOFF_RUBY_ROOT="$prefix" &&
+         cmake --build "$dir" -j2 "${targets[@]}"; } >"$log" 2>&1; then
+    tail -n 30 "$log"
+    return 1
+  fi
+}
+
 # ctest_counts LOG — sets `ctest_passed` and `ctest_failed` from ctest's summary line in
 # LOG ("100% tests passed, 0 tests failed out of 12"); returns non-zero when
 # there is none (ctest did not get that far).
