@@ -12,6 +12,7 @@ set(HANDOFF_RUBY_PRELOAD "")
 set(HANDOFF_RUBY_CAN_LOAD_EXTENSION ON)
 set(HANDOFF_RUBY_INSTRUMENTED OFF)
 set(HANDOFF_TSAN_SUPPRESSIONS "")
+set(HANDOFF_TSAN_SUPPRESSIONS_OPTION "")  # ":suppressions=<file>" for a test's TSAN_OPTIONS, or empty
 if(HANDOFF_RUBY_ROOT)
   execute_process(COMMAND ${HANDOFF_RUBY_EXECUTABLE} -e "print RbConfig::CONFIG['CFLAGS']"
                   OUTPUT_VARIABLE ruby_cflags ERROR_QUIET
@@ -23,6 +24,7 @@ if(HANDOFF_RUBY_ROOT)
                           "build with clang and HANDOFF_SANITIZER=thread (preset tsan-ruby)")
     endif()
     set(HANDOFF_TSAN_SUPPRESSIONS "${PROJECT_SOURCE_DIR}/cmake/tsan_ruby.supp")
+    set(HANDOFF_TSAN_SUPPRESSIONS_OPTION ":suppressions=${HANDOFF_TSAN_SUPPRESSIONS}")
     add_compile_definitions(HANDOFF_TSAN_SUPPRESSIONS="${HANDOFF_TSAN_SUPPRESSIONS}"
                             HANDOFF_RUBY_INSTRUMENTED=1)
   endif()

@@ -15,13 +15,13 @@ function(handoff_add_ruby_test)
   if(HANDOFF_RUBY_TEST_RUBYLIB)
     list(APPEND env "RUBYLIB=${HANDOFF_RUBY_TEST_RUBYLIB}")
   endif()
-  set(tsan_options "halt_on_error=1:exitcode=66:die_after_fork=0:atexit_sleep_ms=100")
+  set(tsan_options "halt_on_error=1:exitcode=66:die_after_fork=0:atexit_sleep_ms=100${HANDOFF_TSAN_SUPPRESSIONS_OPTION}")
   if(HANDOFF_RUBY_PRELOAD)
     list(APPEND env "LD_PRELOAD=${HANDOFF_RUBY_PRELOAD}"
                     "ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:use_sigaltstack=0"
                     "TSAN_OPTIONS=${tsan_options}")
   elseif(HANDOFF_RUBY_INSTRUMENTED)
-    list(APPEND env "TSAN_OPTIONS=${tsan_options}:suppressions=${HANDOFF_TSAN_SUPPRESSIONS}")
+    list(APPEND env "TSAN_OPTIONS=${tsan_options}")
   endif()
   add_test(NAME ${T_NAME}
            COMMAND ${HANDOFF_RUBY_EXECUTABLE} -I${HANDOFF_RUBY_LIB_DIR} -I${HANDOFF_RUBY_EXT_DIR}
