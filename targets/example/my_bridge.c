@@ -595,6 +595,17 @@ static void stop_waiting(void *arg) {
   pthread_mutex_unlock(&g_mutex);
 }
 
+#ifdef MUTANT_UNROOTED_QUEUED_VALUE
+/* Makes the String in a function of its own, so that when it returns no
+   register of the event loop still holds it: under TSan, the store's
+   instrumentation kept it in a callee-saved register across
+   rb_thread_create, where Ruby's conservative GC saw it and never collected
+   it (the bug hidden by codegen, not fixed). */
+__attribute__((noinline)) static void make_unrooted_payload(request *r) {
+  r->ruby_payload = rb_str_new(r->payload, (long)r->payload_size);
+}
+#endif
+
 static VALUE event_loop(VALUE unused) {
   (void)unused;
   for (;;) {
@@ -614,7 +625,7 @@ static VALUE event_loop(VALUE unused) {
       handle_request(w.popped); /* a block that waits on another callback waits forever */
 #else
 #if defined(MUTANT_UNROOTED_QUEUED_VALUE)
-      w.popped->ruby_payload = rb_str_new(w.popped->payload, (long)w.popped->payload_size);
+      make_unrooted_payload(w.popped);
       rb_thread_create(handle_request, w.popped);
 #elif defined(MUTANT_REPLY_TO_OLDEST_WAITER)
       rb_thread_create(handle_in_order, dispatch_in_order(w.popped));
