@@ -30,6 +30,7 @@ void LatencyCounters::EndRun(benchmark::State& state) {
   state.counters["p90_us"] = merged_.Percentile(0.90) / 1e3;
   state.counters["p99_us"] = merged_.Percentile(0.99) / 1e3;
   state.counters["p999_us"] = merged_.Percentile(0.999) / 1e3;
+  state.counters["p9999_us"] = merged_.Percentile(0.9999) / 1e3;
 }
 
 }  // namespace handoff::bench

@@ -1,6 +1,6 @@
 // LatencyCounters: per-thread latency histograms of one benchmark run,
 // merged after the timed loop and exported by thread 0 as Google Benchmark
-// counters p50_us, p90_us, p99_us, p999_us (merged over every thread's
+// counters p50_us, p90_us, p99_us, p999_us, p9999_us (merged over every thread's
 // samples, not averaged per thread).
 //
 // Use, inside a benchmark function:

@@ -111,13 +111,13 @@ def latency_section(u, p)
     p50 = u.figure(name, "p50_us")
     pinned = p&.figure(name, "p50_us")
     [label, us(p50), us(u.figure(name, "p90_us")), us(u.figure(name, "p99_us")),
-     us(u.figure(name, "p999_us")), us(pinned), ratio(p50, condvar_u), ratio(pinned, condvar_p),
+     us(u.figure(name, "p999_us")), us(u.figure(name, "p9999_us")), us(pinned), ratio(p50, condvar_u), ratio(pinned, condvar_p),
      ratio(p50, direct_u)]
   end
   ["## Round trip: one foreign thread, trivial block, 8-byte payload", "",
    "Latency in µs (merged histogram, bucket upper edges, ~3%). Ratios are p50 ÷ p50 " \
    "of the same run.", "",
-   *table(["", "p50", "p90", "p99", "p99.9", "p50 pinned", "÷ condvar", "÷ condvar pinned",
+   *table(["", "p50", "p90", "p99", "p99.9", "p99.99", "p50 pinned", "÷ condvar", "÷ condvar pinned",
            "÷ direct call"], rows), ""]
 end
 
@@ -202,57 +202,90 @@ def goals_section(u, p)
   lines << ""
 end
 
-def write_plot_data(out, u, p)
-  File.open(File.join(out, "latency.dat"), "w") do |f|
-    labels = (BASELINES.keys.last(2) + TARGETS.values).map { |l| l.tr(" ", "-") }
-    f.puts "# percentile #{labels.join(' ')} #{labels.map { |l| "#{l}-pinned" }.join(' ')}"
-    names = BASELINES.values.last(2) + TARGETS.keys.map { |t| round_trip(t) }
-    { "p50" => "p50_us", "p90" => "p90_us", "p99" => "p99_us", "p99.9" => "p999_us" }.each do |label, field|
-      values = names.map { |n| u.figure(n, field) } + names.map { |n| p&.figure(n, field) }
-      f.puts ([label] + values.map { |v| v || "NaN" }).join(" ")
-    end
-  end
-  File.open(File.join(out, "throughput.dat"), "w") do |f|
-    f.puts "# threads " + TARGETS.values.map { |t| "#{t} #{t}_pinned" }.join(" ")
-    THREADS.each do |n|
-      values = TARGETS.keys.flat_map do |t|
-        [u.figure(throughput(t, n), "items_per_second"), p&.figure(throughput(t, n), "items_per_second")]
-      end
-      f.puts ([n] + values.map { |v| v || "NaN" }).join(" ")
-    end
+PERCENTILES = { "p50" => ["p50_us", 0.5], "p90" => ["p90_us", 0.9], "p99" => ["p99_us", 0.99],
+                "p99.9" => ["p999_us", 0.999], "p99.99" => ["p9999_us", 0.9999] }.freeze
+
+# One line of a picture: its title, colour, width, whether pinned, its points.
+Series = Struct.new(:title, :colour, :width, :pinned, :points)
+
+# A colour per series, kept between pictures; the targets drawn twice as wide
+# as the baselines they are measured against.
+COLOURS = { "bridge" => "#d62728", "lmfao" => "#1f77b4", "ffi" => "#2ca02c",
+            "direct call (GVL held)" => "#7f7f7f", "Ruby thread, rb_thread_call_with_gvl" => "#17becf",
+            "spin ping-pong" => "#bcbd22", "condvar ping-pong" => "#8c564b" }.freeze
+# Legend names where the table's are too long for a picture's key.
+SHORT = { "direct call (GVL held)" => "direct call", "Ruby thread, rb_thread_call_with_gvl" => "call_with_gvl" }.freeze
+
+def series(label, runs)
+  runs.filter_map do |run, pinned, points|
+    next if run.nil? || points.none? { |_, v| v }
+
+    Series.new(SHORT.fetch(label, label), COLOURS.fetch(label), TARGETS.value?(label) ? 2 : 1, pinned, points)
   end
 end
 
-def plot(out, with_pinned)
-  pinned_latency = with_pinned ? ', \\
-       for [c=8:11] "latency.dat" using c:xtic(1) lt c-6 dt 2 notitle' : ""
-  pinned_throughput = with_pinned ? ', \\
-       for [i=0:2] "throughput.dat" using 1:(column(3+2*i)) with linespoints lt i+1 dt 2 notitle' : ""
+# Per baseline and target, unpinned and pinned: µs at each percentile, with
+# x = 1 / (1 - percentile), so a log axis spreads p50 .. p99.99 evenly.
+def latency_series(u, p)
+  named = BASELINES.to_a + TARGETS.map { |t, label| [label, round_trip(t)] }
+  named.flat_map do |label, name|
+    points = ->(run) { PERCENTILES.values.map { |field, q| [1 / (1 - q), run&.figure(name, field)] } }
+    series(label, [[u, false, points.call(u)], [p, true, points.call(p)]])
+  end
+end
+
+# Per target, unpinned and pinned: calls/s at each thread count.
+def throughput_series(u, p)
+  TARGETS.flat_map do |t, label|
+    points = ->(run) { THREADS.map { |n| [n, run&.figure(throughput(t, n), "items_per_second")] } }
+    series(label, [[u, false, points.call(u)], [p, true, points.call(p)]])
+  end
+end
+
+# Inline data ('$name << EOD') and one plot clause per series. Each series
+# keeps its colour; pinned to one CPU it is dashed (dt 2) with open points,
+# unpinned solid with filled ones.
+def gnuplot_plot(prefix, series)
+  blocks = series.each_with_index.map do |s, k|
+    rows = s.points.map { |x, y| "#{format('%.6g', x)} #{y || 'NaN'}" }
+    ["$#{prefix}#{k} << EOD", *rows, "EOD"].join("\n")
+  end
+  clauses = series.each_with_index.map do |s, k|
+    title = s.pinned ? "#{s.title}, pinned" : s.title
+    "$#{prefix}#{k} using 1:2 lc rgb \"#{s.colour}\" lw #{s.width} dt #{s.pinned ? 2 : 1} " \
+      "pt #{s.pinned ? 6 : 7} title \"#{title}\""
+  end
+  [blocks.join("\n"), "plot #{clauses.join(', ')}"]
+end
+
+# Both terminals draw dash types (SVG, and cairo's png: gnuplot's libgd png
+# draws every line solid, which is how the pinned series once lost their
+# dashes).
+def plot(out, u, p)
+  latency_data, latency_plot = gnuplot_plot("lat", latency_series(u, p))
+  throughput_data, throughput_plot = gnuplot_plot("thr", throughput_series(u, p))
+  legend = p ? " (solid: unpinned, dashed: pinned to one CPU)" : ""
   script = <<~GNUPLOT
     set datafile missing "NaN"
-    set termoption noenhanced
-    set key autotitle columnhead
-    set key top left
+    set key outside below center horizontal maxrows 5 samplen 3
     set grid
+    set style data linespoints
+    #{latency_data}
+    #{throughput_data}
     do for [fmt in "svg png"] {
-      if (fmt eq "svg") { set terminal svg size 800,480 font "sans,12" } else { set terminal png size 800,480 }
+      if (fmt eq "svg") { set terminal svg size 900,640 font "sans,12" dashed noenhanced } else { set terminal pngcairo size 900,640 dashed noenhanced }
       set output "latency.".fmt
-      set title "Round-trip latency, one foreign thread, trivial block (dashed: pinned to one CPU)"
-      set ylabel "µs (log)"; set logscale y; unset logscale x; set xlabel "percentile"
-      set style data linespoints
-      plot for [c=2:6] "latency.dat" using c:xtic(1) lt c-1 dt 1 title columnhead(c)#{pinned_latency}
+      set title "Round-trip latency, one foreign thread, trivial block#{legend}"
+      set ylabel "µs (log)"; set logscale y; set xlabel "percentile"; set logscale x; set xrange [1.5:15000]
+      set xtics ("p50" 2, "p90" 10, "p99" 100, "p99.9" 1000, "p99.99" 10000)
+      #{latency_plot}
       set output "throughput.".fmt
-      set title "Throughput against foreign threads (dashed: pinned to one CPU)"
-      set ylabel "calls/s (log)"; set xlabel "foreign threads (log)"; set logscale x 2
-      plot for [i=0:2] "throughput.dat" using 1:(column(2+2*i)) with linespoints lt i+1 dt 1 title word("bridge lmfao ffi", i+1)#{pinned_throughput}
+      set title "Throughput against foreign threads#{legend}"
+      set ylabel "calls/s (log)"; set xlabel "foreign threads (log)"; set logscale x 2; set xtics auto; set autoscale x
+      #{throughput_plot}
     }
   GNUPLOT
   File.write(File.join(out, "plots.gp"), script)
-  # columnhead needs a header line without the leading '#'
-  %w[latency.dat throughput.dat].each do |dat|
-    path = File.join(out, dat)
-    File.write(path, File.read(path).sub(/\A# /, ""))
-  end
   return warn("report.rb: gnuplot not found (apt-get install gnuplot-nox); no pictures") unless system("command -v gnuplot >/dev/null")
 
   ok = Dir.chdir(out) { system("gnuplot", "plots.gp") }
@@ -264,8 +297,7 @@ def report(unpinned, pinned, out, commands, rubies = [])
   u = BenchRun.new(unpinned)
   p = pinned && BenchRun.new(pinned)
   Dir.mkdir(out) unless Dir.exist?(out)
-  write_plot_data(out, u, p)
-  pictures = plot(out, !p.nil?)
+  pictures = plot(out, u, p)
   md = ["# handoff benchmark report", "",
         "Release build (g++ 12, -O3). Unpinned: #{u.describe}." +
           (p ? " Pinned (`taskset -c 0`): #{p.describe}." : ""), "",
