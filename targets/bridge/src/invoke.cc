@@ -93,7 +93,7 @@ handoff_status InvokeAndCatch(handoff_callback* cb, const handoff_value* args, s
       if (admitted != HANDOFF_OK) return FillReply(MakeOutcome(admitted), reply);
       GvlCall call{handle, &copied, {}};
       rb_thread_call_with_gvl(CallBlockWithGvl, &call);
-      return FillReply(call.outcome, reply);
+      return FillReply(std::move(call.outcome), reply);
     }
     case CallerKind::kRubyWithGvl: {
       handoff_status admitted = CurrentQueue().Admission();

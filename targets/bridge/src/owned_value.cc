@@ -6,6 +6,19 @@
 
 namespace handoff {
 
+void MallocBytes::Assign(const char* data, size_t size) {
+  buffer_.reset(static_cast<char*>(std::malloc(size + 1)));
+  size_ = buffer_ ? size : 0;
+  if (!buffer_) return;
+  if (size != 0) std::memcpy(buffer_.get(), data, size);
+  buffer_.get()[size] = '\0';
+}
+
+char* MallocBytes::Release() {
+  size_ = 0;
+  return buffer_.release();
+}
+
 bool CopyArgs(const handoff_value* args, size_t nargs,
               std::vector<OwnedValue>* out, std::string* error) {
   out->clear();
@@ -28,7 +41,7 @@ bool CopyArgs(const handoff_value* args, size_t nargs,
                    std::to_string(in.as.bytes.size);
           return false;
         }
-        if (in.as.bytes.size != 0) v.bytes.assign(in.as.bytes.data, in.as.bytes.size);
+        if (in.as.bytes.size != 0) v.bytes.Assign(in.as.bytes.data, in.as.bytes.size);
         break;
       default:
         *error = "argument " + std::to_string(i) + ": unknown handoff_type " +
@@ -56,27 +69,26 @@ static char* CopyCString(const std::string& s) {
   return p;
 }
 
-handoff_status FillReply(const Outcome& outcome, handoff_reply* reply) {
+handoff_status FillReply(Outcome&& outcome, handoff_reply* reply) {
   reply->status = outcome.status;
   reply->value = handoff_nil();
   reply->error_class = CopyCString(outcome.error_class);
   reply->error_message = CopyCString(outcome.error_message);
   reply->error_message_size = reply->error_message != nullptr ? outcome.error_message.size() : 0;
   if (outcome.status != HANDOFF_OK) return outcome.status;
-  const OwnedValue& v = outcome.value;
+  OwnedValue& v = outcome.value;
   switch (v.type) {
     case HANDOFF_NIL: break;
     case HANDOFF_BOOL: reply->value = handoff_bool(v.boolean); break;
     case HANDOFF_INT: reply->value = handoff_int(v.integer); break;
     case HANDOFF_DOUBLE: reply->value = handoff_double(v.real); break;
     case HANDOFF_BYTES: {
-      // One extra NUL byte so C callers may treat short text replies as strings.
-      char* p = static_cast<char*>(std::malloc(v.bytes.size() + 1));
-      if (p != nullptr) {
-        std::memcpy(p, v.bytes.data(), v.bytes.size());
-        p[v.bytes.size()] = '\0';
-        reply->value = handoff_bytes(p, v.bytes.size());
-      }
+      // One extra NUL byte (MallocBytes has it) so C callers may treat short
+      // text replies as strings. An empty value owns no buffer: give it one.
+      size_t size = v.bytes.size();
+      if (size == 0) v.bytes.Assign("", 0);
+      char* p = v.bytes.Release();
+      if (p != nullptr) reply->value = handoff_bytes(p, size);
       break;
     }
   }

@@ -4,6 +4,8 @@
 #define HANDOFF_SRC_OWNED_VALUE_H
 
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,12 +13,32 @@
 
 namespace handoff {
 
+// Bytes in a buffer from malloc(), with one NUL past the end, so that a
+// reply hands the buffer itself to its C caller (handoff_reply_free frees
+// it) instead of copying it once more. Move-only.
+class MallocBytes {
+ public:
+  // Copies `size` bytes from `data`. Out of memory: left empty.
+  void Assign(const char* data, size_t size);
+  const char* data() const { return buffer_ ? buffer_.get() : ""; }
+  size_t size() const { return size_; }
+  // The buffer (NUL-terminated, for free()), or nullptr when empty; leaves this empty.
+  char* Release();
+
+ private:
+  struct Free {
+    void operator()(char* p) const { std::free(p); }
+  };
+  std::unique_ptr<char, Free> buffer_;
+  size_t size_ = 0;
+};
+
 struct OwnedValue {
   handoff_type type = HANDOFF_NIL;
   bool boolean = false;
   int64_t integer = 0;
   double real = 0.0;
-  std::string bytes;  // only for HANDOFF_BYTES
+  MallocBytes bytes;  // only for HANDOFF_BYTES
 };
 
 // Copies `nargs` caller values into `out`. Returns false, with `error` saying
@@ -37,9 +59,10 @@ Outcome MakeOutcome(handoff_status status, std::string error_class = "",
                     std::string error_message = "");
 
 // Fills `reply` from `outcome`, allocating with malloc what handoff_reply_free
-// frees. Returns outcome.status. Never fails short of running out of memory
-// (then the reply carries no bytes and no strings).
-handoff_status FillReply(const Outcome& outcome, handoff_reply* reply);
+// frees; a bytes value's buffer moves from `outcome` into the reply. Returns
+// outcome.status. Never fails short of running out of memory (then the reply
+// carries no bytes and no strings).
+handoff_status FillReply(Outcome&& outcome, handoff_reply* reply);
 
 }  // namespace handoff
 

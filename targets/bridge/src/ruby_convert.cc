@@ -33,7 +33,7 @@ HANDOFF_UNWOUND_BY_RUBY void FromRuby(VALUE v, OwnedValue* out) {
     out->real = rb_num2dbl(v);
   } else if (RB_TYPE_P(v, T_STRING)) {
     out->type = HANDOFF_BYTES;
-    out->bytes.assign(RSTRING_PTR(v), static_cast<size_t>(RSTRING_LEN(v)));
+    out->bytes.Assign(RSTRING_PTR(v), static_cast<size_t>(RSTRING_LEN(v)));
   } else {
     rb_raise(rb_eTypeError,
              "handoff: a reply of class %" PRIsVALUE

@@ -76,8 +76,10 @@ void Invoke(const char* payload, size_t size, int64_t timeout_ns, handoff_target
   out->data = nullptr;
   out->size = 0;
   if (status == HANDOFF_OK && reply.value.type == HANDOFF_BYTES) {
-    out->data = CopyOf(reply.value.as.bytes.data, reply.value.as.bytes.size);
+    // Both hand over malloc'd buffers: the reply's becomes the harness's.
+    out->data = const_cast<char*>(reply.value.as.bytes.data);
     out->size = reply.value.as.bytes.size;
+    reply.value = handoff_nil();
   } else if (status == HANDOFF_OK) {
     out->status = HANDOFF_TARGET_INVALID;  // the handler always returns a String
   } else if (status == HANDOFF_RAISED) {

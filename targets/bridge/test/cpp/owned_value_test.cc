@@ -20,7 +20,8 @@ TEST(CopyArgs, CopiesEveryTypeAndOwnsTheBytes) {
   EXPECT_TRUE(out[1].boolean);
   EXPECT_EQ(out[2].integer, -5);
   EXPECT_EQ(out[3].real, 2.5);
-  EXPECT_EQ(out[4].bytes, std::string("a\0b", 3));
+  EXPECT_EQ(std::string(out[4].bytes.data(), out[4].bytes.size()), std::string("a\0b", 3));
+  EXPECT_EQ(out[4].bytes.data()[3], '\0');
 }
 
 TEST(CopyArgs, RefusesUnknownTypesAndNullBytes) {
@@ -39,13 +40,25 @@ TEST(CopyArgs, RefusesUnknownTypesAndNullBytes) {
 TEST(FillReply, HandsOverOwnedBytesAndStrings) {
   Outcome ok = MakeOutcome(HANDOFF_OK);
   ok.value.type = HANDOFF_BYTES;
-  ok.value.bytes = std::string(1 << 16, 'x');
+  std::string big(1 << 16, 'x');
+  ok.value.bytes.Assign(big.data(), big.size());
+  const char* buffer = ok.value.bytes.data();
   handoff_reply reply;
-  EXPECT_EQ(FillReply(ok, &reply), HANDOFF_OK);
+  EXPECT_EQ(FillReply(std::move(ok), &reply), HANDOFF_OK);
   ASSERT_EQ(reply.value.type, HANDOFF_BYTES);
+  EXPECT_EQ(reply.value.as.bytes.data, buffer);  // handed over, not copied
   EXPECT_EQ(reply.value.as.bytes.size, 1u << 16);
   EXPECT_EQ(reply.value.as.bytes.data[reply.value.as.bytes.size], '\0');
   EXPECT_EQ(reply.error_class, nullptr);
+  handoff_reply_free(&reply);
+
+  Outcome empty = MakeOutcome(HANDOFF_OK);  // an empty String: a buffer, NUL only
+  empty.value.type = HANDOFF_BYTES;
+  EXPECT_EQ(FillReply(std::move(empty), &reply), HANDOFF_OK);
+  ASSERT_EQ(reply.value.type, HANDOFF_BYTES);
+  EXPECT_EQ(reply.value.as.bytes.size, 0u);
+  ASSERT_NE(reply.value.as.bytes.data, nullptr);
+  EXPECT_EQ(reply.value.as.bytes.data[0], '\0');
   handoff_reply_free(&reply);
 
   EXPECT_EQ(FillReply(MakeOutcome(HANDOFF_RAISED, "KeyError", "no such key"), &reply),
