@@ -45,14 +45,19 @@ bool Request::Claim() {
 
 void Request::CompleteAndRelease(Outcome outcome) {
   HANDOFF_SYNC_POINT("request.complete");
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (state_ != State::kAbandoned) {
       outcome_ = std::move(outcome);
       state_ = State::kDone;
-      done_cv_.notify_one();  // under the lock: the waiter cannot be gone yet
+      wake = true;
     }
   }
+  // After the unlock, so the woken waiter does not block at once on the
+  // mutex still held here. The condition variable outlives this: the
+  // request is freed only when our reference goes too (Release, below).
+  if (wake) done_cv_.notify_one();
   HANDOFF_SYNC_POINT("request.release");
   Release();
 }
