@@ -5,6 +5,8 @@
 //                             OS handoff floor a sleeping bridge cannot beat
 //   BM_Spin_PingPong          two std::threads spinning on an atomic (yielding
 //                             after 1000 spins, so a pinned run still ends)
+//   BM_Copy/65536             one copy of a 64 KiB payload between two warm
+//                             buffers: what each of a bridge's copies costs
 // The two Ruby baselines run on the Ruby main thread in batches and report
 // manual time (the job handoff to that thread is not counted).
 #include <benchmark/benchmark.h>
@@ -14,8 +16,10 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "bench_targets.h"
 #include "latency_counters.h"
@@ -124,6 +128,25 @@ void BM_CondVar_PingPong(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_CondVar_PingPong)->UseRealTime();
+
+// One memcpy of state.range(0) bytes between two buffers that stay mapped.
+void BM_Copy(benchmark::State& state) {
+  static LatencyCounters latencies;
+  std::vector<char> from(static_cast<size_t>(state.range(0)), 'x');
+  std::vector<char> to(from.size());
+  latencies.BeginRun(state);
+  LatencyHistogram& mine = latencies.Mine(state);
+  for (auto _ : state) {
+    Clock::time_point start = Clock::now();
+    std::memcpy(to.data(), from.data(), from.size());
+    benchmark::ClobberMemory();
+    mine.Record(NanosBetween(start, Clock::now()));
+    ++from[0];
+  }
+  latencies.EndRun(state);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Copy)->Arg(65536)->UseRealTime();
 
 void SpinUntil(const std::atomic<uint64_t>& value, uint64_t want) {
   for (int spins = 0; value.load(std::memory_order_acquire) != want; ++spins) {
