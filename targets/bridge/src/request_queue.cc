@@ -26,18 +26,26 @@ handoff_status RequestQueue::Admission() {
 
 handoff_status RequestQueue::Push(Request* r) {
   HANDOFF_SYNC_POINT("queue.push");
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (state_ == State::kForked) return HANDOFF_FORKED;
-  if (state_ != State::kRunning) return HANDOFF_STOPPED;
-  r->next = nullptr;
-  if (tail_ == nullptr) {
-    head_ = r;
-  } else {
-    tail_->next = r;
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (state_ == State::kForked) return HANDOFF_FORKED;
+    if (state_ != State::kRunning) return HANDOFF_STOPPED;
+    r->next = nullptr;
+    if (tail_ == nullptr) {
+      head_ = r;
+    } else {
+      tail_->next = r;
+    }
+    tail_ = r;
+    ++queued_;
+    wake = idle_ > woken_;  // a worker asleep that no pusher woke yet
+    if (wake) ++woken_;
   }
-  tail_ = r;
-  ++queued_;
-  if (idle_ > 0) work_cv_.notify_one();
+  // After the unlock, so the woken worker does not block at once on mutex_
+  // (on one CPU it preempts the pusher, then waits for it to unlock). The
+  // queue is never freed (CurrentQueue), so its cv outlives this.
+  if (wake) work_cv_.notify_one();
   return HANDOFF_OK;
 }
 
@@ -45,9 +53,13 @@ void RequestQueue::WaitForWork(WorkerSlot* slot) {
   HANDOFF_SYNC_POINT("queue.wait_for_work");
   std::unique_lock<std::mutex> lock(mutex_);
   ++idle_;
-  work_cv_.wait(lock, [&] {
-    return head_ != nullptr || state_ != State::kRunning || slot->interrupted;
-  });
+  while (head_ == nullptr && state_ == State::kRunning && !slot->interrupted) {
+    work_cv_.wait(lock);
+    // Any wake settles one pending notification, whether or not work is
+    // there now: a count that outlived its notification would keep every
+    // later Push from notifying (a lost wakeup: all workers asleep).
+    if (woken_ > 0) --woken_;
+  }
   --idle_;
 }
 

@@ -101,6 +101,10 @@ class RequestQueue {
   int workers_ = 0;           // guarded by mutex_; alive or being started
   size_t queued_ = 0;         // guarded by mutex_; length of the FIFO
   int idle_ = 0;              // guarded by mutex_; workers inside WaitForWork
+  // Guarded by mutex_: notifications sent by Push and not yet settled by a
+  // worker's wake. Push notifies only while idle_ > woken_, so a burst of
+  // pushes wakes a sleeping worker once, not once per push.
+  int woken_ = 0;
   int max_workers_ = 1;       // guarded by mutex_; >= 1
 
   friend void ForkPrepare();
