@@ -8,7 +8,7 @@ class NoPerturbation final : public PerturbationStrategy {
  public:
   const char* name() const override { return "none"; }
   void NewRun(uint64_t, int, uint64_t) override {}
-  SyncAction Decide(int, uint64_t) override { return {}; }
+  SyncAction Decide(const char*, int, uint64_t) override { return {}; }
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 // enumerate them.
 #include <array>
 #include <atomic>
+#include <utility>
 
 #include "perturbation/strategy.h"
 #include "seeded_random.h"
@@ -24,11 +25,15 @@ class PctPerturbation final : public PerturbationStrategy {
 
   void NewRun(uint64_t seed, int foreign_threads, uint64_t expected_points) override {
     SeededRandom random(Mix64(seed ^ 0x9c7));
-    for (int t = 0; t < kMaxThreads; ++t) {
-      // Distinct positive priorities; change points hand out negative ones.
-      priority_[t].value.store(static_cast<int64_t>(random.Between(1, 1u << 30)),
-                               std::memory_order_relaxed);
+    // Distinct positive priorities, a seeded permutation of 1..kMaxThreads
+    // (two equal ones would both run as the highest); change points hand
+    // out negative ones.
+    std::array<int64_t, kMaxThreads> order;
+    for (int t = 0; t < kMaxThreads; ++t) order[t] = t + 1;
+    for (int t = kMaxThreads - 1; t > 0; --t) {
+      std::swap(order[t], order[random.Below(static_cast<uint64_t>(t) + 1)]);
     }
+    for (int t = 0; t < kMaxThreads; ++t) priority_[t].value.store(order[t], std::memory_order_relaxed);
     for (int i = 0; i < kChangePoints; ++i) {
       change_steps_[i] = random.Below(expected_points > 0 ? expected_points : 1);
     }
@@ -36,7 +41,7 @@ class PctPerturbation final : public PerturbationStrategy {
     next_low_.store(-1, std::memory_order_relaxed);
   }
 
-  SyncAction Decide(int thread, uint64_t step) override {
+  SyncAction Decide(const char*, int thread, uint64_t step) override {
     for (uint64_t change : change_steps_) {
       if (step == change) {
         priority_[thread].value.store(next_low_.fetch_sub(1), std::memory_order_relaxed);

@@ -17,7 +17,7 @@ class RandomPerturbation final : public PerturbationStrategy {
     for (int t = 0; t < kMaxThreads; ++t) per_thread_[t].random = SeededRandom(Mix64(seed + t));
   }
 
-  SyncAction Decide(int thread, uint64_t) override {
+  SyncAction Decide(const char*, int thread, uint64_t) override {
     SeededRandom& random = per_thread_[thread].random;
     uint64_t roll = random.Below(16);
     if (roll >= 4) return {};

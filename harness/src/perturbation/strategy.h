@@ -32,10 +32,12 @@ class PerturbationStrategy {
   // Before a run, on the driver thread, before any thread reaches a point.
   // expected_points: a rough count of the points the run will reach.
   virtual void NewRun(uint64_t seed, int foreign_threads, uint64_t expected_points) = 0;
-  // On the thread that reached a point; `step` numbers points across all
-  // threads in the order they were reached. Thread-safe: a strategy touches
-  // only `thread`'s own state and atomics.
-  virtual SyncAction Decide(int thread, uint64_t step) = 0;
+  // On the thread that reached a point: `point` is the point's name (as the
+  // target passed it to HANDOFF_SYNC_POINT), `step` numbers points across
+  // all threads in the order they were reached. Thread-safe: a strategy
+  // touches only `thread`'s own state and atomics. Deterministic: the same
+  // seed and the same (point, thread, step) sequence give the same actions.
+  virtual SyncAction Decide(const char* point, int thread, uint64_t step) = 0;
 };
 
 std::unique_ptr<PerturbationStrategy> MakeNoPerturbation();

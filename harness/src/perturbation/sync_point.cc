@@ -56,11 +56,11 @@ void SetSyncThreadIndex(int index) {
   t_index = index % PerturbationStrategy::kMaxThreads;
 }
 
-void HarnessSyncPoint(const char*) {
+void HarnessSyncPoint(const char* name) {
   AimedSyncPointHit();  // an event aimed at this point happens now
   uint64_t step = g_steps.fetch_add(1, std::memory_order_relaxed);
   PerturbationStrategy* strategy = g_strategy.load(std::memory_order_acquire);
-  if (strategy != nullptr) Perform(strategy->Decide(ThreadIndex(), step));
+  if (strategy != nullptr) Perform(strategy->Decide(name, ThreadIndex(), step));
 }
 
 uint64_t SyncPointsReached() { return g_steps.load(std::memory_order_relaxed); }

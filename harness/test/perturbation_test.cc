@@ -1,0 +1,78 @@
+// The perturbation strategies' contracts (perturbation/strategy.h): the same
+// seed gives the same decisions, `random` acts at its stated rate (a quarter
+// of the points), `pct` gives its threads distinct priorities, `none` never
+// acts, and an unknown name makes no strategy.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "perturbation/strategy.h"
+
+namespace handoff {
+namespace {
+
+using Decision = std::tuple<int, uint32_t>;  // SyncAction's type and amount
+
+std::vector<Decision> Decisions(const std::string& name, uint64_t seed, int threads, int steps) {
+  std::unique_ptr<PerturbationStrategy> strategy = MakePerturbation(name);
+  strategy->NewRun(seed, threads, static_cast<uint64_t>(steps));
+  std::vector<Decision> out;
+  const char* points[] = {"queue.push", "request.wait", "request.complete"};
+  for (int step = 0; step < steps; ++step) {
+    SyncAction a = strategy->Decide(points[step % 3], step % threads, static_cast<uint64_t>(step));
+    out.emplace_back(static_cast<int>(a.type), a.amount);
+  }
+  return out;
+}
+
+int Acted(const std::vector<Decision>& decisions) {
+  int acted = 0;
+  for (const Decision& d : decisions) acted += std::get<0>(d) != static_cast<int>(SyncAction::Type::kNone);
+  return acted;
+}
+
+TEST(Perturbation, SameSeedSameDecisions) {
+  for (const char* name : {"none", "random", "pct"}) {
+    EXPECT_EQ(Decisions(name, 42, 8, 5000), Decisions(name, 42, 8, 5000)) << name;
+  }
+  EXPECT_NE(Decisions("random", 42, 8, 5000), Decisions("random", 43, 8, 5000));
+  EXPECT_NE(Decisions("pct", 42, 8, 5000), Decisions("pct", 43, 8, 5000));
+}
+
+TEST(Perturbation, NoneNeverActs) { EXPECT_EQ(Acted(Decisions("none", 7, 8, 10000)), 0); }
+
+TEST(Perturbation, RandomActsAtAQuarterOfThePoints) {
+  const int steps = 200000;
+  for (uint64_t seed : {1, 2, 3}) {
+    double rate = static_cast<double>(Acted(Decisions("random", seed, 8, steps))) / steps;
+    EXPECT_NEAR(rate, 0.25, 0.01) << "seed " << seed;
+  }
+}
+
+// With distinct priorities exactly one of the run's threads is the highest
+// and runs on untouched; every other one is delayed.
+TEST(Perturbation, PctThreadsHaveDistinctPriorities) {
+  for (int threads : {2, 8, 64, PerturbationStrategy::kMaxThreads}) {
+    for (uint64_t seed = 1; seed <= 20; ++seed) {
+      std::unique_ptr<PerturbationStrategy> pct = MakePerturbation("pct");
+      // Change points fall among 10^12 steps: none among the first `threads`.
+      pct->NewRun(seed, threads, 1000000000000ULL);
+      int untouched = 0;
+      for (int t = 0; t < threads; ++t) {
+        untouched += pct->Decide("queue.push", t, static_cast<uint64_t>(t)).type == SyncAction::Type::kNone;
+      }
+      EXPECT_EQ(untouched, 1) << threads << " threads, seed " << seed;
+    }
+  }
+}
+
+TEST(Perturbation, UnknownNameMakesNoStrategy) {
+  EXPECT_EQ(MakePerturbation("fifo"), nullptr);
+  EXPECT_NE(MakePerturbation("pct"), nullptr);
+}
+
+}  // namespace
+}  // namespace handoff
