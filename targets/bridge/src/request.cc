@@ -16,13 +16,13 @@ Outcome Request::WaitAndRelease(int64_t timeout_ns) {
   Outcome result;
   HANDOFF_SYNC_POINT("request.wait");
   {
-    std::unique_lock<std::mutex> lock(mutex_);
-    auto done = [this] { return state_ == State::kDone; };
+    MutexLock lock(&mutex_);
     if (timeout_ns <= 0) {
-      done_cv_.wait(lock, done);
+      while (state_ != State::kDone) lock.Wait(&done_cv_);
     } else {
       auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns);
-      done_cv_.wait_until(lock, deadline, done);
+      while (state_ != State::kDone && lock.WaitUntil(&done_cv_, deadline)) {
+      }
     }
     if (state_ == State::kDone) {
       result = std::move(outcome_);
@@ -37,7 +37,7 @@ Outcome Request::WaitAndRelease(int64_t timeout_ns) {
 
 bool Request::Claim() {
   HANDOFF_SYNC_POINT("request.claim");
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   if (state_ != State::kQueued) return false;
   state_ = State::kRunning;
   return true;
@@ -47,7 +47,7 @@ void Request::CompleteAndRelease(Outcome outcome) {
   HANDOFF_SYNC_POINT("request.complete");
   bool wake = false;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     if (state_ != State::kAbandoned) {
       outcome_ = std::move(outcome);
       state_ = State::kDone;

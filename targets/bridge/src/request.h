@@ -16,9 +16,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <vector>
 
+#include "annotated_mutex.h"
 #include "owned_value.h"
 
 namespace handoff {
@@ -59,10 +59,10 @@ class Request {
   CallbackHandle* const callback_;  // retained for the request's lifetime
   std::vector<OwnedValue> args_;
   std::atomic<int> refs_{2};
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable done_cv_;
-  State state_ = State::kQueued;  // guarded by mutex_
-  Outcome outcome_;               // guarded by mutex_; valid when kDone
+  State state_ GUARDED_BY(mutex_) = State::kQueued;
+  Outcome outcome_ GUARDED_BY(mutex_);  // valid when kDone
 };
 
 }  // namespace handoff

@@ -15,7 +15,7 @@ HANDOFF_SYNC_HOOK_DEFINITION;  // set by the harness adapter (target/bridge_targ
 namespace handoff {
 
 handoff_status RequestQueue::Admission() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   switch (state_) {
     case State::kRunning: return HANDOFF_OK;
     case State::kForked: return HANDOFF_FORKED;
@@ -28,7 +28,7 @@ handoff_status RequestQueue::Push(Request* r) {
   HANDOFF_SYNC_POINT("queue.push");
   bool wake = false;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     if (state_ == State::kForked) return HANDOFF_FORKED;
     if (state_ != State::kRunning) return HANDOFF_STOPPED;
     r->next = nullptr;
@@ -51,10 +51,10 @@ handoff_status RequestQueue::Push(Request* r) {
 
 void RequestQueue::WaitForWork(WorkerSlot* slot) {
   HANDOFF_SYNC_POINT("queue.wait_for_work");
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   ++idle_;
   while (head_ == nullptr && state_ == State::kRunning && !slot->interrupted) {
-    work_cv_.wait(lock);
+    lock.Wait(&work_cv_);
     // Any wake settles one pending notification, whether or not work is
     // there now: a count that outlived its notification would keep every
     // later Push from notifying (a lost wakeup: all workers asleep).
@@ -64,7 +64,7 @@ void RequestQueue::WaitForWork(WorkerSlot* slot) {
 }
 
 bool RequestQueue::ReserveSpare() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   if (state_ != State::kRunning || head_ == nullptr || idle_ > 0 || workers_ >= max_workers_) {
     return false;
   }
@@ -74,7 +74,7 @@ bool RequestQueue::ReserveSpare() {
 
 Request* RequestQueue::TryPop() {
   HANDOFF_SYNC_POINT("queue.try_pop");
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   Request* r = head_;
   if (state_ != State::kRunning || r == nullptr) return nullptr;
   head_ = r->next;
@@ -85,18 +85,18 @@ Request* RequestQueue::TryPop() {
 }
 
 void RequestQueue::Interrupt(WorkerSlot* slot) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   slot->interrupted = true;
   work_cv_.notify_all();  // the cv is shared: wake all, each re-checks its own slot
 }
 
 void RequestQueue::ClearInterrupt(WorkerSlot* slot) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   slot->interrupted = false;
 }
 
 bool RequestQueue::Start(int max_workers) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   if (state_ == State::kRunning) return false;
   state_ = State::kRunning;
   max_workers_ = max_workers < 1 ? 1 : max_workers;
@@ -106,7 +106,7 @@ bool RequestQueue::Start(int max_workers) {
 
 std::vector<Request*> RequestQueue::Stop() {
   std::vector<Request*> drained;
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   if (state_ == State::kRunning) state_ = State::kStopped;
   for (Request* r = head_; r != nullptr;) {
     Request* next = r->next;
@@ -121,34 +121,34 @@ std::vector<Request*> RequestQueue::Stop() {
 }
 
 void RequestQueue::SpawnFailed() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   --workers_;
 }
 
 bool RequestQueue::WorkerExited() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   if (state_ == State::kRunning) return true;  // replaced 1:1, count unchanged
   --workers_;
   return false;
 }
 
 bool RequestQueue::running() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   return state_ == State::kRunning;
 }
 
 size_t RequestQueue::queued() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   return queued_;
 }
 
 int RequestQueue::workers() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   return workers_;
 }
 
 int RequestQueue::max_workers() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   return max_workers_;
 }
 
@@ -156,8 +156,10 @@ int RequestQueue::max_workers() {
 
 static std::atomic<RequestQueue*> g_queue{nullptr};
 
-void ForkPrepare() { CurrentQueue().mutex_.lock(); }
-void ForkParent() { CurrentQueue().mutex_.unlock(); }
+// Held from before fork() to after it in the parent: across two functions,
+// which the analysis cannot follow.
+void ForkPrepare() NO_THREAD_SAFETY_ANALYSIS { CurrentQueue().mutex_.Lock(); }
+void ForkParent() NO_THREAD_SAFETY_ANALYSIS { CurrentQueue().mutex_.Unlock(); }
 void ForkChild() {
   // The parent's queue stays locked and is leaked: its requests belong to
   // threads that do not exist here and must never be replayed (class 10).

@@ -27,9 +27,9 @@
 #define HANDOFF_SRC_REQUEST_QUEUE_H
 
 #include <condition_variable>
-#include <mutex>
 #include <vector>
 
+#include "annotated_mutex.h"
 #include "handoff/bridge.h"
 #include "request.h"
 
@@ -39,7 +39,9 @@ class RequestQueue {
  public:
   enum class State { kStopped, kRunning, kForked };
 
-  // One per worker thread; `interrupted` is set by Interrupt(), guarded by mutex_.
+  // One per worker thread; `interrupted` is set by Interrupt(), guarded by
+  // the queue's mutex_ (not annotated: the analysis cannot name another
+  // object's mutex; only RequestQueue's methods touch it, all under mutex_).
   struct WorkerSlot {
     bool interrupted = false;
   };
@@ -93,19 +95,19 @@ class RequestQueue {
   int max_workers();
 
  private:
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable work_cv_;
-  State state_;               // guarded by mutex_
-  Request* head_ = nullptr;   // guarded by mutex_; FIFO: pop at head
-  Request* tail_ = nullptr;   // guarded by mutex_; push at tail
-  int workers_ = 0;           // guarded by mutex_; alive or being started
-  size_t queued_ = 0;         // guarded by mutex_; length of the FIFO
-  int idle_ = 0;              // guarded by mutex_; workers inside WaitForWork
-  // Guarded by mutex_: notifications sent by Push and not yet settled by a
-  // worker's wake. Push notifies only while idle_ > woken_, so a burst of
-  // pushes wakes a sleeping worker once, not once per push.
-  int woken_ = 0;
-  int max_workers_ = 1;       // guarded by mutex_; >= 1
+  State state_ GUARDED_BY(mutex_);
+  Request* head_ GUARDED_BY(mutex_) = nullptr;  // FIFO: pop at head
+  Request* tail_ GUARDED_BY(mutex_) = nullptr;  // push at tail
+  int workers_ GUARDED_BY(mutex_) = 0;          // alive or being started
+  size_t queued_ GUARDED_BY(mutex_) = 0;        // length of the FIFO
+  int idle_ GUARDED_BY(mutex_) = 0;             // workers inside WaitForWork
+  // Notifications sent by Push and not yet settled by a worker's wake. Push
+  // notifies only while idle_ > woken_, so a burst of pushes wakes a
+  // sleeping worker once, not once per push.
+  int woken_ GUARDED_BY(mutex_) = 0;
+  int max_workers_ GUARDED_BY(mutex_) = 1;      // >= 1
 
   friend void ForkPrepare();
   friend void ForkParent();
