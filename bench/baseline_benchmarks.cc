@@ -3,6 +3,10 @@
 //   BM_RubyThread_CallWithGvl a Ruby thread without the GVL: rb_thread_call_with_gvl
 //   BM_CondVar_PingPong       two std::threads, mutex + condition variable: the
 //                             OS handoff floor a sleeping bridge cannot beat
+//   BM_CondVar_Server         1..64 std::threads each handing a request to one
+//                             server thread and sleeping on a condvar until it
+//                             answers: the OS floor for a bridge's throughput
+//                             (one thread, like the GVL holder, answers all)
 //   BM_Spin_PingPong          two std::threads spinning on an atomic (yielding
 //                             after 1000 spins, so a pinned run still ends)
 //   BM_Copy/65536             one copy of a 64 KiB payload between two warm
@@ -17,6 +21,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -128,6 +133,100 @@ void BM_CondVar_PingPong(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_CondVar_PingPong)->UseRealTime();
+
+// One server thread answering the benchmark's threads, each call a request
+// queued under a mutex and a condvar wait for its answer: what the bridge's
+// 16-thread throughput would be if running the block cost nothing. Built
+// the way the bridge hands over (the server drains the whole queue per wake,
+// a client wakes the server only when it sleeps, every notify after the
+// unlock), so the bridge's figure divided by this one is what Ruby costs.
+class CondVarServer {
+ public:
+  struct Request {
+    std::mutex mutex;
+    std::condition_variable answered_cv;
+    bool answered = false;  // guarded by mutex
+  };
+
+  CondVarServer() : thread_([this] { Serve(); }) {}
+  ~CondVarServer() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    work_cv_.notify_one();
+    thread_.join();
+  }
+
+  // Blocks until the server has answered `request`.
+  void Call(Request* request) {
+    bool wake;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.push_back(request);
+      wake = sleeping_ && !woken_;
+      woken_ = woken_ || wake;
+    }
+    if (wake) work_cv_.notify_one();
+    std::unique_lock<std::mutex> lock(request->mutex);
+    request->answered_cv.wait(lock, [&] { return request->answered; });
+    request->answered = false;
+  }
+
+ private:
+  void Serve() {
+    std::deque<Request*> batch;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        sleeping_ = true;
+        work_cv_.wait(lock, [&] { return !queue_.empty() || done_; });
+        sleeping_ = woken_ = false;
+        if (done_) return;
+        batch.swap(queue_);
+      }
+      for (Request* request : batch) {
+        {
+          std::lock_guard<std::mutex> lock(request->mutex);
+          request->answered = true;
+        }
+        request->answered_cv.notify_one();
+      }
+      batch.clear();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable work_cv_;
+  std::deque<Request*> queue_;  // guarded by mutex_
+  bool sleeping_ = false;       // guarded by mutex_
+  bool woken_ = false;          // guarded by mutex_: a client has notified the sleeper
+  bool done_ = false;           // guarded by mutex_
+  std::thread thread_;
+};
+
+CondVarServer* condvar_server = nullptr;  // between BM_CondVar_Server's setup and teardown
+
+void BM_CondVar_Server(benchmark::State& state) {
+  static LatencyCounters latencies;
+  CondVarServer::Request request;
+  latencies.BeginRun(state);
+  LatencyHistogram& mine = latencies.Mine(state);
+  for (auto _ : state) {
+    Clock::time_point start = Clock::now();
+    condvar_server->Call(&request);
+    mine.Record(NanosBetween(start, Clock::now()));
+  }
+  latencies.EndRun(state);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CondVar_Server)
+    ->Setup([](const benchmark::State&) { condvar_server = new CondVarServer; })
+    ->Teardown([](const benchmark::State&) {
+      delete condvar_server;
+      condvar_server = nullptr;
+    })
+    ->Threads(1)->Threads(2)->Threads(4)->Threads(8)->Threads(16)->Threads(64)->UseRealTime();
 
 // One memcpy of state.range(0) bytes between two buffers that stay mapped.
 void BM_Copy(benchmark::State& state) {

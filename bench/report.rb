@@ -78,6 +78,9 @@ BASELINES = {
 
 def round_trip(target) = "BM_#{target}_RoundTrip/real_time"
 def throughput(target, threads) = "BM_#{target}_Throughput/real_time/threads:#{threads}"
+# The throughput floor: one C++ server thread answering condvar clients, no Ruby.
+SERVER = "condvar server (no Ruby)"
+def server(threads) = "BM_CondVar_Server/real_time/threads:#{threads}"
 
 def us(value) = value.nil? ? "–" : format(value < 10 ? "%.2f" : "%.1f", value)
 def ratio(a, b)
@@ -123,13 +126,16 @@ def latency_section(u, p)
 end
 
 def throughput_section(u, p)
-  rows = TARGETS.map do |t, name|
-    [name, *THREADS.map { |n| rate(u.figure(throughput(t, n), "items_per_second")) },
-     rate(p&.figure(throughput(t, 16), "items_per_second")),
-     ratio(u.figure(throughput(t, 16), "items_per_second"),
+  named = TARGETS.map { |t, name| [name, ->(n) { throughput(t, n) }] } + [[SERVER, method(:server)]]
+  rows = named.map do |name, bm|
+    [name, *THREADS.map { |n| rate(u.figure(bm.call(n), "items_per_second")) },
+     rate(p&.figure(bm.call(16), "items_per_second")),
+     ratio(u.figure(bm.call(16), "items_per_second"),
            u.figure(throughput("Ffi", 16), "items_per_second"))]
   end
   ["## Throughput: calls/s against foreign threads (trivial block)", "",
+   "The last row is the floor: the same calls answered by one C++ thread over " \
+   "mutex + condvar, no Ruby at all (`BM_CondVar_Server`).", "",
    *table(["target", *THREADS.map { |n| "#{n} thr" }, "16 thr pinned", "16 thr ÷ ffi"], rows), ""]
 end
 
@@ -191,6 +197,12 @@ def goals_section(u, p, trimless)
 
     lines << "- #{label}: 16-thread throughput bridge #{rate(b)}/s vs ffi #{rate(f)}/s = " \
              "#{ratio(b, f)} (target ≥ 10×: #{b >= 10 * f ? 'met' : '**missed**'})"
+    floor = run.figure(server(16), "items_per_second")
+    next if floor.nil?
+
+    reach = floor < 10 * f ? "above it: out of reach for one thread waking sleeping callers" : "below it"
+    lines << "  - the floor, #{SERVER}, 16 threads: #{rate(floor)}/s = #{ratio(floor, f)} ffi; " \
+             "10× ffi = #{rate(10 * f)}/s is #{reach}; the bridge does #{ratio(b, floor)} of the floor"
   end
   [["unpinned", u], ["pinned to CPU 0", p], ["unpinned, glibc.malloc.trim_threshold=64 MiB", trimless]]
     .each do |label, run|
@@ -225,9 +237,11 @@ Series = Struct.new(:title, :colour, :width, :pinned, :points)
 # as the baselines they are measured against.
 COLOURS = { "bridge" => "#d62728", "lmfao" => "#1f77b4", "ffi" => "#2ca02c",
             "direct call (GVL held)" => "#7f7f7f", "Ruby thread, rb_thread_call_with_gvl" => "#17becf",
-            "spin ping-pong" => "#bcbd22", "condvar ping-pong" => "#8c564b" }.freeze
+            "spin ping-pong" => "#bcbd22", "condvar ping-pong" => "#8c564b",
+            SERVER => "#9467bd" }.freeze
 # Legend names where the table's are too long for a picture's key.
-SHORT = { "direct call (GVL held)" => "direct call", "Ruby thread, rb_thread_call_with_gvl" => "call_with_gvl" }.freeze
+SHORT = { "direct call (GVL held)" => "direct call", "Ruby thread, rb_thread_call_with_gvl" => "call_with_gvl",
+          SERVER => "condvar server" }.freeze
 
 def series(label, runs)
   runs.filter_map do |run, pinned, points|
@@ -249,8 +263,9 @@ end
 
 # Per target, unpinned and pinned: calls/s at each thread count.
 def throughput_series(u, p)
-  TARGETS.flat_map do |t, label|
-    points = ->(run) { THREADS.map { |n| [n, run&.figure(throughput(t, n), "items_per_second")] } }
+  named = TARGETS.map { |t, label| [label, ->(n) { throughput(t, n) }] } + [[SERVER, method(:server)]]
+  named.flat_map do |label, bm|
+    points = ->(run) { THREADS.map { |n| [n, run&.figure(bm.call(n), "items_per_second")] } }
     series(label, [[u, false, points.call(u)], [p, true, points.call(p)]])
   end
 end

@@ -31,6 +31,7 @@ expect.call("BM_Direct_Call/manual_time")
 expect.call("BM_RubyThread_CallWithGvl/manual_time")
 expect.call("BM_CondVar_PingPong/real_time")
 expect.call("BM_Spin_PingPong/real_time")
+[1, 2, 4, 8, 16, 64].each { |t| expect.call("BM_CondVar_Server/real_time/threads:#{t}") }
 expect.call("BM_Copy/65536/real_time")
 targets.each do |target|
   prefix = "BM_#{target[0].upcase}#{target[1..]}_"
