@@ -97,7 +97,7 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
     } else if (flag == "--perturb") {
       if (!take(&o->run.perturbation)) return false;
       if (!MakePerturbation(o->run.perturbation)) {
-        *error = "--perturb takes one of " + std::string(kPerturbationNames) + " (got '" +
+        *error = "--perturb takes one of " + PerturbationNames() + " (got '" +
                  o->run.perturbation + "')";
         return false;
       }
@@ -152,6 +152,17 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   return true;
 }
 
+// One help line per perturbation strategy, from the strategies' table.
+std::string StrategyLines() {
+  std::string lines;
+  for (const PerturbationStrategyInfo& s : PerturbationStrategies()) {
+    std::string name = s.name;
+    lines += "                         " + name + std::string(name.size() < 8 ? 8 - name.size() : 1, ' ') +
+             s.summary + "\n";
+  }
+  return lines;
+}
+
 std::string CliHelp() {
   return R"(handoff-stress — drive many foreign threads against a Ruby bridge and check
 that every callback got exactly its own reply.
@@ -181,9 +192,9 @@ run:
   --max-p99-us N       a run whose p99 call latency is over N µs fails as too_slow
   --seed N             seed for payloads, behaviours and perturbation
                        (default: a new one per invocation, printed)
-  --perturb STRATEGY   none (default), random or pct: delays at the target's
-                       synchronisation points (stress/sanitizer builds only)
-  --seconds S          keep running with successive seeds for S seconds;
+  --perturb STRATEGY   delays at the target's synchronisation points
+                       (stress/sanitizer builds only), one of:
+)" + StrategyLines() + R"(  --seconds S          keep running with successive seeds for S seconds;
                        stops at the first failure
   --replay N           rerun the same run N times; report how many failed
   --hang-seconds S     no call returning for S seconds is a deadlock (default 20)
@@ -196,7 +207,7 @@ run:
                        reported with its frames; README "The GVL check")
 score (the harness finding its own deliberately broken bridges):
   --score              run every built-in mutant with its declared scenario under
-                       none, random and pct for K seeds; print, per mutant and
+                       every --perturb strategy for K seeds; print, per mutant and
                        strategy, seeds detected with the declared kind and the
                        median / worst time- and runs-to-detect
   --seeds K            seeds per mutant and strategy (default 3)

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "perturbation/strategy.h"
 #include "supervised_run.h"
 #include "handoff/mutant.h"
 #include "target_loader.h"
@@ -196,8 +197,8 @@ int RunScore(const CliOptions& o) {
   bool all_found = true;
   for (size_t i = 0; i < mutants.size(); ++i) {
     bool found = false, ran = false;
-    for (const char* strategy : {"none", "random", "pct"}) {
-      cells[i].push_back(Score(o, mutants[i], strategy));
+    for (const PerturbationStrategyInfo& strategy : PerturbationStrategies()) {
+      cells[i].push_back(Score(o, mutants[i], strategy.name));
       const Cell& c = cells[i].back();
       ran = ran || c.skipped.empty();
       found = found || (c.skipped.empty() && c.detected == c.seeds);

@@ -14,7 +14,7 @@ constexpr double kDefaultHangSeconds = 20;
 struct RunOptions {
   Scenario scenario;
   uint64_t seed = 1;
-  std::string perturbation = "none";  // none, random, pct
+  std::string perturbation = "none";  // a name from PerturbationStrategies()
   double hang_seconds = kDefaultHangSeconds;  // no call returning this long is a deadlock
   // Report a deadlock as soon as the run is stuck (quiescence.h) rather than
   // only after hang_seconds. handoff-stress --no-quiescence.

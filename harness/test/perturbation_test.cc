@@ -1,7 +1,7 @@
 // The perturbation strategies' contracts (perturbation/strategy.h): the same
 // seed gives the same decisions, `random` acts at its stated rate (a quarter
-// of the points), `pct` gives its threads distinct priorities, `none` never
-// acts, and an unknown name makes no strategy.
+// of the points), `pct` gives its threads distinct priorities, `none` never acts, and the
+// strategies' table makes every strategy it lists and nothing else.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -35,11 +35,12 @@ int Acted(const std::vector<Decision>& decisions) {
 }
 
 TEST(Perturbation, SameSeedSameDecisions) {
-  for (const char* name : {"none", "random", "pct"}) {
-    EXPECT_EQ(Decisions(name, 42, 8, 5000), Decisions(name, 42, 8, 5000)) << name;
+  for (const PerturbationStrategyInfo& s : PerturbationStrategies()) {
+    EXPECT_EQ(Decisions(s.name, 42, 8, 5000), Decisions(s.name, 42, 8, 5000)) << s.name;
   }
-  EXPECT_NE(Decisions("random", 42, 8, 5000), Decisions("random", 43, 8, 5000));
-  EXPECT_NE(Decisions("pct", 42, 8, 5000), Decisions("pct", 43, 8, 5000));
+  for (const char* name : {"random", "pct"}) {
+    EXPECT_NE(Decisions(name, 42, 8, 5000), Decisions(name, 43, 8, 5000)) << name;
+  }
 }
 
 TEST(Perturbation, NoneNeverActs) { EXPECT_EQ(Acted(Decisions("none", 7, 8, 10000)), 0); }
@@ -69,9 +70,15 @@ TEST(Perturbation, PctThreadsHaveDistinctPriorities) {
   }
 }
 
-TEST(Perturbation, UnknownNameMakesNoStrategy) {
+TEST(Perturbation, TheTableMakesEveryStrategyItListsAndNothingElse) {
+  for (const PerturbationStrategyInfo& s : PerturbationStrategies()) {
+    std::unique_ptr<PerturbationStrategy> made = MakePerturbation(s.name);
+    ASSERT_NE(made, nullptr) << s.name;
+    EXPECT_STREQ(made->name(), s.name);
+    EXPECT_NE(PerturbationNames().find(s.name), std::string::npos);
+  }
+  EXPECT_STREQ(PerturbationStrategies().front().name, "none");
   EXPECT_EQ(MakePerturbation("fifo"), nullptr);
-  EXPECT_NE(MakePerturbation("pct"), nullptr);
 }
 
 }  // namespace

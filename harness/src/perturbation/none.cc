@@ -17,11 +17,4 @@ std::unique_ptr<PerturbationStrategy> MakeNoPerturbation() {
   return std::make_unique<NoPerturbation>();
 }
 
-std::unique_ptr<PerturbationStrategy> MakePerturbation(const std::string& name) {
-  if (name == "none") return MakeNoPerturbation();
-  if (name == "random") return MakeRandomPerturbation();
-  if (name == "pct") return MakePctPerturbation();
-  return nullptr;
-}
-
 }  // namespace handoff

@@ -1,6 +1,8 @@
 // Perturbation: what a thread does when it reaches one of the target's
 // synchronisation points (HANDOFF_SYNC_POINT in target.h). One strategy per
 // file; the harness installs one per run and the sync-point hook asks it.
+// Adding a strategy: its file here, one line in strategies.cc's table (which
+// --perturb, --help and --score all read), one line in harness/CMakeLists.txt.
 //
 // Honesty note: these are real threads under the real OS scheduler. A
 // strategy can only add delays and yields at the points; it cannot stop a
@@ -12,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace handoff {
 
@@ -40,12 +43,19 @@ class PerturbationStrategy {
   virtual SyncAction Decide(const char* point, int thread, uint64_t step) = 0;
 };
 
-std::unique_ptr<PerturbationStrategy> MakeNoPerturbation();
-std::unique_ptr<PerturbationStrategy> MakeRandomPerturbation();
-std::unique_ptr<PerturbationStrategy> MakePctPerturbation();
+// One strategy as everything that lists them sees it.
+struct PerturbationStrategyInfo {
+  const char* name;     // what --perturb takes
+  const char* summary;  // what it does, one line for --help
+  std::unique_ptr<PerturbationStrategy> (*make)();
+};
 
-// By name: none, random, pct. nullptr for any other name.
+// Every strategy, `none` first, in the order --help and --score list them.
+const std::vector<PerturbationStrategyInfo>& PerturbationStrategies();
+
+// By name; nullptr for a name not in PerturbationStrategies().
 std::unique_ptr<PerturbationStrategy> MakePerturbation(const std::string& name);
-constexpr const char* kPerturbationNames = "none, random, pct";
+// Every name, comma-separated ("none, random, ..."), for messages.
+std::string PerturbationNames();
 
 }  // namespace handoff
