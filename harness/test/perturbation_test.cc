@@ -1,6 +1,7 @@
 // The perturbation strategies' contracts (perturbation/strategy.h): the same
 // seed gives the same decisions, `random` acts at its stated rate (a quarter
-// of the points), `pct` gives its threads distinct priorities, `none` never acts, and the
+// of the points), `pct` gives its threads distinct priorities, `focus` acts
+// only at the point names its seed picked, `none` never acts, and the
 // strategies' table makes every strategy it lists and nothing else.
 #include <gtest/gtest.h>
 
@@ -38,7 +39,7 @@ TEST(Perturbation, SameSeedSameDecisions) {
   for (const PerturbationStrategyInfo& s : PerturbationStrategies()) {
     EXPECT_EQ(Decisions(s.name, 42, 8, 5000), Decisions(s.name, 42, 8, 5000)) << s.name;
   }
-  for (const char* name : {"random", "pct"}) {
+  for (const char* name : {"random", "pct", "focus"}) {
     EXPECT_NE(Decisions(name, 42, 8, 5000), Decisions(name, 43, 8, 5000)) << name;
   }
 }
@@ -68,6 +69,34 @@ TEST(Perturbation, PctThreadsHaveDistinctPriorities) {
       EXPECT_EQ(untouched, 1) << threads << " threads, seed " << seed;
     }
   }
+}
+
+// Per seed, a point name is either picked (sleeps of 20-200 µs at about half
+// of its visits) or left alone; over seeds each name is picked about a third
+// of the time.
+TEST(Perturbation, FocusActsOnlyAtPickedPoints) {
+  const char* names[] = {"queue.push", "queue.pop", "request.wait", "request.complete",
+                         "worker.wake", "pool.spawn"};
+  int picked = 0, seeds = 300;
+  for (uint64_t seed = 1; seed <= static_cast<uint64_t>(seeds); ++seed) {
+    std::unique_ptr<PerturbationStrategy> focus = MakePerturbation("focus");
+    focus->NewRun(seed, 4, 1000);
+    for (const char* name : names) {
+      int acted = 0;
+      for (int visit = 0; visit < 400; ++visit) {
+        SyncAction a = focus->Decide(name, visit % 4, static_cast<uint64_t>(visit));
+        if (a.type == SyncAction::Type::kNone) continue;
+        ++acted;
+        EXPECT_EQ(a.type, SyncAction::Type::kSleep);
+        EXPECT_GE(a.amount, 20u);
+        EXPECT_LE(a.amount, 200u);
+      }
+      EXPECT_TRUE(acted == 0 || (acted > 140 && acted < 260)) << name << " seed " << seed << ": " << acted;
+      picked += acted > 0;
+    }
+  }
+  double share = static_cast<double>(picked) / (seeds * 6);
+  EXPECT_NEAR(share, 1.0 / 3, 0.05);
 }
 
 TEST(Perturbation, TheTableMakesEveryStrategyItListsAndNothingElse) {

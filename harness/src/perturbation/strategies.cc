@@ -12,6 +12,7 @@ namespace handoff {
 std::unique_ptr<PerturbationStrategy> MakeNoPerturbation();
 std::unique_ptr<PerturbationStrategy> MakeRandomPerturbation();
 std::unique_ptr<PerturbationStrategy> MakePctPerturbation();
+std::unique_ptr<PerturbationStrategy> MakeFocusPerturbation();
 
 const std::vector<PerturbationStrategyInfo>& PerturbationStrategies() {
   static const std::vector<PerturbationStrategyInfo> strategies = {
@@ -20,6 +21,8 @@ const std::vector<PerturbationStrategyInfo>& PerturbationStrategies() {
        MakeRandomPerturbation},
       {"pct", "PCT-style seeded priorities, lower ones delayed",
        MakePctPerturbation},
+      {"focus", "20-200 us sleeps at a seeded few point names",
+       MakeFocusPerturbation},
   };
   return strategies;
 }
