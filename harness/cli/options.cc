@@ -163,6 +163,16 @@ std::string StrategyLines() {
   return lines;
 }
 
+// One help line per failure kind, from the kinds' table.
+std::string FailureKindLines() {
+  std::string lines;
+  for (const FailureKindInfo& k : FailureKinds()) {
+    std::string name = k.name;
+    lines += "  " + name + std::string(name.size() < 21 ? 21 - name.size() : 1, ' ') + k.summary + "\n";
+  }
+  return lines;
+}
+
 std::string CliHelp() {
   return R"(handoff-stress — drive many foreign threads against a Ruby bridge and check
 that every callback got exactly its own reply.
@@ -222,10 +232,8 @@ output:
 
 exit status: 0 every run passed, 1 a failure was found, 2 usage or harness error.
 Every failure prints a `replay:` line that reruns it.
-Failure kinds: data_race deadlock lost_reply duplicate_reply wrong_reply
-handler_not_once swallowed_exception unexpected_status crash use_after_free
-starvation gvl_violation too_slow leak.
-)";
+failure kinds (README "failure kind" table):
+)" + FailureKindLines();
 }
 
 }  // namespace handoff

@@ -5,25 +5,40 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace handoff {
 
+// Adding a kind: its enumerator here, its row in result.cc's table (which
+// --help, JSON, a mutant's declaration and the fork channel all read), its
+// row in README's failure kind table (harness.cli checks the two agree), and
+// the check that reports it.
 enum class FailureKind {
-  kDataRace,            // ThreadSanitizer reported a race (or another TSan error)
-  kDeadlock,            // the watchdog saw no progress before its deadline
-  kLostReply,           // a call never got its reply (timed out, or nothing came)
-  kDuplicateReply,      // a call got a reply that an earlier call already got
-  kWrongReply,          // a call got a reply computed from another call's payload
-  kHandlerNotOnce,      // the handler ran zero or several times for a call that returned a reply
-  kSwallowedException,  // the handler raised but the call did not come back as raised
-  kUnexpectedStatus,    // a status the scenario cannot produce (forked, invalid, stopped without a stop)
-  kCrash,               // the run died: a signal, abort or Ruby [BUG]
-  kUseAfterFree,        // a sanitizer reported a heap-use-after-free, or a race with a free
-  kStarvation,          // a call waited far longer than the median (scenario fairness=K)
-  kGvlViolation,        // the target called the Ruby C API from a thread without the GVL (gvl_check.h)
-  kTooSlow,             // the run's p99 call latency was over the scenario's max_p99_us
-  kLeak,                // resident memory grew by more than leak_bytes_per_call per call
+  kDataRace,
+  kDeadlock,
+  kLostReply,
+  kDuplicateReply,
+  kWrongReply,
+  kHandlerNotOnce,
+  kSwallowedException,
+  kUnexpectedStatus,
+  kCrash,
+  kUseAfterFree,
+  kStarvation,
+  kGvlViolation,
+  kTooSlow,
+  kLeak,
 };
+
+// One kind as everything that lists them sees it.
+struct FailureKindInfo {
+  FailureKind kind;
+  const char* name;     // "data_race", ...: the command line's, JSON's and a mutant's name
+  const char* summary;  // one line for --help
+};
+
+// Every kind, in the order --help lists them.
+const std::vector<FailureKindInfo>& FailureKinds();
 
 // "data_race", "deadlock", ...: the names used on the command line, in JSON
 // and in a mutant's declaration.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# cli_test.sh HANDOFF_STRESS — every bad flag or value is one line on stderr
-# and exit status 2; --help and --list-targets work.
+# cli_test.sh HANDOFF_STRESS README — every bad flag or value is one line on
+# stderr and exit status 2; --help and --list-targets work; README's failure
+# kind table names exactly the kinds --help lists (result.cc's table).
 set -uo pipefail
-stress=$1
+stress=$1 readme=$2
 failed=0
 expect_usage_error() {
   local out status
@@ -29,4 +30,12 @@ expect_usage_error --target bridge --replay 2 --seconds 3
 "$stress" --help | grep -q "usage: handoff-stress" || { echo "FAIL: --help"; failed=1; }
 # (captured first: grep -q leaving early would SIGPIPE a longer listing under pipefail)
 listing=$("$stress" --list-targets) && grep -q "^bridge " <<<"$listing" || { echo "FAIL: --list-targets"; failed=1; }
+help_kinds=$("$stress" --help | sed -n '/^failure kinds/,$p' | awk 'NR > 1 && NF { print $1 }' | sort)
+readme_kinds=$(awk '/^\| failure kind \| meaning \|/ { t = 1; next } t && !/^\|/ { t = 0 } t' "$readme" |
+  cut -d'|' -f2 | grep -o '`[a-z_]*`' | tr -d '`' | sort -u)
+if [[ -n $help_kinds && $help_kinds == "$readme_kinds" ]]; then
+  echo "ok: README's failure kind table names the $(wc -l <<<"$help_kinds") kinds --help lists"
+else
+  echo "FAIL: failure kinds, --help vs README's table:"; diff <(echo "$help_kinds") <(echo "$readme_kinds"); failed=1
+fi
 exit $failed
