@@ -39,14 +39,35 @@ handoff_status RequestQueue::Push(Request* r) {
     }
     tail_ = r;
     ++queued_;
-    wake = idle_ > woken_;  // a worker asleep that no pusher woke yet
-    if (wake) ++woken_;
+    wake = NeedsWake();
   }
   // After the unlock, so the woken worker does not block at once on mutex_
   // (on one CPU it preempts the pusher, then waits for it to unlock). The
   // queue is never freed (CurrentQueue), so its cv outlives this.
   if (wake) work_cv_.notify_one();
   return HANDOFF_OK;
+}
+
+bool RequestQueue::NeedsWake() {
+  // A worker asleep that no pusher woke yet, and no worker in reserve.
+  bool wake = head_ != nullptr && idle_ > woken_ && InReserve() <= 0;
+  if (wake) ++woken_;
+  return wake;
+}
+
+void RequestQueue::BlockStarted() {
+  bool wake;
+  {
+    MutexLock lock(&mutex_);
+    ++in_block_;
+    wake = NeedsWake();  // this worker just left the reserve
+  }
+  if (wake) work_cv_.notify_one();
+}
+
+void RequestQueue::BlockEnded() {
+  MutexLock lock(&mutex_);
+  --in_block_;
 }
 
 void RequestQueue::WaitForWork(WorkerSlot* slot) {
@@ -68,6 +89,7 @@ bool RequestQueue::ReserveSpare() {
   if (state_ != State::kRunning || head_ == nullptr || idle_ > 0 || workers_ >= max_workers_) {
     return false;
   }
+  if (InReserve() - 1 > 0) return false;  // one besides the caller
   ++workers_;
   return true;
 }

@@ -6,9 +6,14 @@
 // Only kRunning accepts requests. Stop() hands back every queued request so
 // the caller completes each with HANDOFF_STOPPED: nothing queued is lost.
 //
-// Workers: the pool keeps one idle worker in reserve while it is below
+// Workers: the pool keeps one worker in reserve while it is below
 // max_workers, so a block that sleeps, blocks on IO or waits on a nested
-// foreign callback never stalls the requests behind it. The queue only
+// foreign callback never stalls the requests behind it. In reserve is a
+// worker idle in WaitForWork, or one out of it and not inside a block (it
+// waits for the GVL to pop: it runs as soon as the block before it lets
+// go). Workers inside a block are not: it may block. So a pool under load
+// from trivial blocks stays at two workers instead of growing to
+// max_workers threads that only take turns at the GVL. The queue only
 // counts; the Ruby side creates the threads when told to (ReserveSpare).
 //
 // Memory ordering: everything a pusher wrote before Push() happens-before the
@@ -62,14 +67,20 @@ class RequestQueue {
   // takes the GVL back, then calls TryPop (which may find the queue drained).
   void WaitForWork(WorkerSlot* slot);
   // Worker, GVL held, nothing in hand: true when the caller must start one
-  // more worker before it pops (a request is queued, no worker is idle, the
-  // pool is below max_workers); the worker is already counted: call
+  // more worker before it pops (a request is queued, the pool is below
+  // max_workers, and no worker but the caller is in reserve: each is inside
+  // a block); the worker is already counted: call
   // SpawnFailed() if it cannot be started. Asked before TryPop, so the
   // thread switch that starting a thread may cause never strands a popped
   // request behind the new worker.
   bool ReserveSpare();
   // Worker, GVL held: the oldest request without blocking, or nullptr.
   Request* TryPop();
+  // Worker, GVL held: around running a request's block. A worker inside a
+  // block is not in reserve (it may block); BlockStarted wakes an idle one
+  // if work is queued and no other worker is in reserve to take it.
+  void BlockStarted();
+  void BlockEnded();
 
   // Ruby's unblocking function for a worker in WaitForWork (any thread).
   void Interrupt(WorkerSlot* slot);
@@ -108,6 +119,13 @@ class RequestQueue {
   // sleeping worker once, not once per push.
   int woken_ GUARDED_BY(mutex_) = 0;
   int max_workers_ GUARDED_BY(mutex_) = 1;      // >= 1
+  int in_block_ GUARDED_BY(mutex_) = 0;         // workers running a block
+  // Workers out of WaitForWork and not inside a block (waiting for the GVL,
+  // between two blocks, or starting): each pops without being woken.
+  int InReserve() REQUIRES(mutex_) { return workers_ - idle_ - in_block_; }
+  // Wakes one sleeping worker if work is queued and no worker will pop it
+  // unwoken; true when the caller must notify work_cv_ (after unlocking).
+  bool NeedsWake() REQUIRES(mutex_);
 
   friend void ForkPrepare();
   friend void ForkParent();

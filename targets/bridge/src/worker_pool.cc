@@ -37,12 +37,15 @@ int RunRequestInHand(Worker* w) {
     return 0;
   }
   int jump_state = 0;
+  w->queue->BlockStarted();
   Outcome outcome = CallBlock(r->callback(), r->args(), &jump_state);
   w->in_hand = nullptr;
   if (&CurrentQueue() != w->queue) {
-    // The block forked and this is the child: the waiter lives in the parent.
+    // The block forked and this is the child: the waiter lives in the
+    // parent, and the parent's queue stays locked here (ForkChild).
     return jump_state;
   }
+  w->queue->BlockEnded();
   r->CompleteAndRelease(std::move(outcome));
   return jump_state;
 }

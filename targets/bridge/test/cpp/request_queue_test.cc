@@ -101,5 +101,21 @@ TEST(RequestQueue, PoolNeverGrowsPastItsBound) {
   EXPECT_EQ(q.workers(), 1);
 }
 
+// A worker waiting for the GVL is in reserve; one inside a block is not.
+TEST(RequestQueue, SpareOnlyWhileEveryOtherWorkerIsInsideABlock) {
+  RequestQueue q(RequestQueue::State::kStopped);
+  q.Start(4);  // counts the first worker
+  auto requests = Make(3);
+  for (Request* r : requests) q.Push(r);
+  EXPECT_TRUE(q.ReserveSpare()) << "the only worker is about to run a block: one more is wanted";
+  EXPECT_FALSE(q.ReserveSpare()) << "the new worker, not inside a block, is in reserve";
+  q.BlockStarted();  // the caller's block runs, and it may block
+  EXPECT_TRUE(q.ReserveSpare()) << "the other worker, asking, has every other one inside a block";
+  EXPECT_FALSE(q.ReserveSpare());
+  q.BlockEnded();
+  EXPECT_EQ(q.workers(), 3);
+  for (Request* r : q.Stop()) Finish(r);
+}
+
 }  // namespace
 }  // namespace handoff
