@@ -11,10 +11,16 @@
 //                             after 1000 spins, so a pinned run still ends)
 //   BM_Copy/65536             one copy of a 64 KiB payload between two warm
 //                             buffers: what each of a bridge's copies costs
+//   BM_Copy_CrossCpu/65536    the same copy made on CPU 1 of bytes just
+//                             written on CPU 0: what a copy costs when the
+//                             payload was made on the other CPU (unpinned
+//                             handoffs; skipped when one CPU is all there is)
 // The two Ruby baselines run on the Ruby main thread in batches and report
 // manual time (the job handoff to that thread is not counted).
 #include <benchmark/benchmark.h>
+#include <pthread.h>
 #include <ruby.h>
+#include <sched.h>
 #include <ruby/thread.h>
 
 #include <atomic>
@@ -246,6 +252,67 @@ void BM_Copy(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Copy)->Arg(65536)->UseRealTime();
+
+// Pins the calling thread to `cpu`; false when this process may not run there.
+bool PinTo(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+}
+
+void SpinUntil(const std::atomic<uint64_t>& value, uint64_t want);
+
+// The benchmark thread (CPU 0) writes every byte of the source, then a
+// partner on CPU 1 copies it and times only its copy.
+void BM_Copy_CrossCpu(benchmark::State& state) {
+  static LatencyCounters latencies;
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || !CPU_ISSET(0, &allowed) ||
+      !CPU_ISSET(1, &allowed)) {
+    state.SkipWithError("needs CPUs 0 and 1 (a pinned run has one)");
+    return;
+  }
+  std::vector<char> from(static_cast<size_t>(state.range(0))), to(from.size());
+  std::atomic<uint64_t> written{0}, copied{0};
+  std::atomic<int64_t> copy_ns{0};
+  std::atomic<bool> done{false};
+  std::thread partner([&] {
+    PinTo(1);
+    uint64_t seen = 0;
+    for (;;) {
+      while (written.load(std::memory_order_acquire) == seen) {
+        if (done.load(std::memory_order_acquire)) return;
+      }
+      ++seen;
+      Clock::time_point start = Clock::now();
+      std::memcpy(to.data(), from.data(), from.size());
+      benchmark::ClobberMemory();
+      copy_ns.store(NanosBetween(start, Clock::now()), std::memory_order_relaxed);
+      copied.store(seen, std::memory_order_release);
+    }
+  });
+  cpu_set_t before;
+  pthread_getaffinity_np(pthread_self(), sizeof(before), &before);
+  PinTo(0);
+  latencies.BeginRun(state);
+  LatencyHistogram& mine = latencies.Mine(state);
+  uint64_t n = 0;
+  for (auto _ : state) {
+    std::memset(from.data(), static_cast<int>(n & 0xff), from.size());
+    written.store(++n, std::memory_order_release);
+    SpinUntil(copied, n);
+    int64_t ns = copy_ns.load(std::memory_order_relaxed);
+    mine.Record(ns);
+    state.SetIterationTime(static_cast<double>(ns) / 1e9);
+  }
+  done.store(true, std::memory_order_release);
+  partner.join();
+  pthread_setaffinity_np(pthread_self(), sizeof(before), &before);
+  latencies.EndRun(state);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Copy_CrossCpu)->Arg(65536)->UseManualTime();
 
 void SpinUntil(const std::atomic<uint64_t>& value, uint64_t want) {
   for (int spins = 0; value.load(std::memory_order_acquire) != want; ++spins) {

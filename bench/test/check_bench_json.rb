@@ -33,6 +33,7 @@ expect.call("BM_CondVar_PingPong/real_time")
 expect.call("BM_Spin_PingPong/real_time")
 [1, 2, 4, 8, 16, 64].each { |t| expect.call("BM_CondVar_Server/real_time/threads:#{t}") }
 expect.call("BM_Copy/65536/real_time")
+expect.call("BM_Copy_CrossCpu/65536/manual_time")
 targets.each do |target|
   prefix = "BM_#{target[0].upcase}#{target[1..]}_"
   expect.call("#{prefix}RoundTrip/real_time")
