@@ -33,8 +33,8 @@
 #include <vector>
 
 #include "bench_targets.h"
+#include "handoff/embedded_ruby.h"
 #include "latency_counters.h"
-#include "ruby_host.h"
 #include "ruby_main_thread.h"
 
 namespace handoff::bench {

@@ -6,11 +6,11 @@
 #include <map>
 #include <mutex>
 
-#include "ruby_host.h"
+#include "handoff/embedded_ruby.h"
+#include "handoff/scenario.h"
+#include "handoff/supervised_run.h"
+#include "handoff/target_loader.h"
 #include "ruby_main_thread.h"
-#include "scenario.h"
-#include "supervised_run.h"
-#include "target_loader.h"
 
 namespace handoff::bench {
 namespace {

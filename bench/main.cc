@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "bench_targets.h"
-#include "ruby_host.h"
+#include "handoff/embedded_ruby.h"
+#include "handoff/target_loader.h"
 #include "ruby_main_thread.h"
 #include "target_benchmarks.h"
-#include "target_loader.h"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#include "ruby_host.h"
+#include "handoff/embedded_ruby.h"
 
 namespace handoff::bench {
 namespace {

@@ -9,6 +9,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -19,7 +20,6 @@
 #include "bench_targets.h"
 #include "latency_counters.h"
 #include "resident_memory.h"
-#include "run_log.h"
 
 namespace handoff::bench {
 namespace {
@@ -74,13 +74,14 @@ void CallLoop(benchmark::State& state, const std::string& target_name, std::stri
     // never reaches Google Benchmark's stop barrier and hangs the others.
     if (failed) continue;
     Stamp(&payload, state.thread_index(), ++sequence);
-    int64_t start = MonotonicNanos();
+    auto start = std::chrono::steady_clock::now();
     if (!InvokeAndCheck(target, payload, &error)) {
       state.SkipWithError(error.c_str());
       failed = true;
       continue;
     }
-    mine.Record(MonotonicNanos() - start);
+    mine.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+                    .count());
   }
   latencies->EndRun(state);
   state.SetItemsProcessed(state.iterations());

@@ -11,10 +11,10 @@
 #include <thread>
 #include <vector>
 
+#include "handoff/embedded_ruby.h"
+#include "handoff/supervised_run.h"
+#include "handoff/supervisor.h"
 #include "property_run.h"
-#include "ruby_host.h"
-#include "supervised_run.h"
-#include "supervisor.h"
 
 namespace handoff::properties {
 namespace {

@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "handoff/replay_line.h"
+#include "handoff/supervised_run.h"
+#include "handoff/target_loader.h"
 #include "lifecycle_model.h"
 #include "property_run.h"
-#include "replay_line.h"
 #include "scenario_properties.h"
-#include "supervised_run.h"
-#include "target_loader.h"
 
 #ifndef HANDOFF_PROPERTY_CASES
 #define HANDOFF_PROPERTY_CASES 20

@@ -6,9 +6,9 @@
 #include <cstdio>
 #include <map>
 
-#include "replay_line.h"
-#include "supervised_run.h"
-#include "target_loader.h"
+#include "handoff/replay_line.h"
+#include "handoff/supervised_run.h"
+#include "handoff/target_loader.h"
 
 namespace handoff::properties {
 namespace {

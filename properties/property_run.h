@@ -6,8 +6,8 @@
 
 #include <string>
 
+#include "handoff/scenario.h"
 #include "handoff/target.h"
-#include "scenario.h"
 
 namespace handoff::properties {
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "seeded_random.h"
+#include "handoff/seeded_random.h"
 
 
 namespace handoff::properties {

@@ -10,7 +10,7 @@
 #include <ostream>
 #include <vector>
 
-#include "scenario.h"
+#include "handoff/scenario.h"
 
 namespace handoff {
 // How RapidCheck prints drawn behaviours and events in a counterexample

@@ -14,13 +14,12 @@
 
 #include "cli/options.h"
 #include "cli/score.h"
-#include "supervised_run.h"
 #include "driver.h"
 #include "handoff/mutant.h"
-#include "replay_line.h"
-#include "ruby_host.h"
-#include "supervisor.h"
-#include "target_loader.h"
+#include "handoff/replay_line.h"
+#include "handoff/supervised_run.h"
+#include "handoff/supervisor.h"
+#include "handoff/target_loader.h"
 
 namespace handoff {
 namespace {

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "perturbation/strategy.h"
-#include "supervised_run.h"
 #include "handoff/mutant.h"
-#include "target_loader.h"
+#include "handoff/supervised_run.h"
+#include "handoff/target_loader.h"
+#include "perturbation/strategy.h"
 
 namespace handoff {
 namespace {

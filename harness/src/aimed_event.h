@@ -17,7 +17,7 @@
 
 #include <cstdint>
 
-#include "scenario.h"
+#include "handoff/scenario.h"
 
 namespace handoff {
 

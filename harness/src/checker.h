@@ -20,7 +20,7 @@
 // failures by kind.
 #pragma once
 
-#include "result.h"
+#include "handoff/result.h"
 #include "run_log.h"
 
 namespace handoff {

@@ -10,15 +10,17 @@
 #include <vector>
 
 #include "aimed_event.h"
+#include "background_load.h"
 #include "call.h"
 #include "checker.h"
 #include "fork_probe.h"
 #include "gvl_check.h"
+#include "handoff/embedded_ruby.h"
+#include "handoff/supervised_run.h"
+#include "harness_handler.h"
 #include "perturbation/sync_point.h"
 #include "quiescence.h"
-#include "ruby_host.h"
 #include "run_log.h"
-#include "supervised_run.h"
 #include "watchdog.h"
 
 namespace handoff {

@@ -15,10 +15,10 @@
 
 #include <functional>
 
+#include "handoff/result.h"
+#include "handoff/run_options.h"
+#include "handoff/scenario.h"
 #include "handoff/target.h"
-#include "result.h"
-#include "run_options.h"
-#include "scenario.h"
 
 namespace handoff {
 

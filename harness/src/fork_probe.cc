@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "ruby_host.h"
+#include "handoff/embedded_ruby.h"
 
 namespace handoff {
 namespace {

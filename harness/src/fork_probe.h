@@ -8,7 +8,7 @@
 #pragma once
 
 #include "call.h"
-#include "result.h"
+#include "handoff/result.h"
 
 namespace handoff {
 

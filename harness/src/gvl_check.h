@@ -42,8 +42,8 @@
 
 #include <functional>
 
+#include "handoff/result.h"
 #include "handoff/target.h"
-#include "result.h"
 
 namespace handoff {
 

@@ -22,7 +22,7 @@
 #include <cstdint>
 #include <string>
 
-#include "scenario.h"
+#include "handoff/scenario.h"
 
 namespace handoff {
 

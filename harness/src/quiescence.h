@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "scenario.h"
+#include "handoff/scenario.h"
 
 namespace handoff {
 

@@ -1,4 +1,4 @@
-#include "replay_line.h"
+#include "handoff/replay_line.h"
 
 #include <sstream>
 

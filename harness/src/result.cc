@@ -1,4 +1,4 @@
-#include "result.h"
+#include "handoff/result.h"
 
 namespace handoff {
 

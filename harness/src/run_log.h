@@ -12,8 +12,8 @@
 #include <memory>
 #include <vector>
 
+#include "handoff/scenario.h"
 #include "payload.h"
-#include "scenario.h"
 
 namespace handoff {
 

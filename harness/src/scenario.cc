@@ -1,12 +1,12 @@
-#include "scenario.h"
+#include "handoff/scenario.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <sstream>
 
+#include "handoff/seeded_random.h"
 #include "payload.h"
-#include "seeded_random.h"
 
 namespace handoff {
 namespace {

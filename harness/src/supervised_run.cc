@@ -1,11 +1,12 @@
-#include "supervised_run.h"
+#include "handoff/supervised_run.h"
 
 #include <ruby.h>
 #include <unistd.h>
 
 #include <cstdio>
 
-#include "ruby_host.h"
+#include "driver.h"
+#include "handoff/embedded_ruby.h"
 
 namespace handoff {
 namespace {

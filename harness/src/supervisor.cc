@@ -1,4 +1,4 @@
-#include "supervisor.h"
+#include "handoff/supervisor.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "target_loader.h"
+#include "handoff/target_loader.h"
 
 #include <dirent.h>
 #include <dlfcn.h>

@@ -7,8 +7,8 @@
 #include <iomanip>
 #include <sstream>
 
+#include "handoff/supervisor.h"
 #include "quiescence.h"
-#include "supervisor.h"
 
 namespace handoff {
 

@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "handoff/result.h"
 #include "handoff/target.h"
-#include "result.h"
 #include "run_log.h"
 
 namespace handoff {

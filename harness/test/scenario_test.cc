@@ -1,8 +1,8 @@
 // Scenario text round trip, parse errors, and the payload/reply contract.
 #include <gtest/gtest.h>
 
+#include "handoff/scenario.h"
 #include "payload.h"
-#include "scenario.h"
 
 namespace handoff {
 namespace {

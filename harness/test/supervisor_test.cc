@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <functional>
 
-#include "supervisor.h"
+#include "handoff/supervisor.h"
 
 namespace handoff {
 namespace {

@@ -6,8 +6,8 @@
 // meet only when one side stalls at one particular point.
 #include <array>
 
+#include "handoff/seeded_random.h"
 #include "perturbation/strategy.h"
-#include "seeded_random.h"
 
 namespace handoff {
 namespace {

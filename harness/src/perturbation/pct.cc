@@ -11,8 +11,8 @@
 #include <atomic>
 #include <utility>
 
+#include "handoff/seeded_random.h"
 #include "perturbation/strategy.h"
-#include "seeded_random.h"
 
 namespace handoff {
 namespace {

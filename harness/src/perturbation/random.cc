@@ -3,8 +3,8 @@
 // without preferring any thread.
 #include <array>
 
+#include "handoff/seeded_random.h"
 #include "perturbation/strategy.h"
-#include "seeded_random.h"
 
 namespace handoff {
 namespace {

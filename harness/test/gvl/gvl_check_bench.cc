@@ -14,7 +14,7 @@
 #include <cstdlib>
 
 #include "gvl_check.h"
-#include "ruby_host.h"
+#include "handoff/embedded_ruby.h"
 
 namespace {
 

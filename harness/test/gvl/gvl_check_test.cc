@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "gvl_check.h"
-#include "ruby_host.h"
+#include "handoff/embedded_ruby.h"
 
 namespace handoff {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "scenario.h"
+#include "handoff/scenario.h"
 
 namespace handoff {
 

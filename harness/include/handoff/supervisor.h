@@ -19,8 +19,8 @@
 
 #include <functional>
 
-#include "result.h"
-#include "run_options.h"
+#include "handoff/result.h"
+#include "handoff/run_options.h"
 
 namespace handoff {
 

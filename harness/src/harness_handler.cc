@@ -1,17 +1,17 @@
-#include "ruby_host.h"
+#include "harness_handler.h"
 
 #include <ruby/thread.h>
 
 #include <thread>
 
 #include "aimed_event.h"
+#include "handoff/embedded_ruby.h"
 
 namespace handoff {
 namespace {
 
 const CallSite* g_site = nullptr;
 VALUE g_handler = Qnil;
-VALUE g_background = Qnil;
 
 constexpr char kHandlerSource[] = R"RUBY(
 module HandoffHarness
@@ -157,43 +157,8 @@ VALUE Reenter(VALUE, VALUE call_id, VALUE from) {
   return Qnil;
 }
 
-VALUE EvalThunk(VALUE code) { return rb_eval_string(StringValueCStr(code)); }
 
 }  // namespace
-
-void StartEmbeddedRuby() {
-  static int argc = 1;
-  static char arg0[] = "handoff-stress";
-  static char* argv_storage[] = {arg0, nullptr};
-  char** argv = argv_storage;
-  ruby_sysinit(&argc, &argv);
-  ruby_init();
-  // What `ruby` does before a script (Ruby-defined core methods, rubygems);
-  // the empty script is not run.
-  static char e[] = "-e", empty[] = "";
-  char* options[] = {arg0, e, empty};
-  ruby_options(3, options);
-}
-
-bool EvalRuby(const std::string& code, std::string* error, VALUE* result) {
-  int state = 0;
-  VALUE value = rb_protect(EvalThunk, rb_str_new(code.data(), static_cast<long>(code.size())),
-                           &state);
-  if (state != 0) {
-    VALUE exception = rb_errinfo();
-    rb_set_errinfo(Qnil);
-    if (NIL_P(exception)) {
-      *error = "Ruby did a non-local exit (throw, exit or kill)";
-    } else {
-      VALUE text = rb_funcall(exception, rb_intern("full_message"), 1,
-                              rb_hash_new());
-      *error = StringValueCStr(text);
-    }
-    return false;
-  }
-  if (result != nullptr) *result = value;
-  return true;
-}
 
 VALUE DefineHarnessHandler(const CallSite* site) {
   g_site = site;
@@ -208,39 +173,6 @@ VALUE DefineHarnessHandler(const CallSite* site) {
   }
   rb_gc_register_address(&g_handler);
   return g_handler;
-}
-
-void CallWithoutGvl(const std::function<void()>& body) {
-  rb_thread_call_without_gvl(
-      [](void* arg) -> void* {
-        (*static_cast<const std::function<void()>*>(arg))();
-        return nullptr;
-      },
-      const_cast<std::function<void()>*>(&body), nullptr, nullptr);
-}
-
-std::vector<long> StartBackground(int count) {
-  std::vector<long> thread_ids;
-  if (count <= 0) return thread_ids;
-  std::string error;
-  std::string code =
-      "started = Queue.new\n"
-      "$handoff_background = Array.new(" + std::to_string(count) + ") do\n"
-      "  Thread.new { started << Thread.current.native_thread_id; x = 0; loop { 2000.times { x += 1 }; Thread.pass } }\n"
-      "end\n"
-      "Array.new(" + std::to_string(count) + ") { started.pop }";
-  VALUE ids = Qnil;
-  if (!EvalRuby(code, &error, &ids)) return thread_ids;
-  EvalRuby("$handoff_background", &error, &g_background);
-  rb_gc_register_address(&g_background);
-  for (long i = 0; i < RARRAY_LEN(ids); ++i) thread_ids.push_back(NUM2LONG(rb_ary_entry(ids, i)));
-  return thread_ids;
-}
-
-void StopBackground() {
-  std::string error;
-  EvalRuby("($handoff_background || []).each { |t| t.kill; t.join }; $handoff_background = nil",
-           &error);
 }
 
 }  // namespace handoff

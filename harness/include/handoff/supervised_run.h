@@ -4,9 +4,9 @@
 
 #include <functional>
 
-#include "driver.h"
+#include "handoff/run_options.h"
+#include "handoff/supervisor.h"
 #include "handoff/target.h"
-#include "supervisor.h"
 
 namespace handoff {
 
