@@ -22,7 +22,7 @@
 
 namespace handoff {
 
-// What the Ruby handler does with a call (see ruby_host.cc for the handler).
+// What the Ruby handler does with a call (see harness_handler.cc for the handler).
 enum class Behaviour : uint8_t {
   kReturn = 0,   // returns the reply at once
   kRaise = 1,    // raises HandoffHarness::CallError naming the call
