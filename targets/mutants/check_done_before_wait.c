@@ -10,4 +10,4 @@
 #define MUTANT_MUST_PRODUCE "deadlock"
 #define MUTANT_PERTURB "random"
 #define MUTANT_SCENARIO "threads=8 calls=20000 mix=return:1"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

@@ -10,4 +10,4 @@
 #define MUTANT_CLASS "class 4 (popped request dropped)"
 #define MUTANT_MUST_PRODUCE "deadlock"
 #define MUTANT_SCENARIO "threads=16 calls=2000 mix=return:1 background=2 events=kill@100"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

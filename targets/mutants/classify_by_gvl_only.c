@@ -11,4 +11,4 @@
 #define MUTANT_CLASS "class 2 (calling thread misclassified)"
 #define MUTANT_MUST_PRODUCE "gvl_violation"
 #define MUTANT_SCENARIO "threads=2 calls=100 mix=return:1"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

@@ -8,4 +8,4 @@
 #define MUTANT_CLASS "memory ordering (done flag read without synchronisation)"
 #define MUTANT_MUST_PRODUCE "data_race"
 #define MUTANT_SCENARIO "threads=4 calls=2000 mix=return:1"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

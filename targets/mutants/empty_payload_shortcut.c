@@ -10,4 +10,4 @@
 #define MUTANT_CLASS "class 4 (a request dropped before dispatch)"
 #define MUTANT_MUST_PRODUCE "handler_not_once"
 #define MUTANT_SCENARIO "threads=8 calls=2000 mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1 callers=foreign:6,gvl:1,nogvl:1"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

@@ -13,4 +13,4 @@
 #define MUTANT_CLASS "GVL rule (Ruby C API on a foreign thread)"
 #define MUTANT_MUST_PRODUCE "gvl_violation"
 #define MUTANT_SCENARIO "threads=2 calls=100 mix=return:1"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

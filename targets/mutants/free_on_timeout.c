@@ -19,4 +19,4 @@
 #define MUTANT_MUST_PRODUCE "use_after_free"
 #define MUTANT_ALSO_ACCEPTED "data_race"
 #define MUTANT_SCENARIO "threads=8 calls=2000 mix=return:3,slow:1 slow_us=3000 deadline_ms=1"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

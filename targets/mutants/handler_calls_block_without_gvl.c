@@ -12,4 +12,4 @@
 #define MUTANT_CLASS "GVL rule (Ruby C API inside rb_thread_call_without_gvl)"
 #define MUTANT_MUST_PRODUCE "gvl_violation"
 #define MUTANT_SCENARIO "threads=2 calls=100 mix=return:1"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

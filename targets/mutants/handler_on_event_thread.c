@@ -9,4 +9,4 @@
 #define MUTANT_CLASS "class 13 (re-entrant callback)"
 #define MUTANT_MUST_PRODUCE "deadlock"
 #define MUTANT_SCENARIO "threads=4 calls=1000 mix=return:9,reenter:1"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

@@ -8,4 +8,4 @@
 #define MUTANT_CLASS "class 3 (event thread dies, waiters block)"
 #define MUTANT_MUST_PRODUCE "deadlock"
 #define MUTANT_SCENARIO "threads=8 calls=4000 mix=return:1 events=kill@500"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

@@ -9,4 +9,4 @@
 #define MUTANT_CLASS "class 14 (LIFO queue starves early callers)"
 #define MUTANT_MUST_PRODUCE "starvation"
 #define MUTANT_SCENARIO "threads=64 calls=16000 payload=16..256 reply=24..256 mix=return:1 background=3 fairness=6"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

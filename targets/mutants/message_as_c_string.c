@@ -9,4 +9,4 @@
 #define MUTANT_CLASS "class 11 (the exception's message lost)"
 #define MUTANT_MUST_PRODUCE "swallowed_exception"
 #define MUTANT_SCENARIO "threads=8 calls=2000 mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1 callers=foreign:6,gvl:1,nogvl:1"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

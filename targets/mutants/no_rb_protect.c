@@ -9,4 +9,4 @@
 #define MUTANT_CLASS "class 11 (exception escapes the handler thread)"
 #define MUTANT_MUST_PRODUCE "deadlock"
 #define MUTANT_SCENARIO "threads=4 calls=1000 mix=return:9,raise:1"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

@@ -8,4 +8,4 @@
 #define MUTANT_CLASS "class 9 (callback after shutdown)"
 #define MUTANT_MUST_PRODUCE "deadlock"
 #define MUTANT_SCENARIO "threads=8 calls=1000 mix=return:1 events=stop@100"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

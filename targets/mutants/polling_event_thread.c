@@ -9,4 +9,4 @@
 #define MUTANT_CLASS "class 15 (latency: polling with a sleep)"
 #define MUTANT_MUST_PRODUCE "too_slow"
 #define MUTANT_SCENARIO "threads=2 calls=400 payload=0..64 reply=0..64 mix=return:1 max_p99_us=8000"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

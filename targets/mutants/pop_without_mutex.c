@@ -9,4 +9,4 @@
 #define MUTANT_CLASS "memory ordering (queue popped without its mutex)"
 #define MUTANT_MUST_PRODUCE "data_race"
 #define MUTANT_SCENARIO "threads=8 calls=4000 mix=return:1"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

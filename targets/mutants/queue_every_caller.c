@@ -10,4 +10,4 @@
 #define MUTANT_CLASS "class 1 (GVL holder waits on the event thread)"
 #define MUTANT_MUST_PRODUCE "deadlock"
 #define MUTANT_SCENARIO "threads=4 calls=400 mix=return:8,reenter_gvl:2"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

@@ -12,4 +12,4 @@
 #define MUTANT_CLASS "class 2 (calling thread misclassified)"
 #define MUTANT_MUST_PRODUCE "gvl_violation"
 #define MUTANT_SCENARIO "threads=4 calls=400 mix=return:3,reenter_nogvl:1"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

@@ -10,4 +10,4 @@
 #define MUTANT_CLASS "class 7 (reply to the wrong waiter)"
 #define MUTANT_MUST_PRODUCE "wrong_reply"
 #define MUTANT_SCENARIO "threads=8 calls=4000 mix=return:6,slow:2,gc:1"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

@@ -11,4 +11,4 @@
 #define MUTANT_CLASS "class 8 (destroy after signal)"
 #define MUTANT_MUST_PRODUCE "data_race"
 #define MUTANT_SCENARIO "threads=8 calls=4000 mix=return:1"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

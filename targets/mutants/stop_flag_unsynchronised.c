@@ -10,4 +10,4 @@
 #define MUTANT_CLASS "class 9 (stop races the callers)"
 #define MUTANT_MUST_PRODUCE "data_race"
 #define MUTANT_SCENARIO "threads=8 calls=4000 mix=return:1 events=stop@2000"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

@@ -8,4 +8,4 @@
 #define MUTANT_CLASS "class 11 (exception swallowed)"
 #define MUTANT_MUST_PRODUCE "swallowed_exception"
 #define MUTANT_SCENARIO "threads=4 calls=1000 mix=return:9,raise:1"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

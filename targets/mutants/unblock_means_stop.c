@@ -10,4 +10,4 @@
 #define MUTANT_CLASS "class 6 (spurious unblock taken as real)"
 #define MUTANT_MUST_PRODUCE "unexpected_status"
 #define MUTANT_SCENARIO "threads=8 calls=4000 mix=return:1 events=wakeup@500"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

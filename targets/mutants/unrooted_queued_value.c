@@ -11,4 +11,4 @@
 #define MUTANT_CLASS "class 12 (GC collects a queued value)"
 #define MUTANT_MUST_PRODUCE "crash"
 #define MUTANT_SCENARIO "threads=8 calls=4000 mix=return:4,gc:1 gc_objects=5000"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"

@@ -15,4 +15,4 @@
 #define MUTANT_MUST_PRODUCE "data_race"
 #define MUTANT_NEEDS "instrumented_ruby"
 #define MUTANT_SCENARIO "threads=8 calls=4000 mix=return:4,gc:1 gc_objects=2000"
-#include "../example/my_bridge.c"
+#include "switchable_bridge.c"
