@@ -44,3 +44,9 @@ ctest_counts() {
   ctest_failed=${BASH_REMATCH[1]}
   ctest_passed=$((BASH_REMATCH[2] - BASH_REMATCH[1]))
 }
+
+# print_usage SCRIPT — the script's help: its leading comment block (every
+# line after the shebang up to the first line that is not a comment).
+print_usage() {
+  awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"
+}
