@@ -253,7 +253,7 @@ Property LifecycleModelProperty() {
   return {"lifecycle_model",
           "stateful model of the bridge's lifecycle (start, stop, invoke from foreign and Ruby "
           "threads, kill a worker, fork): the model predicts every status (classes 2, 3, 9, 10)",
-          CheckLifecycle, false};
+          CheckLifecycle, /*needs_fork=*/false, /*bridge_only=*/true};
 }
 
 }  // namespace handoff::properties

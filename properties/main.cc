@@ -183,7 +183,11 @@ int Main(int argc, char** argv) {
   }
   std::vector<Property> all = AllProperties();
   if (o.list) {
-    for (const Property& p : all) std::printf("%-26s %s\n", p.name.c_str(), p.description.c_str());
+    for (const Property& p : all) {
+      std::string notes = std::string(p.needs_fork ? " [forks: release builds]" : "") +
+                          (p.bridge_only ? " [bridge only]" : "");
+      std::printf("%-26s %s%s\n", p.name.c_str(), p.description.c_str(), notes.c_str());
+    }
     return 0;
   }
   const Property* chosen = nullptr;
@@ -196,9 +200,9 @@ int Main(int argc, char** argv) {
     return UsageError(chosen->name + " forks, which this sanitizer build cannot: " +
                       ForkRefusedBySanitizer());
   }
-  if (chosen->name == "lifecycle_model" && (!o.target_lib.empty() || o.target_name != "bridge")) {
-    return UsageError("lifecycle_model models the handoff bridge (Handoff.start/stop, workers "
-                      "replaced when killed): it runs against --target bridge only");
+  if (chosen->bridge_only && (!o.target_lib.empty() || o.target_name != "bridge")) {
+    return UsageError(chosen->name + " models the handoff bridge itself (its Ruby API, its "
+                      "workers): it runs against --target bridge only");
   }
   std::string error;
   if (!LoadTarget(o, &error)) {

@@ -17,6 +17,9 @@ struct Property {
   std::string description;
   std::function<void()> body;  // a RapidCheck property
   bool needs_fork = false;     // runs only where fork events can run (release)
+  // Models the handoff bridge itself (its Ruby API, its worker pool): runs
+  // against --target bridge only.
+  bool bridge_only = false;
 };
 
 std::vector<Property> ScenarioProperties();
