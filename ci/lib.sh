@@ -34,15 +34,18 @@ build_with_ruby() {
   fi
 }
 
-# ctest_counts LOG — sets `ctest_passed` and `ctest_failed` from ctest's summary line in
-# LOG ("100% tests passed, 0 tests failed out of 12"); returns non-zero when
-# there is none (ctest did not get that far).
+# ctest_counts LOG — sets `ctest_passed`, `ctest_failed` and `ctest_skipped`
+# from ctest's summary in LOG ("100% tests passed, 0 tests failed out of 12",
+# then one "NN - name (Skipped)" line per test the build cannot run: a
+# mutant whose bug this build cannot show); returns non-zero when there is
+# none (ctest did not get that far).
 ctest_counts() {
   local summary
   summary=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$1" | tail -n 1)
   [[ $summary =~ ([0-9]+)\ tests\ failed\ out\ of\ ([0-9]+) ]] || return 1
   ctest_failed=${BASH_REMATCH[1]}
-  ctest_passed=$((BASH_REMATCH[2] - BASH_REMATCH[1]))
+  ctest_skipped=$(sed -n '/tests passed, [0-9]* tests failed out of/,$p' "$1" | grep -cE '^[[:space:]]+[0-9]+ - .* \(Skipped\)$')
+  ctest_passed=$((BASH_REMATCH[2] - BASH_REMATCH[1] - ctest_skipped))
 }
 
 # print_usage SCRIPT — the script's help: its leading comment block (every

@@ -85,9 +85,10 @@ std::string TargetJson(const std::string& name, const std::string& path) {
   if (mutant != nullptr) {
     json += ",\"must_produce\":" + JsonString(mutant->must_produce ? mutant->must_produce : "") +
             ",\"scenario\":" + JsonString(mutant->scenario ? mutant->scenario : "") +
-            ",\"bug_class\":" + JsonString(mutant->bug_class ? mutant->bug_class : "");
-    auto* needs = static_cast<const char* const*>(dlsym(library, HANDOFF_MUTANT_NEEDS_SYMBOL));
-    if (needs != nullptr && *needs != nullptr) json += ",\"needs\":" + JsonString(*needs);
+            ",\"bug_class\":" + JsonString(mutant->bug_class ? mutant->bug_class : "") +
+            ",\"perturbation\":" + JsonString(mutant->perturbation && *mutant->perturbation ? mutant->perturbation : "none");
+    if (mutant->also_accepted != nullptr) json += ",\"also_accepted\":" + JsonString(mutant->also_accepted);
+    if (mutant->needs != nullptr) json += ",\"needs\":" + JsonString(mutant->needs);
   }
   if (library != nullptr) dlclose(library);  // drops the NOLOAD reference only
   return json + "}";

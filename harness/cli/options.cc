@@ -75,6 +75,8 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
       o->quiet = true;
     } else if (flag == "--score") {
       o->score = true;
+    } else if (flag == "--declared") {
+      o->score_declared = true;
     } else if (flag == "--seeds") {
       if (!take(&value) || !ToUnsigned(flag, value, 1, 1000, &number, error)) return false;
       o->score_seeds = static_cast<int>(number);
@@ -131,6 +133,10 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   if (calls) o->run.scenario.calls = *calls;
   if (max_p99_us) o->run.scenario.max_p99_us = static_cast<uint32_t>(*max_p99_us);
   if (o->help || o->list_targets) return true;
+  if (o->score_declared && !o->score) {
+    *error = "--declared goes with --score";
+    return false;
+  }
   if (o->score) {
     if (!o->target_lib.empty()) {
       *error = "--score runs the built-in mutants; --target NAME picks one of them";
@@ -179,7 +185,7 @@ that every callback got exactly its own reply.
 
 usage: handoff-stress (--target NAME | --target-lib PATH) [options]
        handoff-stress --list-targets [--json]
-       handoff-stress --score [--target MUTANT] [--seeds K] [--score-runs R] [--json]
+       handoff-stress --score [--declared] [--target MUTANT] [--seeds K] [--score-runs R] [--json]
 
 target:
   --target NAME        a built-in target (bridge, lmfao, ffi, ...; see --list-targets)
@@ -220,8 +226,11 @@ score (the harness finding its own deliberately broken bridges):
                        every --perturb strategy for K seeds; print, per mutant and
                        strategy, seeds detected with the declared kind and the
                        median / worst time- and runs-to-detect
+  --declared           only each mutant's declared strategy: a mutant's test
+                       (exit 0 when every seed showed the declared kind; a
+                       build that cannot show it prints "skipped: why")
   --seeds K            seeds per mutant and strategy (default 3)
-  --score-runs R       runs per seed (seed, seed+1000, ...) before a miss (default 3)
+  --score-runs R       runs per seed (seed, seed+1000, ...) before a miss (default 5)
                        (--hang-seconds defaults to 3 here)
 output:
   --json               one JSON object on stdout instead of text

@@ -22,7 +22,8 @@ struct CliOptions {
   double seconds = 0;       // --seconds S: successive seeds until S seconds pass
   bool score = false;       // --score: the mutant detection score (cli/score.h)
   int score_seeds = 3;      // --seeds K
-  int score_runs = 3;       // --score-runs R: runs per seed before a miss
+  int score_runs = 5;       // --score-runs R: runs per seed before a miss
+  bool score_declared = false;  // --declared: each mutant's declared strategy only
   RunOptions run;           // scenario, seed, perturbation, hang deadline
 };
 

@@ -21,8 +21,22 @@ struct Mutant {
   std::string name;
   const handoff_target* target;
   const handoff_mutant* declaration;
-  std::string needs;  // handoff_mutant_needs, empty when it exports none
   Scenario scenario;
+
+  std::string needs() const { return declaration->needs ? declaration->needs : ""; }
+  std::string perturbation() const {
+    const char* p = declaration->perturbation;
+    return p && *p ? p : "none";
+  }
+  // The declared kind, its also-accepted one, and with an instrumented
+  // libruby use_after_free for a crash (Ruby touching what the GC freed is
+  // seen by TSan first, by schedule).
+  bool Accepts(const std::string& verdict) const {
+    if (verdict == declaration->must_produce) return true;
+    if (declaration->also_accepted && verdict == declaration->also_accepted) return true;
+    return verdict == "use_after_free" && std::string(declaration->must_produce) == "crash" &&
+           RubyIsInstrumented();
+  }
 };
 
 // One mutant under one strategy, over every seed.
@@ -48,6 +62,21 @@ T Worst(const std::vector<T>& v) {
   return v.empty() ? T{} : *std::max_element(v.begin(), v.end());
 }
 
+bool ValidDeclaration(const handoff_mutant& d, std::string* error) {
+  if (!ParseFailureKind(d.must_produce ? d.must_produce : "")) {
+    *error = "must_produce is not a failure kind (" + FailureKindNames() + ")";
+  } else if (d.also_accepted && !ParseFailureKind(d.also_accepted)) {
+    *error = "also_accepted is not a failure kind";
+  } else if (d.perturbation && *d.perturbation && !MakePerturbation(d.perturbation)) {
+    *error = "perturbation is not one of " + PerturbationNames();
+  } else if (d.needs && std::string(d.needs) != HANDOFF_MUTANT_NEEDS_INSTRUMENTED_RUBY) {
+    *error = "needs '" + std::string(d.needs) + "', which this harness does not know";
+  } else {
+    return true;
+  }
+  return false;
+}
+
 bool FindMutants(const CliOptions& o, std::vector<Mutant>* mutants, std::string* error) {
   for (const std::string& name : BuiltinTargetNames()) {
     if (!o.target_name.empty() && name != o.target_name) continue;
@@ -57,12 +86,10 @@ bool FindMutants(const CliOptions& o, std::vector<Mutant>* mutants, std::string*
     auto* declaration = library ? static_cast<const handoff_mutant*>(dlsym(library, HANDOFF_MUTANT_SYMBOL))
                                 : nullptr;
     if (declaration == nullptr) continue;
-    auto* needs = static_cast<const char* const*>(dlsym(library, HANDOFF_MUTANT_NEEDS_SYMBOL));
-    Mutant m{name, loaded.target, declaration, needs && *needs ? *needs : "", {}};
-    if (!ParseFailureKind(declaration->must_produce) ||
-        !ParseScenario(declaration->scenario, &m.scenario, error)) {
-      *error = name + ": bad mutant declaration: " +
-               (error->empty() ? "unknown kind " + std::string(declaration->must_produce) : *error);
+    Mutant m{name, loaded.target, declaration, {}};
+    if (!ParseScenario(declaration->scenario, &m.scenario, error) ||
+        !ValidDeclaration(*declaration, error)) {
+      *error = name + ": bad mutant declaration: " + *error;
       return false;
     }
     mutants->push_back(m);
@@ -75,16 +102,17 @@ bool FindMutants(const CliOptions& o, std::vector<Mutant>* mutants, std::string*
   return true;
 }
 
-std::string WhyNot(const Mutant& m) {
+// Why this build cannot show the mutant's bug under `strategy`, or "".
+std::string WhyNot(const Mutant& m, const std::string& strategy) {
   std::string kind = m.declaration->must_produce;
-  if (m.needs == HANDOFF_MUTANT_NEEDS_INSTRUMENTED_RUBY && !RubyIsInstrumented()) {
+  if (m.needs() == HANDOFF_MUTANT_NEEDS_INSTRUMENTED_RUBY && !RubyIsInstrumented()) {
     return "its race is with Ruby's own code: needs a ThreadSanitizer Ruby (preset tsan-ruby)";
   }
-  if (!m.needs.empty() && m.needs != HANDOFF_MUTANT_NEEDS_INSTRUMENTED_RUBY) {
-    return "needs '" + m.needs + "', which this harness does not know";
+  if (strategy != "none" && !(m.target->flags & HANDOFF_TARGET_HAS_SYNC_POINTS)) {
+    return "--perturb " + strategy + " needs the synchronisation points, compiled into the sanitizer builds";
   }
   if ((kind == "data_race" || kind == "use_after_free") && !BuiltWithThreadSanitizer()) {
-    return kind + " needs a ThreadSanitizer build (the ASan build does not instrument targets)";
+    return kind + " needs a ThreadSanitizer build (only TSan sees it; the ASan build leaves targets uninstrumented)";
   }
   if (m.scenario.Has(EventType::kFork) && ForkRefusedBySanitizer() != nullptr) {
     return "fork events need the release build";
@@ -98,7 +126,7 @@ std::string WhyNot(const Mutant& m) {
 Cell Score(const CliOptions& o, const Mutant& m, const std::string& strategy) {
   Cell cell;
   cell.strategy = strategy;
-  cell.skipped = WhyNot(m);
+  cell.skipped = WhyNot(m, strategy);
   if (!cell.skipped.empty()) return cell;
   for (int k = 1; k <= o.score_seeds; ++k) {
     ++cell.seeds;
@@ -114,7 +142,7 @@ Cell Score(const CliOptions& o, const Mutant& m, const std::string& strategy) {
       SupervisedRun outcome = SuperviseRun(m.target, run, false);
       spent += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       verdict = outcome.result.Verdict();
-      if (verdict == m.declaration->must_produce) {
+      if (m.Accepts(verdict)) {
         ++cell.detected;
         cell.seconds.push_back(spent);
         cell.runs.push_back(r + 1);
@@ -197,8 +225,14 @@ int RunScore(const CliOptions& o) {
   bool all_found = true;
   for (size_t i = 0; i < mutants.size(); ++i) {
     bool found = false, ran = false;
-    for (const PerturbationStrategyInfo& strategy : PerturbationStrategies()) {
-      cells[i].push_back(Score(o, mutants[i], strategy.name));
+    std::vector<std::string> strategies;
+    if (o.score_declared) {
+      strategies.push_back(mutants[i].perturbation());
+    } else {
+      for (const PerturbationStrategyInfo& s : PerturbationStrategies()) strategies.push_back(s.name);
+    }
+    for (const std::string& strategy : strategies) {
+      cells[i].push_back(Score(o, mutants[i], strategy));
       const Cell& c = cells[i].back();
       ran = ran || c.skipped.empty();
       found = found || (c.skipped.empty() && c.detected == c.seeds);

@@ -27,10 +27,10 @@ expect_usage_error --target bridge --scenario 'mix=return:0'
 expect_usage_error --target bridge --scenario 'events=explode@3'
 expect_usage_error --target bridge --bogus
 expect_usage_error --target bridge --replay 2 --seconds 3
-"$stress" --help | grep -q "usage: handoff-stress" || { echo "FAIL: --help"; failed=1; }
-# (captured first: grep -q leaving early would SIGPIPE a longer listing under pipefail)
+# (captured first: grep -q leaving early would SIGPIPE a longer output under pipefail)
+help=$("$stress" --help) && grep -q "usage: handoff-stress" <<<"$help" || { echo "FAIL: --help"; failed=1; }
 listing=$("$stress" --list-targets) && grep -q "^bridge " <<<"$listing" || { echo "FAIL: --list-targets"; failed=1; }
-help_kinds=$("$stress" --help | sed -n '/^failure kinds/,$p' | awk 'NR > 1 && NF { print $1 }' | sort)
+help_kinds=$(sed -n '/^failure kinds/,$p' <<<"$help" | awk 'NR > 1 && NF { print $1 }' | sort)
 readme_kinds=$(awk '/^\| failure kind \| meaning \|/ { t = 1; next } t && !/^\|/ { t = 0 } t' "$readme" |
   cut -d'|' -f2 | grep -o '`[a-z_]*`' | tr -d '`' | sort -u)
 if [[ -n $help_kinds && $help_kinds == "$readme_kinds" ]]; then

@@ -7,8 +7,8 @@
 # the test at once. Real threads under a real scheduler are not fully
 # controlled: the budget says how often a timing-dependent bug may hide, and
 # the runs-to-detect are printed so a drop in detection shows in the log.
-# The mutant tests (label `mutant`) use it. KIND may list alternatives:
-# "crash|use_after_free".
+# The findings in the wild (harness.finding.*) use it. KIND may list
+# alternatives: "crash|use_after_free".
 set -uo pipefail
 stress=$1 target=$2 kind=$3 seeds=$4 scenario=${5:-} perturb=${6:-none} runs=${7:-5}
 args=(--target "$target" --quiet --json --hang-seconds 5 --perturb "$perturb")
@@ -22,7 +22,7 @@ for seed in $(seq 1 "$seeds"); do
     run_seed=$((seed + 1000 * run))
     out=$("$stress" "${args[@]}" --seed "$run_seed" 2>"$err")
     status=$?
-    verdict=$(sed -n 's/.*"verdict":"\([a-z_]*\)".*/\1/p' <<<"$out")
+    verdict=$(ruby -rjson -e 'puts JSON.parse(STDIN.read)["verdict"] rescue nil' <<<"$out" 2>/dev/null)
     if [[ $status -eq 1 && -n "$verdict" && "|$kind|" == *"|$verdict|"* ]]; then
       echo "seed $seed: $target reported $verdict, as declared (run $((run + 1)) of $runs, seed $run_seed)"
       detected=1

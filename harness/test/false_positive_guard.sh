@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# false_positive_guard.sh HANDOFF_STRESS MUTANTS_DIR SANITIZER TARGET...
+# false_positive_guard.sh HANDOFF_STRESS SANITIZER TARGET...
 # The mutant tests prove the harness sees each fault; this proves it sees
 # nothing in a correct bridge under the very same scenarios: every TARGET
-# must pass every mutant's declared scenario (targets/mutants/*.c), each
-# distinct scenario once. That includes a deadline shorter than its slow
+# must pass every mutant's declared scenario (what each built-in mutant
+# declares, from `handoff-stress --list-targets --json`), each distinct
+# scenario once. That includes a deadline shorter than its slow
 # handlers (timed_out after the deadline is right, not lost_reply). Skipped,
 # with a line saying so: fork scenarios in a sanitizer build (handoff-stress
 # refuses them), and latency or leak budgets there (SANITIZER is not `none`:
 # measured, not judged, under a sanitizer).
 set -uo pipefail
-stress=$1 mutants=$2 sanitizer=$3
-shift 3
+stress=$1 sanitizer=$2
+shift 2
 failed=0
+listing=$("$stress" --list-targets --json) || { echo "FAIL: --list-targets --json"; exit 1; }
+mapfile -t declared < <(ruby -rjson -e '
+  JSON.parse(STDIN.read).fetch("targets").select { |t| t["mutant"] }.each do |t|
+    puts "#{t.fetch("name")}\t#{t.fetch("scenario")}"
+  end' <<<"$listing")
+[[ ${#declared[@]} -gt 0 ]] || { echo "FAIL: no mutant among the built-in targets"; exit 1; }
 declare -A seen
-for source in "$mutants"/*.c; do
-  name=$(basename "$source" .c)
-  scenario=$(sed -n 's/^#define MUTANT_SCENARIO "\(.*\)"$/\1/p' "$source")
+for line in "${declared[@]}"; do
+  IFS=$'\t' read -r name scenario <<<"$line"
   if [[ -n "${seen[$scenario]:-}" ]]; then
     echo "same scenario as ${seen[$scenario]}: $name"
     continue

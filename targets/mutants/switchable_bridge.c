@@ -727,11 +727,18 @@ static void my_describe(char *buffer, size_t size) {
 
 #ifdef MUTANT_NAME
 #include "handoff/mutant.h"
-HANDOFF_TARGET_EXPORT const handoff_mutant handoff_mutant_declaration = {
-    MUTANT_MUST_PRODUCE, MUTANT_SCENARIO, MUTANT_CLASS};
-#ifdef MUTANT_NEEDS
-HANDOFF_TARGET_EXPORT const char *const handoff_mutant_needs = MUTANT_NEEDS;
+#ifndef MUTANT_PERTURB
+#define MUTANT_PERTURB NULL
 #endif
+#ifndef MUTANT_ALSO_ACCEPTED
+#define MUTANT_ALSO_ACCEPTED NULL
+#endif
+#ifndef MUTANT_NEEDS
+#define MUTANT_NEEDS NULL
+#endif
+HANDOFF_TARGET_EXPORT const handoff_mutant handoff_mutant_declaration = {
+    MUTANT_MUST_PRODUCE, MUTANT_SCENARIO,       MUTANT_CLASS,
+    MUTANT_PERTURB,      MUTANT_ALSO_ACCEPTED, MUTANT_NEEDS};
 #define MY_BRIDGE_NAME "mutant_" MUTANT_NAME
 #define MY_BRIDGE_DESCRIPTION "broken on purpose, " MUTANT_CLASS ": must produce " MUTANT_MUST_PRODUCE
 #else

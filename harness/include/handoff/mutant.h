@@ -6,9 +6,11 @@
  *
  *     HANDOFF_TARGET_EXPORT const handoff_mutant handoff_mutant_declaration;
  *
- * `handoff-stress --score` runs every built-in target that has one with its
- * scenario and checks the verdict against `must_produce`; the mutant tests
- * (ctest label `mutant`) read the same declaration from the mutant's source.
+ * This declaration is the one source of what the mutant is: `handoff-stress
+ * --score` runs every built-in target that has one with its scenario and
+ * checks the verdict against `must_produce`, and each mutant's ctest is
+ * `handoff-stress --score --declared --target mutant_<name>` (its declared
+ * strategy only; skipped, with the reason, where the build cannot show it).
  */
 #ifndef HANDOFF_MUTANT_H
 #define HANDOFF_MUTANT_H
@@ -21,19 +23,20 @@ typedef struct handoff_mutant {
   const char *must_produce; /* a failure kind: "deadlock", "data_race", ... */
   const char *scenario;     /* scenario text (harness scenario.h) that exposes it */
   const char *bug_class;    /* "class 5 (lost wakeup)": DESIGN.md's bug class */
+  /* The perturbation strategy its test runs under (handoff-stress --perturb);
+   * NULL or "" for none. Its test is skipped in builds without the target's
+   * synchronisation points. */
+  const char *perturbation;
+  /* A second kind its test accepts (a sanitizer names the same bug otherwise
+   * on some schedules; the mutant's source says why), or NULL. */
+  const char *also_accepted;
+  /* What a build must have for the harness to see the bug at all, or NULL.
+   * "instrumented_ruby": libruby built with ThreadSanitizer (preset
+   * tsan-ruby), for a race whose other side is Ruby's own code. */
+  const char *needs;
 } handoff_mutant;
 
 #define HANDOFF_MUTANT_SYMBOL "handoff_mutant_declaration"
-
-/* Optional: what a build must have for the harness to see the bug at all. A
- * mutant that needs it also exports
- *
- *     HANDOFF_TARGET_EXPORT const char *const handoff_mutant_needs = "...";
- *
- * "instrumented_ruby": libruby built with ThreadSanitizer (preset tsan-ruby),
- * for a race whose other side is Ruby's own code. Elsewhere the mutant is
- * built but neither tested nor scored. */
-#define HANDOFF_MUTANT_NEEDS_SYMBOL "handoff_mutant_needs"
 #define HANDOFF_MUTANT_NEEDS_INSTRUMENTED_RUBY "instrumented_ruby"
 
 #ifdef __cplusplus
