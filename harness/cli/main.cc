@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <random>
 #include <sstream>
@@ -20,6 +21,7 @@
 #include "handoff/supervised_run.h"
 #include "handoff/supervisor.h"
 #include "handoff/target_loader.h"
+#include "perturbation/decision_log.h"
 
 namespace handoff {
 namespace {
@@ -30,12 +32,27 @@ struct Summary {
   bool has_failure = false;
   Result first_failure;
   uint64_t failure_seed = 0;
+  std::string decisions_file;        // the first failure's perturbation decisions, written out
+  uint64_t decisions_recorded = 0;
   uint64_t verified = 0;
   uint64_t sync_points = 0;  // perturbation points reached: 0 means --perturb had nothing to act on
   double seconds = 0;
   double p50_us = 0, p99_us = 0;   // the slowest run's (by p99)
   double leak_bytes_per_call = 0;  // the largest measured (0: not measured)
 };
+
+// Writes a failed run's perturbation decisions to
+// $TMPDIR/handoff-decisions-<target>-<seed>.txt; the path, or "" when it
+// cannot be written.
+std::string WriteDecisions(const char* target, uint64_t seed, const std::string& text) {
+  const char* dir = std::getenv("TMPDIR");
+  std::string path = std::string(dir && *dir ? dir : "/tmp") + "/handoff-decisions-" + target + "-" +
+                     std::to_string(seed) + ".txt";
+  FILE* file = std::fopen(path.c_str(), "w");
+  if (file == nullptr) return "";
+  bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  return std::fclose(file) == 0 && written ? path : "";
+}
 
 std::string ReplayLine(const CliOptions& o, uint64_t seed) {
   std::string target = o.target_lib.empty() ? "--target " + o.target_name
@@ -159,6 +176,10 @@ Summary RunAll(const CliOptions& o, const handoff_target* target) {
       summary.has_failure = true;
       summary.first_failure = outcome.result;
       summary.failure_seed = run.seed;
+      if (!outcome.decisions.empty()) {
+        summary.decisions_file = WriteDecisions(target->name, run.seed, outcome.decisions);
+        summary.decisions_recorded = outcome.decisions_recorded;
+      }
     }
     if ((o.replay > 1 || o.seconds > 0) && !o.quiet) {
       std::fprintf(stderr, "handoff-stress: run %d (seed %llu): %s\n", summary.runs,
@@ -194,6 +215,12 @@ void PrintText(const CliOptions& o, const handoff_target* target, const Summary&
   }
   if (f.failed()) {
     std::printf("replay: %s\n", ReplayLine(o, s.failure_seed).c_str());
+    if (!s.decisions_file.empty()) {
+      std::printf("decisions: %llu taken at sync points (--perturb %s); the last %llu in %s\n",
+                  static_cast<unsigned long long>(s.decisions_recorded), o.run.perturbation.c_str(),
+                  static_cast<unsigned long long>(std::min<uint64_t>(s.decisions_recorded, DecisionLog::kCapacity)),
+                  s.decisions_file.c_str());
+    }
   }
 }
 
@@ -212,11 +239,13 @@ void PrintJson(const CliOptions& o, const handoff_target* target, const Summary&
     first = false;
   }
   std::printf("},\"verified\":%llu,\"sync_points\":%llu,\"seconds\":%.3f,\"verified_per_second\":%.0f,"
-              "\"p50_us\":%.1f,\"p99_us\":%.1f,\"leak_bytes_per_call\":%.0f,\"replay\":%s}\n",
+              "\"p50_us\":%.1f,\"p99_us\":%.1f,\"leak_bytes_per_call\":%.0f,\"replay\":%s,"
+              "\"decisions_file\":%s}\n",
               static_cast<unsigned long long>(s.verified),
               static_cast<unsigned long long>(s.sync_points), s.seconds,
               s.seconds > 0 ? s.verified / s.seconds : 0.0, s.p50_us, s.p99_us, s.leak_bytes_per_call,
-              JsonString(s.has_failure && f.failed() ? ReplayLine(o, s.failure_seed) : "").c_str());
+              JsonString(s.has_failure && f.failed() ? ReplayLine(o, s.failure_seed) : "").c_str(),
+              JsonString(s.has_failure && f.failed() ? s.decisions_file : "").c_str());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "driver.h"
 #include "handoff/embedded_ruby.h"
+#include "perturbation/decision_log.h"
 
 namespace handoff {
 namespace {
@@ -36,7 +37,15 @@ SupervisedRun SuperviseRun(const handoff_target* target, const RunOptions& optio
   supervise.stall_seconds = options.hang_seconds + kSupervisorMarginSeconds;
   supervise.echo_stderr = echo_stderr;
   supervise.on_tick = on_tick;
-  return Supervise([&](int fd) -> int { ChildRun(fd, target, options); }, supervise);
+  DecisionLog* log = DecisionLog::Shared();  // the child records into it (fork shares it)
+  if (log != nullptr) log->Clear();
+  InstallDecisionLog(log);
+  SupervisedRun run = Supervise([&](int fd) -> int { ChildRun(fd, target, options); }, supervise);
+  if (log != nullptr && !run.result.passed() && log->recorded() > 0) {
+    run.decisions_recorded = log->recorded();
+    run.decisions = log->Text();
+  }
+  return run;
 }
 
 #if defined(__has_feature)

@@ -250,7 +250,8 @@ void Heartbeat() {
 
 SupervisedRun Supervise(const std::function<int(int result_fd)>& child,
                         const SuperviseOptions& options) {
-  SupervisedRun run{Result::HarnessError("the run did not report"), {}};
+  SupervisedRun run;
+  run.result = Result::HarnessError("the run did not report");
   BecomeReaperOnce();
   int result_pipe[2], err_pipe[2], beat_pipe[2];
   if (pipe2(result_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 ||

@@ -18,6 +18,7 @@ constexpr double kSupervisorMarginSeconds = 5;
 // sanitizer report or hang of the child is the returned result. Returns
 // within hang_seconds + kSupervisorMarginSeconds of the run's last progress,
 // with every process the run created gone. `on_tick` as in SuperviseOptions.
+// A failed run comes back with the perturbation decisions it acted on.
 SupervisedRun SuperviseRun(const handoff_target* target, const RunOptions& options, bool echo_stderr,
                            const std::function<void(double)>& on_tick = nullptr);
 

@@ -27,6 +27,10 @@ namespace handoff {
 struct SupervisedRun {
   Result result;
   RunStats stats;
+  // A failed run's perturbation decisions (SuperviseRun only): how many it
+  // acted on at sync points, and the last of them as text, one per line.
+  uint64_t decisions_recorded = 0;
+  std::string decisions;
 };
 
 // The child's side: report the run's outcome to the parent.

@@ -6,11 +6,13 @@
 #include <atomic>
 
 #include "aimed_event.h"
+#include "perturbation/decision_log.h"
 
 namespace handoff {
 namespace {
 
 std::atomic<PerturbationStrategy*> g_strategy{nullptr};
+std::atomic<DecisionLog*> g_decisions{nullptr};
 std::atomic<uint64_t> g_steps{0};
 std::atomic<int> g_next_other_thread{0};
 std::atomic<int> g_foreign_threads{0};
@@ -60,8 +62,15 @@ void HarnessSyncPoint(const char* name) {
   AimedSyncPointHit();  // an event aimed at this point happens now
   uint64_t step = g_steps.fetch_add(1, std::memory_order_relaxed);
   PerturbationStrategy* strategy = g_strategy.load(std::memory_order_acquire);
-  if (strategy != nullptr) Perform(strategy->Decide(name, ThreadIndex(), step));
+  if (strategy == nullptr) return;
+  int thread = ThreadIndex();
+  SyncAction action = strategy->Decide(name, thread, step);
+  if (action.type == SyncAction::Type::kNone) return;
+  if (DecisionLog* log = g_decisions.load(std::memory_order_acquire)) log->Record(name, thread, step, action);
+  Perform(action);
 }
+
+void InstallDecisionLog(DecisionLog* log) { g_decisions.store(log, std::memory_order_release); }
 
 uint64_t SyncPointsReached() { return g_steps.load(std::memory_order_relaxed); }
 
