@@ -50,6 +50,12 @@ message(STATUS "handoff: Ruby ${RUBY_VERSION} (${RUBY_MODULE_NAME}), ${HANDOFF_R
 
 find_package(Threads REQUIRED)
 
+# handoff-stress writes its JSON (--json, --list-targets --json, --score --json) with it.
+find_package(nlohmann_json 3 CONFIG QUIET)
+if(NOT nlohmann_json_FOUND)
+  handoff_missing("nlohmann-json" "nlohmann-json3-dev")
+endif()
+
 if(HANDOFF_BUILD_TESTS)
   find_package(GTest QUIET)
   if(NOT GTest_FOUND)

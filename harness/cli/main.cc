@@ -13,6 +13,7 @@
 #include <random>
 #include <sstream>
 
+#include "cli/json_output.h"
 #include "cli/options.h"
 #include "cli/score.h"
 #include "driver.h"
@@ -63,52 +64,41 @@ std::string ReplayLine(const CliOptions& o, uint64_t seed) {
          (o.run.quiescence ? "" : " --no-quiescence");
 }
 
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += std::string("\\") + c;
-    else if (c == '\n') out += "\\n";
-    else if (static_cast<unsigned char>(c) < 0x20) out += ' ';
-    else out += c;
-  }
-  return out + "\"";
-}
 
 
 // One built-in target as --list-targets --json prints it: what the loaded
 // handoff_target offers (capabilities) and whether it is a mutant (it exports
 // handoff_mutant_declaration, handoff/mutant.h).
-std::string TargetJson(const std::string& name, const std::string& path) {
+Json TargetJson(const std::string& name, const std::string& path) {
   LoadedTarget loaded;
   std::string error;
-  if (!LoadTargetLibrary(path, &loaded, &error)) {
-    return "{\"name\":" + JsonString(name) + ",\"error\":" + JsonString(error) + "}";
-  }
+  if (!LoadTargetLibrary(path, &loaded, &error)) return Json{{"name", name}, {"error", error}};
   const handoff_target* t = loaded.target;
   void* library = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
   auto* mutant = library == nullptr ? nullptr
                                     : static_cast<const handoff_mutant*>(
                                           dlsym(library, HANDOFF_MUTANT_SYMBOL));
-  auto flag = [](bool on) { return on ? "true" : "false"; };
-  std::string json = "{\"name\":" + JsonString(name) +
-                     ",\"description\":" + JsonString(t->description ? t->description : "") +
-                     ",\"library\":" + JsonString(path) + ",\"capabilities\":{" +
-                     "\"kill_event_thread\":" + flag(t->kill_event_thread != nullptr) +
-                     ",\"after_fork_child\":" + flag(t->after_fork_child != nullptr) +
-                     ",\"describe\":" + flag(t->describe != nullptr) +
-                     ",\"deadlines\":" + flag(t->flags & HANDOFF_TARGET_HAS_DEADLINES) +
-                     ",\"sync_points\":" + flag(t->flags & HANDOFF_TARGET_HAS_SYNC_POINTS) +
-                     "},\"mutant\":" + flag(mutant != nullptr);
+  auto text = [](const char* s) { return std::string(s ? s : ""); };
+  Json json{{"name", name},
+            {"description", text(t->description)},
+            {"library", path},
+            {"capabilities",
+             {{"kill_event_thread", t->kill_event_thread != nullptr},
+              {"after_fork_child", t->after_fork_child != nullptr},
+              {"describe", t->describe != nullptr},
+              {"deadlines", (t->flags & HANDOFF_TARGET_HAS_DEADLINES) != 0},
+              {"sync_points", (t->flags & HANDOFF_TARGET_HAS_SYNC_POINTS) != 0}}},
+            {"mutant", mutant != nullptr}};
   if (mutant != nullptr) {
-    json += ",\"must_produce\":" + JsonString(mutant->must_produce ? mutant->must_produce : "") +
-            ",\"scenario\":" + JsonString(mutant->scenario ? mutant->scenario : "") +
-            ",\"bug_class\":" + JsonString(mutant->bug_class ? mutant->bug_class : "") +
-            ",\"perturbation\":" + JsonString(mutant->perturbation && *mutant->perturbation ? mutant->perturbation : "none");
-    if (mutant->also_accepted != nullptr) json += ",\"also_accepted\":" + JsonString(mutant->also_accepted);
-    if (mutant->needs != nullptr) json += ",\"needs\":" + JsonString(mutant->needs);
+    json["must_produce"] = text(mutant->must_produce);
+    json["scenario"] = text(mutant->scenario);
+    json["bug_class"] = text(mutant->bug_class);
+    json["perturbation"] = mutant->perturbation && *mutant->perturbation ? mutant->perturbation : "none";
+    if (mutant->also_accepted != nullptr) json["also_accepted"] = mutant->also_accepted;
+    if (mutant->needs != nullptr) json["needs"] = mutant->needs;
   }
   if (library != nullptr) dlclose(library);  // drops the NOLOAD reference only
-  return json + "}";
+  return json;
 }
 
 // --list-targets: one line per built-in target; with --json one object
@@ -121,11 +111,9 @@ int ListTargets(bool json) {
     return 2;
   }
   if (json) {
-    std::printf("{\"target_dir\":%s,\"targets\":[", JsonString(BuiltinTargetDir()).c_str());
-    for (size_t i = 0; i < names.size(); ++i) {
-      std::printf("%s%s", i == 0 ? "" : ",", TargetJson(names[i], BuiltinTargetPath(names[i])).c_str());
-    }
-    std::printf("]}\n");
+    Json targets = Json::array();
+    for (const std::string& name : names) targets.push_back(TargetJson(name, BuiltinTargetPath(name)));
+    PrintJsonLine(Json{{"target_dir", BuiltinTargetDir()}, {"targets", targets}});
     return 0;
   }
   for (const std::string& name : names) {
@@ -226,26 +214,28 @@ void PrintText(const CliOptions& o, const handoff_target* target, const Summary&
 
 void PrintJson(const CliOptions& o, const handoff_target* target, const Summary& s) {
   const Result& f = s.first_failure;
-  std::printf("{\"target\":%s,\"perturbation\":%s,\"seed\":%llu,\"scenario\":%s,\"runs\":%d,",
-              JsonString(target->name).c_str(), JsonString(o.run.perturbation).c_str(),
-              static_cast<unsigned long long>(s.has_failure ? s.failure_seed : o.run.seed),
-              JsonString(ScenarioToText(o.run.scenario)).c_str(), s.runs);
-  std::printf("\"verdict\":%s,\"detail\":%s,", JsonString(s.has_failure ? f.Verdict() : "pass").c_str(),
-              JsonString(s.has_failure ? f.detail : "").c_str());
-  std::printf("\"verdicts\":{");
-  bool first = true;
-  for (const auto& [verdict, count] : s.verdicts) {
-    std::printf("%s%s:%d", first ? "" : ",", JsonString(verdict).c_str(), count);
-    first = false;
-  }
-  std::printf("},\"verified\":%llu,\"sync_points\":%llu,\"seconds\":%.3f,\"verified_per_second\":%.0f,"
-              "\"p50_us\":%.1f,\"p99_us\":%.1f,\"leak_bytes_per_call\":%.0f,\"replay\":%s,"
-              "\"decisions_file\":%s}\n",
-              static_cast<unsigned long long>(s.verified),
-              static_cast<unsigned long long>(s.sync_points), s.seconds,
-              s.seconds > 0 ? s.verified / s.seconds : 0.0, s.p50_us, s.p99_us, s.leak_bytes_per_call,
-              JsonString(s.has_failure && f.failed() ? ReplayLine(o, s.failure_seed) : "").c_str(),
-              JsonString(s.has_failure && f.failed() ? s.decisions_file : "").c_str());
+  bool failed = s.has_failure && f.failed();
+  Json verdicts = Json::object();
+  for (const auto& [verdict, count] : s.verdicts) verdicts[verdict] = count;
+  PrintJsonLine(Json{
+      {"target", target->name},
+      {"perturbation", o.run.perturbation},
+      {"seed", s.has_failure ? s.failure_seed : o.run.seed},
+      {"scenario", ScenarioToText(o.run.scenario)},
+      {"runs", s.runs},
+      {"verdict", s.has_failure ? f.Verdict() : "pass"},
+      {"detail", s.has_failure ? f.detail : ""},
+      {"verdicts", verdicts},
+      {"verified", s.verified},
+      {"sync_points", s.sync_points},
+      {"seconds", s.seconds},
+      {"verified_per_second", s.seconds > 0 ? s.verified / s.seconds : 0.0},
+      {"p50_us", s.p50_us},
+      {"p99_us", s.p99_us},
+      {"leak_bytes_per_call", s.leak_bytes_per_call},
+      {"replay", failed ? ReplayLine(o, s.failure_seed) : ""},
+      {"decisions_file", failed ? s.decisions_file : ""},
+  });
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/json_output.h"
 #include "handoff/mutant.h"
 #include "handoff/supervised_run.h"
 #include "handoff/target_loader.h"
@@ -190,26 +191,26 @@ void PrintText(const std::vector<Mutant>& mutants, const std::vector<std::vector
 }
 
 void PrintJson(const std::vector<Mutant>& mutants, const std::vector<std::vector<Cell>>& cells) {
-  std::printf("{\"score\":[");
-  bool first = true;
+  Json score = Json::array();
   for (size_t i = 0; i < mutants.size(); ++i) {
     for (const Cell& c : cells[i]) {
-      std::printf("%s{\"mutant\":\"%s\",\"class\":\"%s\",\"must_produce\":\"%s\",\"strategy\":\"%s\",",
-                  first ? "" : ",", mutants[i].name.c_str(), mutants[i].declaration->bug_class,
-                  mutants[i].declaration->must_produce, c.strategy.c_str());
-      first = false;
-      std::printf("\"skipped\":\"%s\",\"seeds\":%d,\"detected\":%d,\"verdicts\":{", c.skipped.c_str(),
-                  c.seeds, c.detected);
-      bool first_verdict = true;
-      for (const auto& [verdict, count] : c.verdicts) {
-        std::printf("%s\"%s\":%d", first_verdict ? "" : ",", verdict.c_str(), count);
-        first_verdict = false;
-      }
-      std::printf("},\"median_seconds\":%.3f,\"worst_seconds\":%.3f,\"median_runs\":%d,\"worst_runs\":%d}",
-                  Median(c.seconds), Worst(c.seconds), Median(c.runs), Worst(c.runs));
+      Json verdicts = Json::object();
+      for (const auto& [verdict, count] : c.verdicts) verdicts[verdict] = count;
+      score.push_back(Json{{"mutant", mutants[i].name},
+                           {"class", std::string(mutants[i].declaration->bug_class ? mutants[i].declaration->bug_class : "")},
+                           {"must_produce", mutants[i].declaration->must_produce},
+                           {"strategy", c.strategy},
+                           {"skipped", c.skipped},
+                           {"seeds", c.seeds},
+                           {"detected", c.detected},
+                           {"verdicts", verdicts},
+                           {"median_seconds", Median(c.seconds)},
+                           {"worst_seconds", Worst(c.seconds)},
+                           {"median_runs", Median(c.runs)},
+                           {"worst_runs", Worst(c.runs)}});
     }
   }
-  std::printf("]}\n");
+  PrintJsonLine(Json{{"score", score}});
 }
 
 }  // namespace
