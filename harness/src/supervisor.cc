@@ -46,17 +46,17 @@ std::string Unescape(const std::string& text) {
 
 bool ParseChildResult(const std::string& line, SupervisedRun* run) {
   std::istringstream in(line);
-  std::string verdict, detail;
+  std::string verdict, detail, report;
   if (!std::getline(in, verdict, '\t')) return false;
   in >> run->stats.calls_returned >> run->stats.verified >> run->stats.seconds >>
       run->stats.sync_points >> run->stats.p50_us >> run->stats.p99_us >>
       run->stats.leak_bytes_per_call;
   in.get();
-  std::getline(in, detail);
+  if (!std::getline(in, detail, '\t') || !std::getline(in, report)) return false;
   detail = Unescape(detail);
+  run->report = Unescape(report);
   if (verdict == "pass") {
     run->result = Result::Pass();
-    run->result.detail = detail;  // a pass may carry what the child observed
   } else if (verdict == "harness_error") {
     run->result = Result::HarnessError(detail);
   } else if (auto kind = ParseFailureKind(verdict)) {
@@ -74,11 +74,12 @@ std::string SignalText(int status) {
 
 }  // namespace
 
-void WriteChildResult(int fd, const Result& result, const RunStats& stats) {
+void WriteChildResult(int fd, const Result& result, const RunStats& stats, const std::string& report) {
   std::ostringstream line;
   line << result.Verdict() << '\t' << stats.calls_returned << ' ' << stats.verified << ' '
        << stats.seconds << ' ' << stats.sync_points << ' ' << stats.p50_us << ' ' << stats.p99_us
-       << ' ' << stats.leak_bytes_per_call << '\t' << Escape(result.detail) << '\n';
+       << ' ' << stats.leak_bytes_per_call << '\t' << Escape(result.detail) << '\t' << Escape(report)
+       << '\n';
   std::string text = line.str();
   const char* p = text.data();
   size_t left = text.size();

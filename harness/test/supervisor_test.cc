@@ -64,7 +64,7 @@ TEST(Supervisor, ASanitizerReportWinsOverTheChildsOwnResult) {
 
 // A grandchild that outlives the run, keeps the run's pipes open and ignores
 // SIGTERM; with `escape` it also leaves the run's process group (setsid).
-// The child reports the grandchild's pid as its result's detail.
+// The child reports the grandchild's pid in its report.
 int ForkLingeringGrandchild(int fd, bool escape) {
   pid_t grandchild = fork();
   if (grandchild == 0) {
@@ -72,9 +72,7 @@ int ForkLingeringGrandchild(int fd, bool escape) {
     signal(SIGTERM, SIG_IGN);
     for (;;) pause();
   }
-  Result pass = Result::Pass();
-  pass.detail = std::to_string(grandchild);
-  WriteChildResult(fd, pass, RunStats{});
+  WriteChildResult(fd, Result::Pass(), RunStats{}, std::to_string(grandchild));
   return 0;
 }
 
@@ -94,7 +92,7 @@ TEST(Supervisor, AGrandchildHoldingThePipesNeitherKeepsItWaitingNorSurvives) {
     });
     EXPECT_TRUE(run.result.passed()) << run.result.detail;
     EXPECT_LT(seconds, 5) << "escape=" << escape;
-    pid_t grandchild = static_cast<pid_t>(std::atoi(run.result.detail.c_str()));
+    pid_t grandchild = static_cast<pid_t>(std::atoi(run.report.c_str()));
     ASSERT_GT(grandchild, 0);
     EXPECT_TRUE(ProcessGone(grandchild)) << "grandchild " << grandchild << " escape=" << escape;
   }

@@ -27,14 +27,19 @@ namespace handoff {
 struct SupervisedRun {
   Result result;
   RunStats stats;
+  // What the child reported besides its outcome (WriteChildResult's
+  // `report`: a stateful property's observations, a test's data).
+  std::string report;
   // A failed run's perturbation decisions (SuperviseRun only): how many it
   // acted on at sync points, and the last of them as text, one per line.
   uint64_t decisions_recorded = 0;
   std::string decisions;
 };
 
-// The child's side: report the run's outcome to the parent.
-void WriteChildResult(int fd, const Result& result, const RunStats& stats);
+// The child's side: report the run's outcome to the parent, one record
+// (verdict, stats, detail, report); `report` reaches SupervisedRun::report.
+void WriteChildResult(int fd, const Result& result, const RunStats& stats,
+                      const std::string& report = "");
 
 // The child's side: the run is making progress (cheap; any thread; a no-op
 // outside a supervised child). The supervisor kills a child that has not
