@@ -27,6 +27,8 @@ expect_usage_error --target bridge --scenario 'mix=return:0'
 expect_usage_error --target bridge --scenario 'events=explode@3'
 expect_usage_error --target bridge --bogus
 expect_usage_error --target bridge --replay 2 --seconds 3
+expect_usage_error --target bridge --declared
+expect_usage_error --score --target-lib x.so
 # (captured first: grep -q leaving early would SIGPIPE a longer output under pipefail)
 help=$("$stress" --help) && grep -q "usage: handoff-stress" <<<"$help" || { echo "FAIL: --help"; failed=1; }
 listing=$("$stress" --list-targets) && grep -q "^bridge " <<<"$listing" || { echo "FAIL: --list-targets"; failed=1; }
