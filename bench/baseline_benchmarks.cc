@@ -40,12 +40,7 @@
 namespace handoff::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr int kBatch = 256;
-
-int64_t NanosBetween(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
-}
 
 // GVL held. The trivial block on an 8-byte payload (it cannot raise).
 VALUE CallHandler(VALUE payload) { return rb_funcall(BenchHandler(), rb_intern("call"), 1, payload); }
@@ -253,6 +248,12 @@ void BM_Copy(benchmark::State& state) {
 }
 BENCHMARK(BM_Copy)->Arg(65536)->UseRealTime();
 
+void SpinUntil(const std::atomic<uint64_t>& value, uint64_t want) {
+  for (int spins = 0; value.load(std::memory_order_acquire) != want; ++spins) {
+    if (spins >= 1000) std::this_thread::yield();
+  }
+}
+
 // Pins the calling thread to `cpu`; false when this process may not run there.
 bool PinTo(int cpu) {
   cpu_set_t set;
@@ -260,8 +261,6 @@ bool PinTo(int cpu) {
   CPU_SET(cpu, &set);
   return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
 }
-
-void SpinUntil(const std::atomic<uint64_t>& value, uint64_t want);
 
 // The benchmark thread (CPU 0) writes every byte of the source, then a
 // partner on CPU 1 copies it and times only its copy.
@@ -313,12 +312,6 @@ void BM_Copy_CrossCpu(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Copy_CrossCpu)->Arg(65536)->UseManualTime();
-
-void SpinUntil(const std::atomic<uint64_t>& value, uint64_t want) {
-  for (int spins = 0; value.load(std::memory_order_acquire) != want; ++spins) {
-    if (spins >= 1000) std::this_thread::yield();
-  }
-}
 
 void BM_Spin_PingPong(benchmark::State& state) {
   static LatencyCounters latencies;

@@ -18,12 +18,20 @@
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <vector>
 
 #include "latency_histogram.h"
 
 namespace handoff::bench {
+
+// The clock every benchmark times its calls with.
+using Clock = std::chrono::steady_clock;
+inline int64_t NanosBetween(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
+}
 
 class LatencyCounters {
  public:

@@ -81,6 +81,8 @@ def throughput(target, threads) = "BM_#{target}_Throughput/real_time/threads:#{t
 # The throughput floor: one C++ server thread answering condvar clients, no Ruby.
 SERVER = "condvar server (no Ruby)"
 def server(threads) = "BM_CondVar_Server/real_time/threads:#{threads}"
+# Each throughput row and line: its label and its benchmark name by threads.
+def throughput_named = TARGETS.map { |t, label| [label, ->(n) { throughput(t, n) }] } + [[SERVER, method(:server)]]
 
 def us(value) = value.nil? ? "–" : format(value < 10 ? "%.2f" : "%.1f", value)
 def ratio(a, b)
@@ -126,8 +128,7 @@ def latency_section(u, p)
 end
 
 def throughput_section(u, p)
-  named = TARGETS.map { |t, name| [name, ->(n) { throughput(t, n) }] } + [[SERVER, method(:server)]]
-  rows = named.map do |name, bm|
+  rows = throughput_named.map do |name, bm|
     [name, *THREADS.map { |n| rate(u.figure(bm.call(n), "items_per_second")) },
      rate(p&.figure(bm.call(16), "items_per_second")),
      ratio(u.figure(bm.call(16), "items_per_second"),
@@ -270,8 +271,7 @@ end
 
 # Per target, unpinned and pinned: calls/s at each thread count.
 def throughput_series(u, p)
-  named = TARGETS.map { |t, label| [label, ->(n) { throughput(t, n) }] } + [[SERVER, method(:server)]]
-  named.flat_map do |label, bm|
+  throughput_named.flat_map do |label, bm|
     points = ->(run) { THREADS.map { |n| [n, run&.figure(bm.call(n), "items_per_second")] } }
     series(label, [[u, false, points.call(u)], [p, true, points.call(p)]])
   end

@@ -9,7 +9,6 @@
 #include <benchmark/benchmark.h>
 
 #include <cctype>
-#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -74,14 +73,13 @@ void CallLoop(benchmark::State& state, const std::string& target_name, std::stri
     // never reaches Google Benchmark's stop barrier and hangs the others.
     if (failed) continue;
     Stamp(&payload, state.thread_index(), ++sequence);
-    auto start = std::chrono::steady_clock::now();
+    Clock::time_point start = Clock::now();
     if (!InvokeAndCheck(target, payload, &error)) {
       state.SkipWithError(error.c_str());
       failed = true;
       continue;
     }
-    mine.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-                    .count());
+    mine.Record(NanosBetween(start, Clock::now()));
   }
   latencies->EndRun(state);
   state.SetItemsProcessed(state.iterations());

@@ -64,8 +64,6 @@ std::string ReplayLine(const CliOptions& o, uint64_t seed) {
          (o.run.quiescence ? "" : " --no-quiescence");
 }
 
-
-
 // One built-in target as --list-targets --json prints it: what the loaded
 // handoff_target offers (capabilities) and whether it is a mutant (it exports
 // handoff_mutant_declaration, handoff/mutant.h).
@@ -93,7 +91,7 @@ Json TargetJson(const std::string& name, const std::string& path) {
     json["must_produce"] = text(mutant->must_produce);
     json["scenario"] = text(mutant->scenario);
     json["bug_class"] = text(mutant->bug_class);
-    json["perturbation"] = mutant->perturbation && *mutant->perturbation ? mutant->perturbation : "none";
+    json["perturbation"] = handoff_mutant_perturbation(mutant);
     if (mutant->also_accepted != nullptr) json["also_accepted"] = mutant->also_accepted;
     if (mutant->needs != nullptr) json["needs"] = mutant->needs;
   }
@@ -215,8 +213,6 @@ void PrintText(const CliOptions& o, const handoff_target* target, const Summary&
 void PrintJson(const CliOptions& o, const handoff_target* target, const Summary& s) {
   const Result& f = s.first_failure;
   bool failed = s.has_failure && f.failed();
-  Json verdicts = Json::object();
-  for (const auto& [verdict, count] : s.verdicts) verdicts[verdict] = count;
   PrintJsonLine(Json{
       {"target", target->name},
       {"perturbation", o.run.perturbation},
@@ -225,7 +221,7 @@ void PrintJson(const CliOptions& o, const handoff_target* target, const Summary&
       {"runs", s.runs},
       {"verdict", s.has_failure ? f.Verdict() : "pass"},
       {"detail", s.has_failure ? f.detail : ""},
-      {"verdicts", verdicts},
+      {"verdicts", s.verdicts},
       {"verified", s.verified},
       {"sync_points", s.sync_points},
       {"seconds", s.seconds},

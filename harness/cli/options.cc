@@ -158,24 +158,23 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   return true;
 }
 
+// One help line: `indent` spaces, `name` padded to `width`, `summary`.
+std::string HelpLine(size_t indent, const std::string& name, size_t width, const char* summary) {
+  return std::string(indent, ' ') + name + std::string(name.size() < width ? width - name.size() : 1, ' ') +
+         summary + "\n";
+}
+
 // One help line per perturbation strategy, from the strategies' table.
 std::string StrategyLines() {
   std::string lines;
-  for (const PerturbationStrategyInfo& s : PerturbationStrategies()) {
-    std::string name = s.name;
-    lines += "                         " + name + std::string(name.size() < 8 ? 8 - name.size() : 1, ' ') +
-             s.summary + "\n";
-  }
+  for (const PerturbationStrategyInfo& s : PerturbationStrategies()) lines += HelpLine(25, s.name, 8, s.summary);
   return lines;
 }
 
 // One help line per failure kind, from the kinds' table.
 std::string FailureKindLines() {
   std::string lines;
-  for (const FailureKindInfo& k : FailureKinds()) {
-    std::string name = k.name;
-    lines += "  " + name + std::string(name.size() < 21 ? 21 - name.size() : 1, ' ') + k.summary + "\n";
-  }
+  for (const FailureKindInfo& k : FailureKinds()) lines += HelpLine(2, k.name, 21, k.summary);
   return lines;
 }
 

@@ -25,10 +25,7 @@ struct Mutant {
   Scenario scenario;
 
   std::string needs() const { return declaration->needs ? declaration->needs : ""; }
-  std::string perturbation() const {
-    const char* p = declaration->perturbation;
-    return p && *p ? p : "none";
-  }
+  std::string perturbation() const { return handoff_mutant_perturbation(declaration); }
   // The declared kind, its also-accepted one, and with an instrumented
   // libruby use_after_free for a crash (Ruby touching what the GC freed is
   // seen by TSan first, by schedule).
@@ -194,8 +191,6 @@ void PrintJson(const std::vector<Mutant>& mutants, const std::vector<std::vector
   Json score = Json::array();
   for (size_t i = 0; i < mutants.size(); ++i) {
     for (const Cell& c : cells[i]) {
-      Json verdicts = Json::object();
-      for (const auto& [verdict, count] : c.verdicts) verdicts[verdict] = count;
       score.push_back(Json{{"mutant", mutants[i].name},
                            {"class", std::string(mutants[i].declaration->bug_class ? mutants[i].declaration->bug_class : "")},
                            {"must_produce", mutants[i].declaration->must_produce},
@@ -203,7 +198,7 @@ void PrintJson(const std::vector<Mutant>& mutants, const std::vector<std::vector
                            {"skipped", c.skipped},
                            {"seeds", c.seeds},
                            {"detected", c.detected},
-                           {"verdicts", verdicts},
+                           {"verdicts", c.verdicts},
                            {"median_seconds", Median(c.seconds)},
                            {"worst_seconds", Worst(c.seconds)},
                            {"median_runs", Median(c.runs)},

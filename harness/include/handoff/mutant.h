@@ -15,6 +15,8 @@
 #ifndef HANDOFF_MUTANT_H
 #define HANDOFF_MUTANT_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -35,6 +37,11 @@ typedef struct handoff_mutant {
    * tsan-ruby), for a race whose other side is Ruby's own code. */
   const char *needs;
 } handoff_mutant;
+
+/* The strategy a declaration names: its `perturbation`, or "none". */
+static inline const char *handoff_mutant_perturbation(const handoff_mutant *m) {
+  return m->perturbation != NULL && m->perturbation[0] != '\0' ? m->perturbation : "none";
+}
 
 #define HANDOFF_MUTANT_SYMBOL "handoff_mutant_declaration"
 #define HANDOFF_MUTANT_NEEDS_INSTRUMENTED_RUBY "instrumented_ruby"
