@@ -1,7 +1,6 @@
 // handoff-stress: the harness's command line. Loads a target, runs scenarios
 // against it (each in a supervised child process), prints the verdict, the
 // rate of verified calls and, for every failure, the line that replays it.
-#include <dlfcn.h>
 #include <ruby.h>
 #include <unistd.h>
 
@@ -72,10 +71,7 @@ Json TargetJson(const std::string& name, const std::string& path) {
   std::string error;
   if (!LoadTargetLibrary(path, &loaded, &error)) return Json{{"name", name}, {"error", error}};
   const handoff_target* t = loaded.target;
-  void* library = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
-  auto* mutant = library == nullptr ? nullptr
-                                    : static_cast<const handoff_mutant*>(
-                                          dlsym(library, HANDOFF_MUTANT_SYMBOL));
+  const handoff_mutant* mutant = loaded.mutant;
   auto text = [](const char* s) { return std::string(s ? s : ""); };
   Json json{{"name", name},
             {"description", text(t->description)},
@@ -95,7 +91,6 @@ Json TargetJson(const std::string& name, const std::string& path) {
     if (mutant->also_accepted != nullptr) json["also_accepted"] = mutant->also_accepted;
     if (mutant->needs != nullptr) json["needs"] = mutant->needs;
   }
-  if (library != nullptr) dlclose(library);  // drops the NOLOAD reference only
   return json;
 }
 

@@ -1,7 +1,5 @@
 #include "cli/score.h"
 
-#include <dlfcn.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -80,9 +78,7 @@ bool FindMutants(const CliOptions& o, std::vector<Mutant>* mutants, std::string*
     if (!o.target_name.empty() && name != o.target_name) continue;
     LoadedTarget loaded;
     if (!LoadTargetLibrary(BuiltinTargetPath(name), &loaded, error)) return false;
-    void* library = dlopen(loaded.path.c_str(), RTLD_NOW | RTLD_NOLOAD);
-    auto* declaration = library ? static_cast<const handoff_mutant*>(dlsym(library, HANDOFF_MUTANT_SYMBOL))
-                                : nullptr;
+    const handoff_mutant* declaration = loaded.mutant;
     if (declaration == nullptr) continue;
     Mutant m{name, loaded.target, declaration, {}};
     if (!ParseScenario(declaration->scenario, &m.scenario, error) ||

@@ -53,6 +53,7 @@ bool LoadTargetLibrary(const std::string& path, LoadedTarget* loaded, std::strin
   }
   loaded->target = target;
   loaded->path = path;
+  loaded->mutant = static_cast<const handoff_mutant*>(dlsym(library, HANDOFF_MUTANT_SYMBOL));
   return true;  // the library stays loaded for the life of the process
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "handoff/mutant.h"
 #include "handoff/target.h"
 
 namespace handoff {
@@ -14,6 +15,9 @@ namespace handoff {
 struct LoadedTarget {
   const handoff_target* target = nullptr;
   std::string path;
+  // The library's handoff_mutant_declaration (handoff/mutant.h), or nullptr:
+  // not a mutant.
+  const handoff_mutant* mutant = nullptr;
 };
 
 // Loads `path` and checks its ABI version. False with a one-line *error that
