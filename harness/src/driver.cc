@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -18,6 +20,7 @@
 #include "handoff/embedded_ruby.h"
 #include "handoff/supervised_run.h"
 #include "harness_handler.h"
+#include "open_handles.h"
 #include "perturbation/sync_point.h"
 #include "quiescence.h"
 #include "run_log.h"
@@ -166,6 +169,7 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
   VALUE handler = DefineHarnessHandler(&site);
   Result event_result = Result::Pass();
   Result leak_result = Result::Pass();  // reported when the checker finds nothing else
+  Result handle_leak_result = Result::Pass();  // likewise, after leak_result
   int64_t start_ns = 0;
   {
     double quiet_window = options.quiescence ? QuietWindowSeconds(scenario, options.hang_seconds) : 0;
@@ -179,6 +183,7 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
     }
     if (options.gvl_check) GvlCheckTargetStarted();
     watchdog.IgnoreThreads(StartBackground(scenario.background));
+    const OpenHandles handles_at_start = CountOpenHandles();
     start_ns = MonotonicNanos();
     std::vector<std::thread> threads;
     std::vector<RubyCaller> ruby_callers;
@@ -250,6 +255,11 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
     }
     rb_gc_unregister_address(&ruby_threads);
     stats->seconds = (MonotonicNanos() - start_ns) / 1e9;
+    if (std::optional<std::string> leak =
+            DescribeHandleLeak(handles_at_start, CountOpenHandles(),
+                               HandleGrowthAllowance(scenario.threads), scenario.calls)) {
+      handle_leak_result = Result::Failure(FailureKind::kHandleLeak, *leak);
+    }
     if (check_leak && half_rss != 0 && scenario.calls > half_returned) {
       double grown = static_cast<double>(ResidentBytes()) - static_cast<double>(half_rss);
       stats->leak_bytes_per_call = grown / static_cast<double>(scenario.calls - half_returned);
@@ -278,7 +288,8 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
   stats->p50_us = check.p50_us;
   stats->p99_us = check.p99_us;
   if (!event_result.passed()) return event_result;
-  return result.passed() ? leak_result : result;
+  if (!result.passed()) return result;
+  return leak_result.passed() ? handle_leak_result : leak_result;
 }
 
 }  // namespace handoff

@@ -18,6 +18,7 @@ const std::vector<FailureKindInfo>& FailureKinds() {
       {FailureKind::kGvlViolation, "gvl_violation", "the Ruby C API called from a thread without the GVL"},
       {FailureKind::kTooSlow, "too_slow", "with max_p99_us=N: the run's p99 latency over N us"},
       {FailureKind::kLeak, "leak", "with leak_bytes_per_call=N: resident memory grew faster"},
+      {FailureKind::kHandleLeak, "handle_leak", "file descriptors or threads left open by the calls"},
   };
   return kinds;
 }

@@ -22,6 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef MUTANT_LEAK_REQUEST_EVENTFD
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#endif
 
 #include "handoff/target.h"
 
@@ -48,6 +53,9 @@ typedef struct request {
 #ifdef MUTANT_REPLY_TO_OLDEST_WAITER
   struct request *next_in_flight; /* dispatch order, guarded by g_mutex */
 #endif
+#ifdef MUTANT_LEAK_REQUEST_EVENTFD
+  int done_fd; /* signalled with `done`, for a waiter that would rather poll() */
+#endif
   struct request *next;
 } request;
 
@@ -62,6 +70,32 @@ static handoff_target_reply g_shared_reply; /* one reply buffer for all; guarded
 #endif
 #ifdef MUTANT_REPLY_TO_OLDEST_WAITER
 static request *g_in_flight_head = NULL, *g_in_flight_tail = NULL; /* guarded by g_mutex */
+#endif
+
+#ifdef MUTANT_PARK_FINISHED_WORKERS
+/* "A worker that finished its request waits to be reused": but the event
+   thread starts a new thread for every request, so one more thread stays
+   parked per call until stop. */
+static pthread_cond_t g_parked_cond = PTHREAD_COND_INITIALIZER; /* with g_mutex */
+
+static void *wait_while_running(void *unused) {
+  (void)unused;
+  pthread_mutex_lock(&g_mutex);
+  while (!g_stopping) pthread_cond_wait(&g_parked_cond, &g_mutex);
+  pthread_mutex_unlock(&g_mutex);
+  return NULL;
+}
+
+static void wake_parked(void *unused) {
+  (void)unused;
+  pthread_mutex_lock(&g_mutex);
+  pthread_cond_broadcast(&g_parked_cond);
+  pthread_mutex_unlock(&g_mutex);
+}
+
+static void park_until_stop(void) {
+  rb_thread_call_without_gvl(wait_while_running, NULL, wake_parked, NULL);
+}
 #endif
 
 static VALUE g_callback = Qnil; /* the block, as the bridge's own callback object */
@@ -97,6 +131,9 @@ static request *new_request(const char *payload, size_t size) {
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
   pthread_cond_init(&r->done_cond, &attr);
   pthread_condattr_destroy(&attr);
+#ifdef MUTANT_LEAK_REQUEST_EVENTFD
+  r->done_fd = eventfd(0, EFD_CLOEXEC); /* free_request never closes it */
+#endif
   return r;
 }
 
@@ -122,6 +159,10 @@ static void complete(request *r) {
     return;
   }
   __atomic_store_n(&r->done, true, __ATOMIC_RELEASE);
+#ifdef MUTANT_LEAK_REQUEST_EVENTFD
+  uint64_t one = 1;
+  if (write(r->done_fd, &one, sizeof one) < 0) { /* nobody polls it yet: fine */ }
+#endif
 #ifdef MUTANT_SIGNAL_AFTER_UNLOCK
   pthread_mutex_unlock(&r->mutex);
   HANDOFF_SYNC_POINT("my_bridge.signal_after_unlock");
@@ -320,6 +361,9 @@ MY_BRIDGE_MAYBE_UNUSED static VALUE handle_request(void *arg) {
   r->reply = out;
 #endif
   complete(r);
+#ifdef MUTANT_PARK_FINISHED_WORKERS
+  if (state == 0) park_until_stop(); /* parked for reuse, but nothing ever reuses it */
+#endif
   if (state != 0) rb_jump_tag(state); /* Thread#kill and such go on */
   return Qnil;
 }
@@ -691,6 +735,9 @@ static void my_stop(void) {
   request *queued = g_head;
   g_head = g_tail = NULL;
   pthread_cond_broadcast(&g_queue_cond);
+#ifdef MUTANT_PARK_FINISHED_WORKERS
+  pthread_cond_broadcast(&g_parked_cond);
+#endif
   pthread_mutex_unlock(&g_mutex);
   complete_all(queued, HANDOFF_TARGET_STOPPED);
 }

@@ -28,6 +28,7 @@ enum class FailureKind {
   kGvlViolation,
   kTooSlow,
   kLeak,
+  kHandleLeak,
 };
 
 // One kind as everything that lists them sees it.
