@@ -1,4 +1,5 @@
-// The bridges under benchmark: built-in harness targets (bridge, lmfao, ffi)
+// The bridges under benchmark: built-in harness targets (by default those
+// added with BENCHMARK in CMake: bridge, ffi, lmfao)
 // loaded next to the executable (targets/, or HANDOFF_TARGET_DIR), each
 // started on first use with the benchmark handler, and the handler itself.
 //

@@ -5,7 +5,8 @@
 // flag works (--benchmark_filter, --benchmark_repetitions,
 // --benchmark_out=FILE --benchmark_out_format=json, ...); ci/bench runs the
 // whole suite and writes the report. HANDOFF_BENCH_TARGETS=a,b picks other
-// built-in targets than bridge,lmfao,ffi (a mutant, to see a check fail); a
+// built-in targets than the default ones, those added with BENCHMARK in
+// CMake (bridge,ffi,lmfao; a mutant, to see a check fail); a
 // target whose basic scenario crashes or hangs in the harness (fiddle) is
 // skipped with a line saying why.
 #include <benchmark/benchmark.h>
@@ -27,7 +28,7 @@ namespace {
 
 std::vector<std::string> BenchTargetNames() {
   const char* list = std::getenv("HANDOFF_BENCH_TARGETS");
-  std::string text = list != nullptr && *list != '\0' ? list : "bridge,lmfao,ffi";
+  std::string text = list != nullptr && *list != '\0' ? list : HANDOFF_BENCH_DEFAULT_TARGETS;
   std::vector<std::string> names;
   size_t start = 0;
   while (start <= text.size()) {

@@ -67,7 +67,16 @@ class BenchRun
   end
 end
 
-TARGETS = { "Bridge" => "bridge", "Lmfao" => "lmfao", "Ffi" => "ffi" }.freeze
+# The targets a run benchmarked, in its order, as "Bridge" => "bridge": each
+# BM_<Target>_RoundTrip in it. handoff-bench's default targets are those
+# added with BENCHMARK (cmake/HandoffTargets.cmake); the report draws what
+# the run holds, so a target added there needs nothing here.
+def targets_in(run)
+  run.names.filter_map { |n| n[%r{\ABM_([A-Z]\w*?)_RoundTrip/}, 1] }.uniq.to_h { |t| [t, t.downcase] }
+end
+
+# The unpinned run's targets (set by `report`).
+def targets = @targets
 THREADS = [1, 2, 4, 8, 16, 64].freeze
 BASELINES = {
   "direct call (GVL held)" => "BM_Direct_Call/manual_time",
@@ -82,7 +91,7 @@ def throughput(target, threads) = "BM_#{target}_Throughput/real_time/threads:#{t
 SERVER = "condvar server (no Ruby)"
 def server(threads) = "BM_CondVar_Server/real_time/threads:#{threads}"
 # Each throughput row and line: its label and its benchmark name by threads.
-def throughput_named = TARGETS.map { |t, label| [label, ->(n) { throughput(t, n) }] } + [[SERVER, method(:server)]]
+def throughput_named = targets.map { |t, label| [label, ->(n) { throughput(t, n) }] } + [[SERVER, method(:server)]]
 
 def us(value) = value.nil? ? "–" : format(value < 10 ? "%.2f" : "%.1f", value)
 def ratio(a, b)
@@ -112,7 +121,7 @@ def latency_section(u, p)
   direct_u = u.figure(BASELINES["direct call (GVL held)"], "p50_us")
   condvar_p = p&.figure(BASELINES["condvar ping-pong"], "p50_us")
   rows = BASELINES.map { |label, name| [label, name] } +
-         TARGETS.keys.map { |t| ["**#{TARGETS[t]}**", round_trip(t)] }
+         targets.map { |t, label| ["**#{label}**", round_trip(t)] }
   rows = rows.map do |label, name|
     p50 = u.figure(name, "p50_us")
     pinned = p&.figure(name, "p50_us")
@@ -142,7 +151,7 @@ end
 
 def payload_section(u)
   sizes = [8, 1024, 65_536]
-  rows = TARGETS.map do |t, name|
+  rows = targets.map do |t, name|
     [name, *sizes.map { |s| us(u.figure("BM_#{t}_Payload/#{s}/real_time", "p50_us")) },
      *[1, 16].map { |n| rate(u.figure("BM_#{t}_RubyWork/real_time/threads:#{n}", "items_per_second")) }]
   end
@@ -247,6 +256,11 @@ COLOURS = { "bridge" => "#d62728", "lmfao" => "#1f77b4", "ffi" => "#2ca02c",
             "direct call (GVL held)" => "#7f7f7f", "Ruby thread, rb_thread_call_with_gvl" => "#17becf",
             "spin ping-pong" => "#bcbd22", "condvar ping-pong" => "#8c564b",
             SERVER => "#9467bd" }.freeze
+# For a target added later, a colour none of the above uses.
+SPARE_COLOURS = %w[#ff7f0e #e377c2 #393b79 #637939 #8c6d31 #843c39].freeze
+def colour(label)
+  COLOURS.fetch(label) { SPARE_COLOURS[(targets.values - COLOURS.keys).index(label).to_i % SPARE_COLOURS.size] }
+end
 # Legend names where the table's are too long for a picture's key.
 SHORT = { "direct call (GVL held)" => "direct call", "Ruby thread, rb_thread_call_with_gvl" => "call_with_gvl",
           SERVER => "condvar server" }.freeze
@@ -255,14 +269,14 @@ def series(label, runs)
   runs.filter_map do |run, pinned, points|
     next if run.nil? || points.none? { |_, v| v }
 
-    Series.new(SHORT.fetch(label, label), COLOURS.fetch(label), TARGETS.value?(label) ? 2 : 1, pinned, points)
+    Series.new(SHORT.fetch(label, label), colour(label), targets.value?(label) ? 2 : 1, pinned, points)
   end
 end
 
 # Per baseline and target, unpinned and pinned: µs at each percentile, with
 # x = 1 / (1 - percentile), so a log axis spreads p50 .. p99.99 evenly.
 def latency_series(u, p)
-  named = BASELINES.to_a + TARGETS.map { |t, label| [label, round_trip(t)] }
+  named = BASELINES.to_a + targets.map { |t, label| [label, round_trip(t)] }
   named.flat_map do |label, name|
     points = ->(run) { PERCENTILES.values.map { |field, q| [1 / (1 - q), run&.figure(name, field)] } }
     series(label, [[u, false, points.call(u)], [p, true, points.call(p)]])
@@ -332,6 +346,7 @@ def report(unpinned, pinned, out, commands, rubies = [], trimless = nil)
   u = BenchRun.new(unpinned)
   p = pinned && BenchRun.new(pinned)
   t = trimless && BenchRun.new(trimless)
+  @targets = targets_in(u)
   Dir.mkdir(out) unless Dir.exist?(out)
   pictures = plot(out, u, p)
   md = ["# handoff benchmark report", "",

@@ -87,7 +87,7 @@ void CallLoop(benchmark::State& state, const std::string& target_name, std::stri
 }
 
 struct TargetBenchmarks {
-  std::string name;  // the target: bridge, lmfao, ffi
+  std::string name;  // the target: bridge, ffi, ...
   LatencyCounters round_trip, throughput, payload, ruby_work, memory;
 };
 

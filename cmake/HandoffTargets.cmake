@@ -1,12 +1,16 @@
-# handoff_add_target(NAME <name> SOURCES <files...> [LIBS <libs...>] [DEFINITIONS <defs...>])
+# handoff_add_target(NAME <name> SOURCES <files...> [LIBS <libs...>] [DEFINITIONS <defs...>]
+#                    [BENCHMARK])
 # Builds a harness target: targets/libhandoff_target_<name>.so in the build
 # folder, next to handoff-stress, which finds it by name (--target <name>).
 # It sees harness/include (handoff/target.h) and Ruby's headers, and is built
-# with HANDOFF_SYNC_POINTS when HANDOFF_SYNC_POINTS is ON.
+# with HANDOFF_SYNC_POINTS when HANDOFF_SYNC_POINTS is ON. BENCHMARK puts it
+# among handoff-bench's default targets (global property
+# HANDOFF_BENCHMARKED_TARGETS, in the order the targets are added), which
+# ci/bench runs and the report draws.
 set(HANDOFF_TARGET_OUTPUT_DIR "${CMAKE_BINARY_DIR}/targets" CACHE INTERNAL "")
 
 function(handoff_add_target)
-  cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS;DEFINITIONS" ${ARGN})
+  cmake_parse_arguments(T "BENCHMARK" "NAME" "SOURCES;LIBS;DEFINITIONS" ${ARGN})
   set(lib handoff_target_${T_NAME})
   add_library(${lib} MODULE ${T_SOURCES})
   target_include_directories(${lib} PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
@@ -26,6 +30,9 @@ function(handoff_add_target)
   set_target_properties(${lib} PROPERTIES
     LIBRARY_OUTPUT_DIRECTORY "${HANDOFF_TARGET_OUTPUT_DIR}")
   set_property(GLOBAL APPEND PROPERTY HANDOFF_TARGETS ${lib})
+  if(T_BENCHMARK)
+    set_property(GLOBAL APPEND PROPERTY HANDOFF_BENCHMARKED_TARGETS ${T_NAME})
+  endif()
 endfunction()
 
 # handoff_add_mutant(NAME <name> [SEEDS <n>])
