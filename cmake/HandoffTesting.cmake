@@ -29,3 +29,41 @@ function(handoff_add_ruby_test)
   set_tests_properties(${T_NAME} PROPERTIES ENVIRONMENT "${env}" TIMEOUT ${T_TIMEOUT}
                                             LABELS "${T_LABELS}")
 endfunction()
+
+# What the harness finds in a real third-party bridge (targets/grpc, glib2,
+# glib2_log, fiddle), each asserted with the verdict measured (README "What
+# the harness finds in the wild"; shared/THIRD_PARTY.md); what it passes is
+# asserted to pass. Called from the target's own CMakeLists.txt. Label
+# `finding`; `concurrency` too where the test runs under TSan (all but the
+# RELEASE_ONLY ones).
+# handoff_add_finding(NAME <n> TARGET <t> VERDICT <kind|pass> SCENARIO <s> [ARGS <extra flags>]
+#                     [RELEASE_ONLY] [REGEX <pass regex>])
+# VERDICT pass: a plain handoff-stress run must exit 0. A failure kind: the
+# run must report exactly that kind (expect_failure.sh, one seed, up to 5
+# runs). REGEX: one JSON run whose output must match (for a detail to quote).
+function(handoff_add_finding)
+  if(NOT HANDOFF_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(F "RELEASE_ONLY" "NAME;TARGET;VERDICT;SCENARIO;REGEX" "ARGS" ${ARGN})
+  if(F_RELEASE_ONLY AND NOT HANDOFF_SANITIZER STREQUAL "none")
+    return()
+  endif()
+  set(labels "harness;finding")
+  if(NOT F_RELEASE_ONLY)
+    list(APPEND labels concurrency)
+  endif()
+  set(name harness.finding.${F_NAME})
+  if(F_REGEX)
+    add_test(NAME ${name} COMMAND $<TARGET_FILE:handoff-stress> --target ${F_TARGET} --seed 1 --quiet --json
+                                  --hang-seconds 5 ${F_ARGS} --scenario ${F_SCENARIO})
+    set_tests_properties(${name} PROPERTIES PASS_REGULAR_EXPRESSION "${F_REGEX}")
+  elseif(F_VERDICT STREQUAL "pass")
+    add_test(NAME ${name} COMMAND $<TARGET_FILE:handoff-stress> --target ${F_TARGET} --seed 1 --quiet
+                                  --hang-seconds 10 ${F_ARGS} --scenario ${F_SCENARIO})
+  else()
+    add_test(NAME ${name} COMMAND bash ${PROJECT_SOURCE_DIR}/harness/test/expect_failure.sh $<TARGET_FILE:handoff-stress>
+                                  ${F_TARGET} ${F_VERDICT} 1 ${F_SCENARIO})
+  endif()
+  set_tests_properties(${name} PROPERTIES LABELS "${labels}" TIMEOUT 180)
+endfunction()
