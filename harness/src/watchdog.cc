@@ -45,7 +45,8 @@ void Watchdog::Watch() {
     int64_t now = MonotonicNanos();
     uint64_t returned = config_.log->returned.load(std::memory_order_relaxed);
     const char* phase = main_phase_.load(std::memory_order_relaxed);
-    bool progressed = returned != last_returned || phase != last_phase;
+    bool progressed = returned != last_returned || phase != last_phase ||
+                      std::strcmp(phase, kSettling) == 0;
     if (progressed) {
       last_returned = returned;
       last_phase = phase;
@@ -62,7 +63,7 @@ void Watchdog::Watch() {
     }
     // A target may take its time to start (loading a library, a server);
     // quiescence is judged once calls are under way.
-    if (config_.quiet_window_seconds > 0 && std::strcmp(phase, "starting the target") != 0) {
+    if (config_.quiet_window_seconds > 0 && std::strcmp(phase, kStartingTarget) != 0) {
       QuiescenceSample sample = SampleQuiescence(ignored_threads_);
       double quiet = quiescence.Update(sample, now, progressed);
       longest_quiet = std::max(longest_quiet, quiet);

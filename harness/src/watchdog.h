@@ -34,6 +34,12 @@ class Watchdog {
     bool progress;  // print a progress line to stderr on runs over 3 s
     std::function<void(const Result&)> on_hang;
   };
+  // A target loading: not judged for quiescence (--hang-seconds applies).
+  // The harness waiting, a bounded time of its own, for the run to settle:
+  // not judged at all.
+  static constexpr const char* kStartingTarget = "starting the target";
+  static constexpr const char* kSettling =
+      "waiting for the run's descriptors and threads to settle (GVL released)";
   explicit Watchdog(Config config);
   ~Watchdog();  // stops the thread
   // What the driving Ruby thread is doing, for the dump; a new phase counts
