@@ -9,13 +9,13 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "annotated_mutex.h"
 #include "elf_imports.h"
 #include "frame_names.h"
 #include "gvl_check_stubs.h"
@@ -50,22 +50,24 @@ struct Stub {
 Stub g_stubs[kGvlStubCount];
 std::atomic<bool> g_reported{false};
 
-// Everything below is the installer's, guarded by State::mutex (the driving
-// Ruby thread and the watcher). Heap, never freed: a target thread may call
+// The installer's state, shared by the driving Ruby thread, the watcher and
+// a reporting target thread. Heap, never freed: a target thread may call
 // through a stub while the process exits.
 struct State {
-  std::mutex mutex;
+  // Set before g_state is published, read-only after.
   std::function<void(const Result&)> on_violation;
   const handoff_target* target = nullptr;
   void* libruby = nullptr;                    // dlopen handle of the loaded libruby
   ElfW(Addr) target_base = 0;
-  std::set<ElfW(Addr)> before_start;          // objects loaded before the target started
-  std::set<ElfW(Addr)> done;                  // objects already interposed on (or skipped)
-  std::set<ElfW(Addr)> checked;               // objects interposed on
-  std::unordered_map<void*, uint32_t> stub_of;  // real function -> stub index
-  uint32_t stubs_used = 0;
-  bool stubs_exhausted_reported = false;
-  unsigned long long loads_seen = 0;          // dl_iterate_phdr's dlpi_adds
+
+  Mutex mutex;
+  std::set<ElfW(Addr)> before_start GUARDED_BY(mutex);  // objects loaded before the target started
+  std::set<ElfW(Addr)> done GUARDED_BY(mutex);     // objects already interposed on (or skipped)
+  std::set<ElfW(Addr)> checked GUARDED_BY(mutex);  // objects interposed on
+  std::unordered_map<void*, uint32_t> stub_of GUARDED_BY(mutex);  // real function -> stub index
+  uint32_t stubs_used GUARDED_BY(mutex) = 0;
+  bool stubs_exhausted_reported GUARDED_BY(mutex) = false;
+  unsigned long long loads_seen GUARDED_BY(mutex) = 0;  // dl_iterate_phdr's dlpi_adds
 };
 
 State* g_state = nullptr;
@@ -116,8 +118,8 @@ bool InsideStubs(const void* address) {
 }
 
 // The stub for `real` (libruby's function `name`), made on first use.
-// nullptr when every stub is taken. REQUIRES: state.mutex held.
-void* StubFor(State& state, void* real, const char* name, GvlRule rule) {
+// nullptr when every stub is taken.
+void* StubFor(State& state, void* real, const char* name, GvlRule rule) REQUIRES(state.mutex) {
   auto it = state.stub_of.find(real);
   uint32_t index;
   if (it != state.stub_of.end()) {
@@ -141,11 +143,12 @@ void* StubFor(State& state, void* real, const char* name, GvlRule rule) {
 }
 
 // Points every checked Ruby C API import of `object` at its stub.
-void Interpose(State& state, const LoadedObject& object) {
+void Interpose(State& state, const LoadedObject& object) REQUIRES(state.mutex) {
   // Waits for a dlopen of this object still under way (the loader's lock)
   // so its relocations are done before they are rewritten.
   void* handle = dlopen(object.path.c_str(), RTLD_LAZY | RTLD_NOLOAD);
   ForEachImport(object, [&](const ImportSlot& import) {
+    state.mutex.AssertHeld();  // ForEachImport calls this here, under the lock
     if (std::strncmp(import.name, "rb_", 3) != 0 && std::strncmp(import.name, "ruby_", 5) != 0) return;
     if (std::strcmp(import.name, "rb_f_notimplement") == 0) return;  // Ruby compares its address
     GvlRule rule = GvlRuleFor(import.name);
@@ -192,8 +195,8 @@ unsigned long long LoadCount() {
 }
 
 // Interposes on every object not seen yet that is the target's or was
-// loaded after StartGvlCheck. REQUIRES: state.mutex held.
-void Rescan(State& state) {
+// loaded after StartGvlCheck.
+void Rescan(State& state) REQUIRES(state.mutex) {
   state.loads_seen = LoadCount();
   std::vector<LoadedObject> objects = LoadedObjects();
   std::set<ElfW(Addr)> target_objects = TargetObjects(objects, state.target_base);
@@ -210,9 +213,8 @@ void WatchForNewObjects(State* state) {
   for (;;) {
     timespec delay{0, 20 * 1000 * 1000};
     nanosleep(&delay, nullptr);
-    if (LoadCount() == state->loads_seen) continue;
-    std::lock_guard<std::mutex> lock(state->mutex);
-    Rescan(*state);
+    MutexLock lock(&state->mutex);
+    if (LoadCount() != state->loads_seen) Rescan(*state);
   }
 }
 
@@ -243,7 +245,7 @@ std::string TargetFrames(void* return_address) {
 bool InCheckedObject(const void* address) {
   Dl_info info;
   if (dladdr(address, &info) == 0) return false;
-  std::lock_guard<std::mutex> lock(g_state->mutex);
+  MutexLock lock(&g_state->mutex);
   return g_state->checked.count(reinterpret_cast<ElfW(Addr)>(info.dli_fbase)) != 0;
 }
 
@@ -295,7 +297,7 @@ void StartGvlCheck(const handoff_target* target, std::function<void(const Result
   }
   void* warm[1];
   backtrace(warm, 1);  // loads the unwinder now, not in a report
-  std::lock_guard<std::mutex> lock(state->mutex);
+  MutexLock lock(&state->mutex);
   for (const LoadedObject& object : LoadedObjects()) {
     // dli_fbase is the first mapped byte; dlpi_addr the load bias. For a
     // shared object linked at 0 they are the same.
@@ -309,7 +311,7 @@ void GvlCheckTargetStarted() {
   State* state = g_state;
   if (state == nullptr || state->libruby == nullptr) return;
   {
-    std::lock_guard<std::mutex> lock(state->mutex);
+    MutexLock lock(&state->mutex);
     Rescan(*state);
   }
   std::thread(WatchForNewObjects, state).detach();
@@ -317,7 +319,7 @@ void GvlCheckTargetStarted() {
 
 size_t GvlCheckedFunctions() {
   if (g_state == nullptr) return 0;
-  std::lock_guard<std::mutex> lock(g_state->mutex);
+  MutexLock lock(&g_state->mutex);
   return g_state->stubs_used;
 }
 

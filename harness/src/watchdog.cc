@@ -18,7 +18,7 @@ Watchdog::Watchdog(Config config) : config_(std::move(config)) {
 
 Watchdog::~Watchdog() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     done_ = true;
   }
   wake_.notify_all();
@@ -26,7 +26,7 @@ Watchdog::~Watchdog() {
 }
 
 void Watchdog::IgnoreThreads(std::vector<long> thread_ids) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   ignored_threads_ = std::move(thread_ids);
 }
 
@@ -40,8 +40,10 @@ void Watchdog::Watch() {
   // run had, to see how far a healthy run stays from its window.
   const bool trace = std::getenv("HANDOFF_QUIESCENCE_TRACE") != nullptr;
   double longest_quiet = 0;
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (!wake_.wait_for(lock, std::chrono::milliseconds(50), [this] { return done_; })) {
+  MutexLock lock(&mutex_);
+  while (!done_) {
+    lock.WaitUntil(&wake_, std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
+    if (done_) break;
     int64_t now = MonotonicNanos();
     uint64_t returned = config_.log->returned.load(std::memory_order_relaxed);
     const char* phase = main_phase_.load(std::memory_order_relaxed);

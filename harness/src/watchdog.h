@@ -12,11 +12,11 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "annotated_mutex.h"
 #include "handoff/result.h"
 #include "handoff/target.h"
 #include "run_log.h"
@@ -55,10 +55,10 @@ class Watchdog {
 
   Config config_;
   std::atomic<const char*> main_phase_{"starting"};
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable wake_;
-  bool done_ = false;  // guarded by mutex_
-  std::vector<long> ignored_threads_;  // guarded by mutex_
+  bool done_ GUARDED_BY(mutex_) = false;
+  std::vector<long> ignored_threads_ GUARDED_BY(mutex_);
   std::thread thread_;
 };
 
