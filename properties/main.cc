@@ -124,7 +124,7 @@ bool LoadTarget(const Options& o, std::string* error) {
   if (!LoadTargetLibrary(path, &loaded, error)) return false;
   PropertyTarget t;
   t.target = loaded.target;
-  t.flag = o.target_lib.empty() ? "--target " + o.target_name : "--target-lib " + ShellQuote(o.target_lib);
+  t.flag = ReplayTargetFlag(o.target_name, o.target_lib);
   t.perturbation = (loaded.target->flags & HANDOFF_TARGET_HAS_SYNC_POINTS) ? "random" : "none";
   SetPropertyTarget(t);
   return true;

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <map>
 
-#include "handoff/replay_line.h"
 #include "handoff/supervised_run.h"
 #include "handoff/target_loader.h"
 
@@ -56,22 +55,11 @@ bool ShrinkBudgetLeft() {
   return false;
 }
 
-std::string HandoffStressPath() {
-  std::string exe = ExecutablePath();
-  size_t slash = exe.rfind('/');
-  return (slash == std::string::npos ? std::string(".") : exe.substr(0, slash)) + "/handoff-stress";
-}
-
 }  // namespace
 
 void SetPropertyTarget(PropertyTarget target) { g_target = std::move(target); }
 void SetPropertyLimits(PropertyLimits limits) { g_limits = limits; }
 const PropertyTarget& CurrentPropertyTarget() { return g_target; }
-
-std::string ReplayCommand(const Scenario& scenario, uint64_t seed) {
-  return ReplayCommandLine(HandoffStressPath(), g_target.flag, seed, g_target.perturbation, scenario,
-                           g_limits.hang_seconds);
-}
 
 void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {
   // A run that failed once in this process fails again without rerunning:
@@ -90,6 +78,7 @@ void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {
   options.perturbation = g_target.perturbation;
   options.hang_seconds = g_limits.hang_seconds;
   options.progress = false;
+  options.replay_target = g_target.flag;
   double next_note = 5;
   auto started = Clock::now();
   SupervisedRun run = SuperviseRun(g_target.target, options, /*echo_stderr=*/false,
@@ -112,7 +101,7 @@ void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {
   if (run.result.passed()) return;
   std::string what = run.result.failed() ? "the target failed: " : "harness error (not the target's fault): ";
   std::string message = what + run.result.Verdict() + "\n" + run.result.detail + "\nscenario: " +
-                        ScenarioToText(scenario) + "\nreplay: " + ReplayCommand(scenario, seed) +
+                        ScenarioToText(scenario) + "\nreplay: " + run.result.replay +
                         " --replay 10";
   failed_before.emplace(key, message);
   RC_FAIL(message);

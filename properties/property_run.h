@@ -37,7 +37,4 @@ const PropertyTarget& CurrentPropertyTarget();
 // failure or harness error (message: verdict, detail, replay line).
 void RunScenarioOrFail(const Scenario& scenario, uint64_t seed);
 
-// The handoff-stress command line that reruns one run.
-std::string ReplayCommand(const Scenario& scenario, uint64_t seed);
-
 }  // namespace handoff::properties

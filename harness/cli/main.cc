@@ -54,15 +54,6 @@ std::string WriteDecisions(const char* target, uint64_t seed, const std::string&
   return std::fclose(file) == 0 && written ? path : "";
 }
 
-std::string ReplayLine(const CliOptions& o, uint64_t seed) {
-  std::string target = o.target_lib.empty() ? "--target " + o.target_name
-                                            : "--target-lib " + ShellQuote(o.target_lib);
-  return ReplayCommandLine(ExecutablePath(), target, seed, o.run.perturbation, o.run.scenario,
-                           o.run.hang_seconds) +
-         (o.run.gvl_check ? "" : " --no-gvl-check") +
-         (o.run.quiescence ? "" : " --no-quiescence");
-}
-
 // One built-in target as --list-targets --json prints it: what the loaded
 // handoff_target offers (capabilities) and whether it is a mutant (it exports
 // handoff_mutant_declaration, handoff/mutant.h).
@@ -141,6 +132,7 @@ Summary RunAll(const CliOptions& o, const handoff_target* target) {
   int runs = o.replay > 0 ? o.replay : 1;
   for (int i = 0;; ++i) {
     RunOptions run = o.run;
+    run.replay_target = ReplayTargetFlag(o.target_name, o.target_lib);
     if (o.replay == 0) run.seed = o.run.seed + static_cast<uint64_t>(i);
     SupervisedRun outcome = SuperviseRun(target, run, true);
     ++summary.runs;
@@ -195,7 +187,7 @@ void PrintText(const CliOptions& o, const handoff_target* target, const Summary&
     std::printf(" )\n");
   }
   if (f.failed()) {
-    std::printf("replay: %s\n", ReplayLine(o, s.failure_seed).c_str());
+    std::printf("replay: %s\n", f.replay.c_str());
     if (!s.decisions_file.empty()) {
       std::printf("decisions: %llu taken at sync points (--perturb %s); the last %llu in %s\n",
                   static_cast<unsigned long long>(s.decisions_recorded), o.run.perturbation.c_str(),
@@ -224,7 +216,7 @@ void PrintJson(const CliOptions& o, const handoff_target* target, const Summary&
       {"p50_us", s.p50_us},
       {"p99_us", s.p99_us},
       {"leak_bytes_per_call", s.leak_bytes_per_call},
-      {"replay", failed ? ReplayLine(o, s.failure_seed) : ""},
+      {"replay", failed ? f.replay : ""},
       {"decisions_file", failed ? s.decisions_file : ""},
   });
 }

@@ -2,9 +2,18 @@
 
 #include <sstream>
 
-#include "driver.h"
+#include "handoff/target_loader.h"
 
 namespace handoff {
+namespace {
+
+std::string HandoffStressPath() {
+  std::string exe = ExecutablePath();
+  size_t slash = exe.rfind('/');
+  return (slash == std::string::npos ? std::string(".") : exe.substr(0, slash)) + "/handoff-stress";
+}
+
+}  // namespace
 
 std::string ShellQuote(const std::string& text) {
   std::string out = "'";
@@ -12,13 +21,18 @@ std::string ShellQuote(const std::string& text) {
   return out + "'";
 }
 
-std::string ReplayCommandLine(const std::string& handoff_stress, const std::string& target_flag,
-                              uint64_t seed, const std::string& perturbation,
-                              const Scenario& scenario, double hang_seconds) {
+std::string ReplayTargetFlag(const std::string& name, const std::string& library) {
+  return library.empty() ? "--target " + name : "--target-lib " + ShellQuote(library);
+}
+
+std::string ReplayCommandLine(const RunOptions& options) {
   std::ostringstream line;
-  line << handoff_stress << " " << target_flag << " --seed " << seed << " --perturb " << perturbation
-       << " --scenario " << ShellQuote(ScenarioToText(scenario));
-  if (hang_seconds != kDefaultHangSeconds) line << " --hang-seconds " << hang_seconds;
+  line << HandoffStressPath() << " " << options.replay_target << " --seed " << options.seed
+       << " --perturb " << options.perturbation << " --scenario "
+       << ShellQuote(ScenarioToText(options.scenario));
+  if (options.hang_seconds != kDefaultHangSeconds) line << " --hang-seconds " << options.hang_seconds;
+  if (!options.gvl_check) line << " --no-gvl-check";
+  if (!options.quiescence) line << " --no-quiescence";
   return line.str();
 }
 

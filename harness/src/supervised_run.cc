@@ -7,6 +7,7 @@
 
 #include "driver.h"
 #include "handoff/embedded_ruby.h"
+#include "handoff/replay_line.h"
 #include "perturbation/decision_log.h"
 
 namespace handoff {
@@ -41,6 +42,9 @@ SupervisedRun SuperviseRun(const handoff_target* target, const RunOptions& optio
   if (log != nullptr) log->Clear();
   InstallDecisionLog(log);
   SupervisedRun run = Supervise([&](int fd) -> int { ChildRun(fd, target, options); }, supervise);
+  if (!run.result.passed() && !options.replay_target.empty()) {
+    run.result.replay = ReplayCommandLine(options);
+  }
   if (log != nullptr && !run.result.passed() && log->recorded() > 0) {
     run.decisions_recorded = log->recorded();
     run.decisions = log->Text();

@@ -1,22 +1,26 @@
 // The one line that reruns a harness run: what every failure prints
-// (handoff-stress's `replay:` line, the properties' failure messages).
+// (handoff-stress's `replay:` line, the properties' failure messages). Built
+// once, by SuperviseRun, into a failed run's Result::replay.
 #pragma once
 
-#include <cstdint>
 #include <string>
 
-#include "handoff/scenario.h"
+#include "handoff/run_options.h"
 
 namespace handoff {
 
 // `text` in single quotes for a POSIX shell.
 std::string ShellQuote(const std::string& text);
 
-// "<handoff_stress> <target_flag> --seed S --perturb P --scenario '...'"
-// plus " --hang-seconds H" when `hang_seconds` is not the default.
-// target_flag: "--target NAME" or "--target-lib '/path'".
-std::string ReplayCommandLine(const std::string& handoff_stress, const std::string& target_flag,
-                              uint64_t seed, const std::string& perturbation,
-                              const Scenario& scenario, double hang_seconds);
+// How a replay line names a target: "--target NAME", or "--target-lib
+// '/path'" when `library` is not empty.
+std::string ReplayTargetFlag(const std::string& name, const std::string& library);
+
+// "<handoff-stress> <replay_target> --seed S --perturb P --scenario '...'",
+// then " --hang-seconds H" unless the default, " --no-gvl-check" and
+// " --no-quiescence" when those are off. handoff-stress is the one next to
+// this executable (it is this executable in handoff-stress itself).
+// REQUIRES: options.replay_target not empty.
+std::string ReplayCommandLine(const RunOptions& options);
 
 }  // namespace handoff

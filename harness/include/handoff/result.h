@@ -53,13 +53,17 @@ struct Result {
   Type type = Type::kPass;
   FailureKind kind = FailureKind::kCrash;  // meaningful for kFailure only
   std::string detail;                      // one or more lines, for a human
+  // A failure's (or harness error's) handoff-stress line that reruns the
+  // run, built once where its options are known (SuperviseRun, from
+  // RunOptions::replay_target); empty for a pass or a run without one.
+  std::string replay;
 
   static Result Pass() { return {}; }
   static Result Failure(FailureKind kind, std::string detail) {
-    return {Type::kFailure, kind, std::move(detail)};
+    return {Type::kFailure, kind, std::move(detail), ""};
   }
   static Result HarnessError(std::string detail) {
-    return {Type::kHarnessError, FailureKind::kCrash, std::move(detail)};
+    return {Type::kHarnessError, FailureKind::kCrash, std::move(detail), ""};
   }
   bool passed() const { return type == Type::kPass; }
   bool failed() const { return type == Type::kFailure; }

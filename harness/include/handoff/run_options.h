@@ -23,6 +23,10 @@ struct RunOptions {
   // Interpose on the target's Ruby C API imports and report a call made
   // without the GVL as gvl_violation (gvl_check.h). handoff-stress --no-gvl-check.
   bool gvl_check = true;
+  // How a replay line names the target ("--target NAME" or "--target-lib
+  // '/path'", ReplayTargetFlag): a run that does not pass then comes back
+  // with the line that reruns it (Result::replay). Empty: no replay line.
+  std::string replay_target;
 };
 
 struct RunStats {
