@@ -13,21 +13,21 @@
 #include <thread>
 #include <vector>
 
+#include "child_record.h"
 #include "handoff/embedded_ruby.h"
+#include "handoff/supervisor.h"
 
 namespace handoff {
 namespace {
 
-// The forked child's verdict travels to the parent by name on this pipe
-// ("kind\tdetail"); nothing written means the child passed.
+// The forked child's verdict travels to the parent on this pipe, as a child
+// record (child_record.h); nothing written means the child passed.
 int g_verdict_fd = -1;
 
 [[noreturn]] void ChildExit(FailureKind kind, const std::string& detail) {
   std::fprintf(stderr, "handoff-stress: in the forked child: %s\n", detail.c_str());
   std::fflush(stderr);
-  std::string record = std::string(FailureKindName(kind)) + "\t" + detail;
-  ssize_t ignored = write(g_verdict_fd, record.data(), record.size());
-  (void)ignored;
+  WriteChildResult(g_verdict_fd, Result::Failure(kind, detail), RunStats{});
   _exit(1);
 }
 
@@ -145,9 +145,8 @@ Result RunForkProbe(const CallSite& site, double hang_seconds) {
                                                     std::to_string(WTERMSIG(wait.status)));
   }
   int code = WEXITSTATUS(wait.status);
-  size_t tab = verdict.find('\t');
-  if (auto kind = ParseFailureKind(verdict.substr(0, tab)); kind && tab != std::string::npos) {
-    return Result::Failure(*kind, "in the forked child: " + verdict.substr(tab + 1));
+  if (ChildRecord record; ParseChildRecord(verdict, &record) && record.result.failed()) {
+    return Result::Failure(record.result.kind, "in the forked child: " + record.result.detail);
   }
   if (code == 0) return Result::Pass();
   return Result::Failure(FailureKind::kCrash,

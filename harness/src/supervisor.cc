@@ -15,57 +15,12 @@
 #include <cstring>
 #include <sstream>
 
+#include "child_record.h"
+
 namespace handoff {
 namespace {
 
 constexpr size_t kKeptStderr = 4 << 20;
-
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\n') out += "\\n";
-    else if (c == '\\') out += "\\\\";
-    else if (c == '\t') out += ' ';
-    else out += c;
-  }
-  return out;
-}
-
-std::string Unescape(const std::string& text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\\' && i + 1 < text.size()) {
-      out += text[i + 1] == 'n' ? '\n' : text[i + 1];
-      ++i;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
-bool ParseChildResult(const std::string& line, SupervisedRun* run) {
-  std::istringstream in(line);
-  std::string verdict, detail, report;
-  if (!std::getline(in, verdict, '\t')) return false;
-  in >> run->stats.calls_returned >> run->stats.verified >> run->stats.seconds >>
-      run->stats.sync_points >> run->stats.p50_us >> run->stats.p99_us >>
-      run->stats.leak_bytes_per_call;
-  in.get();
-  if (!std::getline(in, detail, '\t') || !std::getline(in, report)) return false;
-  detail = Unescape(detail);
-  run->report = Unescape(report);
-  if (verdict == "pass") {
-    run->result = Result::Pass();
-  } else if (verdict == "harness_error") {
-    run->result = Result::HarnessError(detail);
-  } else if (auto kind = ParseFailureKind(verdict)) {
-    run->result = Result::Failure(*kind, detail);
-  } else {
-    return false;
-  }
-  return true;
-}
 
 std::string SignalText(int status) {
   int sig = WTERMSIG(status);
@@ -75,12 +30,7 @@ std::string SignalText(int status) {
 }  // namespace
 
 void WriteChildResult(int fd, const Result& result, const RunStats& stats, const std::string& report) {
-  std::ostringstream line;
-  line << result.Verdict() << '\t' << stats.calls_returned << ' ' << stats.verified << ' '
-       << stats.seconds << ' ' << stats.sync_points << ' ' << stats.p50_us << ' ' << stats.p99_us
-       << ' ' << stats.leak_bytes_per_call << '\t' << Escape(result.detail) << '\t' << Escape(report)
-       << '\n';
-  std::string text = line.str();
+  std::string text = FormatChildRecord({result, stats, report});
   const char* p = text.data();
   size_t left = text.size();
   int failures = 0;  // EINTR (a signal during the write) and friends: retried, boundedly
@@ -343,7 +293,13 @@ SupervisedRun Supervise(const std::function<int(int result_fd)>& child,
 
   FailureKind kind;
   std::string excerpt;
-  bool reported = !result_text.empty() && ParseChildResult(result_text, &run);
+  ChildRecord record;
+  bool reported = !result_text.empty() && ParseChildRecord(result_text, &record);
+  if (reported) {
+    run.result = record.result;
+    run.stats = record.stats;
+    run.report = record.report;
+  }
   if (FindSanitizerReport(err_text, &kind, &excerpt)) {
     run.result = Result::Failure(kind, "sanitizer report:\n" + excerpt);
   } else if (stalled && !reported) {

@@ -1,0 +1,27 @@
+// The record a harness child process sends its parent when it ends: the
+// supervised run's child (supervisor.h: verdict, stats, detail, report) and
+// the fork probe's forked child (fork_probe.h: a verdict and its detail).
+// One JSON object on one line; bytes that are not UTF-8 in a detail (one
+// quoting a payload) arrive as U+FFFD.
+#pragma once
+
+#include <string>
+
+#include "handoff/result.h"
+#include "handoff/run_options.h"
+
+namespace handoff {
+
+struct ChildRecord {
+  Result result;
+  RunStats stats;
+  std::string report;  // what the child reported besides its outcome
+};
+
+// The record as one line, '\n' included.
+std::string FormatChildRecord(const ChildRecord& record);
+
+// False when `line` is not such a record (a child that died mid-write).
+bool ParseChildRecord(const std::string& line, ChildRecord* record);
+
+}  // namespace handoff
