@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "handoff/command_line.h"
 #include "handoff/replay_line.h"
 #include "handoff/supervised_run.h"
 #include "handoff/target_loader.h"
@@ -57,14 +58,6 @@ struct Options {
   bool list = false;
   PropertyLimits limits;
 };
-
-bool ParseSeconds(const std::string& text, double* out) {
-  char* end = nullptr;
-  double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || !(value > 0) || value > 86400) return false;
-  *out = value;
-  return true;
-}
 
 bool ParseShard(const std::string& text, Options* o) {
   int index = 0, count = 0;
@@ -138,44 +131,28 @@ std::vector<Property> AllProperties() {
 
 int Main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= argc) return false;
-      *out = argv[++i];
-      return true;
-    };
-    std::string text;
-    if (flag == "--help" || flag == "-h") {
-      std::printf(kUsage, HANDOFF_PROPERTY_CASES);
-      return 0;
-    } else if (flag == "--list") {
-      o.list = true;
-    } else if (flag == "--property") {
-      if (!value(&o.property)) return UsageError("--property needs a name (--list shows them)");
-    } else if (flag == "--target") {
-      if (!value(&o.target_name)) return UsageError("--target needs a built-in target name");
-    } else if (flag == "--target-lib") {
-      if (!value(&o.target_lib)) return UsageError("--target-lib needs a path to a target library");
-    } else if (flag == "--cases") {
-      if (!value(&text) || (o.cases = std::atoi(text.c_str())) < 1) {
-        return UsageError("--cases takes a positive number");
-      }
-    } else if (flag == "--hang-seconds") {
-      if (!value(&text) || !ParseSeconds(text, &o.limits.hang_seconds)) {
-        return UsageError("--hang-seconds takes a positive number of seconds");
-      }
-    } else if (flag == "--shrink-seconds") {
-      if (!value(&text) || !ParseSeconds(text, &o.limits.shrink_seconds)) {
-        return UsageError("--shrink-seconds takes a positive number of seconds");
-      }
-    } else if (flag == "--quiet") {
-      o.limits.progress = false;
-    } else if (flag == "--shard") {
-      if (!value(&text) || !ParseShard(text, &o)) return UsageError("--shard takes I/N with 0 <= I < N");
-    } else {
-      return UsageError("unknown option '" + flag + "'");
-    }
+  bool help = false;
+  std::string shard;
+  CLI::App app("handoff-properties", "handoff-properties");
+  UseHandoffDefaults(app);
+  app.add_flag("-h,--help", help);
+  app.add_flag("--list", o.list);
+  app.add_option("--property", o.property);
+  app.add_option("--target", o.target_name);
+  app.add_option("--target-lib", o.target_lib);
+  app.add_option("--cases", o.cases)->check(WholeNumber(1, 1000000));
+  app.add_option("--hang-seconds", o.limits.hang_seconds)->check(Seconds());
+  app.add_option("--shrink-seconds", o.limits.shrink_seconds)->check(Seconds());
+  app.add_flag_callback("--quiet", [&o] { o.limits.progress = false; });
+  CLI::Option* shard_given = app.add_option("--shard", shard);
+  std::string error;
+  if (!ParseCommandLine(app, argc, argv, &error)) return UsageError(error);
+  if (help) {
+    std::printf(kUsage, HANDOFF_PROPERTY_CASES);
+    return 0;
+  }
+  if (shard_given->count() > 0 && !ParseShard(shard, &o)) {
+    return UsageError("--shard takes I/N with 0 <= I < N (got '" + shard + "')");
   }
   if (const char* env = std::getenv("HANDOFF_PROPERTY_SHARD"); env != nullptr && *env != '\0' &&
                                                               o.shards == 1) {
@@ -204,7 +181,6 @@ int Main(int argc, char** argv) {
     return UsageError(chosen->name + " models the handoff bridge itself (its Ruby API, its "
                       "workers): it runs against --target bridge only");
   }
-  std::string error;
   if (!LoadTarget(o, &error)) {
     std::fprintf(stderr, "handoff-properties: %s\n", error.c_str());
     return 2;

@@ -1,137 +1,59 @@
 #include "cli/options.h"
 
-#include <cerrno>
-#include <cstdlib>
 #include <vector>
 
+#include "handoff/command_line.h"
 #include "perturbation/strategy.h"
 
 namespace handoff {
-namespace {
-
-bool ToUnsigned(const std::string& flag, const std::string& text, uint64_t min, uint64_t max,
-                uint64_t* out, std::string* error) {
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long value = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || text[0] == '-' || *end != '\0' || errno != 0 || value < min || value > max) {
-    *error = flag + " takes a whole number from " + std::to_string(min) + " to " +
-             std::to_string(max) + " (got '" + text + "')";
-    return false;
-  }
-  *out = value;
-  return true;
-}
-
-bool ToSeconds(const std::string& flag, const std::string& text, double* out, std::string* error) {
-  char* end = nullptr;
-  double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || !(value > 0) || value > 86400) {
-    *error = flag + " takes a number of seconds above 0, up to 86400 (got '" + text + "')";
-    return false;
-  }
-  *out = value;
-  return true;
-}
-
-}  // namespace
 
 bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   o->run.scenario = DefaultMixedScenario();
   o->run.scenario.threads = 8;
   o->run.scenario.calls = 10000;
   std::string scenario_text;
-  std::optional<uint64_t> threads, calls, max_p99_us;
-  bool hang_given = false;
-  std::vector<std::string> args(argv + 1, argv + argc);
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string flag = args[i], value;
-    size_t eq = flag.find('=');
-    bool inline_value = flag.rfind("--", 0) == 0 && eq != std::string::npos;
-    if (inline_value) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    }
-    auto take = [&](std::string* out) {
-      if (inline_value) {
-        *out = value;
-        return true;
-      }
-      if (i + 1 >= args.size()) {
-        *error = flag + " needs a value (see --help)";
-        return false;
-      }
-      *out = args[++i];
-      return true;
-    };
-    uint64_t number = 0;
-    if (flag == "--help" || flag == "-h") {
-      o->help = true;
-    } else if (flag == "--list-targets") {
-      o->list_targets = true;
-    } else if (flag == "--json") {
-      o->json = true;
-    } else if (flag == "--quiet") {
-      o->quiet = true;
-    } else if (flag == "--score") {
-      o->score = true;
-    } else if (flag == "--declared") {
-      o->score_declared = true;
-    } else if (flag == "--seeds") {
-      if (!take(&value) || !ToUnsigned(flag, value, 1, 1000, &number, error)) return false;
-      o->score_seeds = static_cast<int>(number);
-    } else if (flag == "--score-runs") {
-      if (!take(&value) || !ToUnsigned(flag, value, 1, 1000, &number, error)) return false;
-      o->score_runs = static_cast<int>(number);
-    } else if (flag == "--target") {
-      if (!take(&o->target_name)) return false;
-    } else if (flag == "--target-lib") {
-      if (!take(&o->target_lib)) return false;
-    } else if (flag == "--threads") {
-      if (!take(&value) || !ToUnsigned(flag, value, 1, 4096, &number, error)) return false;
-      threads = number;
-    } else if (flag == "--calls") {
-      if (!take(&value) || !ToUnsigned(flag, value, 1, 1ull << 40, &number, error)) return false;
-      calls = number;
-    } else if (flag == "--seed") {
-      if (!take(&value) || !ToUnsigned(flag, value, 0, UINT64_MAX, &o->run.seed, error)) return false;
-      o->seed_given = true;
-    } else if (flag == "--perturb") {
-      if (!take(&o->run.perturbation)) return false;
-      if (!MakePerturbation(o->run.perturbation)) {
-        *error = "--perturb takes one of " + PerturbationNames() + " (got '" +
-                 o->run.perturbation + "')";
-        return false;
-      }
-    } else if (flag == "--replay") {
-      if (!take(&value) || !ToUnsigned(flag, value, 1, 100000, &number, error)) return false;
-      o->replay = static_cast<int>(number);
-    } else if (flag == "--seconds") {
-      if (!take(&value) || !ToSeconds(flag, value, &o->seconds, error)) return false;
-    } else if (flag == "--max-p99-us") {
-      if (!take(&value) || !ToUnsigned(flag, value, 1, 1000000000, &number, error)) return false;
-      max_p99_us = number;
-    } else if (flag == "--no-gvl-check") {
-      o->run.gvl_check = false;
-    } else if (flag == "--no-quiescence") {
-      o->run.quiescence = false;
-    } else if (flag == "--hang-seconds") {
-      if (!take(&value) || !ToSeconds(flag, value, &o->run.hang_seconds, error)) return false;
-      hang_given = true;
-    } else if (flag == "--scenario") {
-      if (!take(&scenario_text)) return false;
-      if (!ParseScenario(scenario_text, &o->run.scenario, error)) {
-        *error = "--scenario: " + *error;
-        return false;
-      }
-    } else {
-      *error = "unknown option '" + args[i] + "' (see --help)";
-      return false;
-    }
+  int threads = 0;
+  uint64_t calls = 0;
+  uint32_t max_p99_us = 0;
+  CLI::App app("handoff-stress", "handoff-stress");
+  UseHandoffDefaults(app);
+  app.add_flag("-h,--help", o->help);
+  app.add_flag("--list-targets", o->list_targets);
+  app.add_flag("--json", o->json);
+  app.add_flag("--quiet", o->quiet);
+  app.add_flag("--score", o->score);
+  app.add_flag("--declared", o->score_declared);
+  app.add_option("--seeds", o->score_seeds)->check(WholeNumber(1, 1000));
+  app.add_option("--score-runs", o->score_runs)->check(WholeNumber(1, 1000));
+  app.add_option("--target", o->target_name);
+  app.add_option("--target-lib", o->target_lib);
+  CLI::Option* threads_given = app.add_option("--threads", threads)->check(WholeNumber(1, 4096));
+  CLI::Option* calls_given =
+      app.add_option("--calls", calls)->check(WholeNumber(1, uint64_t{1} << 40));
+  CLI::Option* seed_given = app.add_option("--seed", o->run.seed)->check(WholeNumber(0, UINT64_MAX));
+  std::vector<std::string> strategies;
+  for (const PerturbationStrategyInfo& s : PerturbationStrategies()) strategies.push_back(s.name);
+  app.add_option("--perturb", o->run.perturbation)->check(CLI::IsMember(strategies));
+  app.add_option("--replay", o->replay)->check(WholeNumber(1, 100000));
+  app.add_option("--seconds", o->seconds)->check(Seconds());
+  CLI::Option* max_p99_given =
+      app.add_option("--max-p99-us", max_p99_us)->check(WholeNumber(1, 1000000000));
+  bool no_gvl_check = false, no_quiescence = false;
+  app.add_flag("--no-gvl-check", no_gvl_check);
+  app.add_flag("--no-quiescence", no_quiescence);
+  CLI::Option* hang_given = app.add_option("--hang-seconds", o->run.hang_seconds)->check(Seconds());
+  CLI::Option* scenario_given = app.add_option("--scenario", scenario_text);
+  if (!ParseCommandLine(app, argc, argv, error)) return false;
+  o->seed_given = seed_given->count() > 0;
+  o->run.gvl_check = !no_gvl_check;
+  o->run.quiescence = !no_quiescence;
+  if (scenario_given->count() > 0 && !ParseScenario(scenario_text, &o->run.scenario, error)) {
+    *error = "--scenario: " + *error;
+    return false;
   }
-  if (threads) o->run.scenario.threads = static_cast<int>(*threads);
-  if (calls) o->run.scenario.calls = *calls;
-  if (max_p99_us) o->run.scenario.max_p99_us = static_cast<uint32_t>(*max_p99_us);
+  if (threads_given->count() > 0) o->run.scenario.threads = threads;
+  if (calls_given->count() > 0) o->run.scenario.calls = calls;
+  if (max_p99_given->count() > 0) o->run.scenario.max_p99_us = max_p99_us;
   if (o->help || o->list_targets) return true;
   if (o->score_declared && !o->score) {
     *error = "--declared goes with --score";
@@ -142,7 +64,7 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
       *error = "--score runs the built-in mutants; --target NAME picks one of them";
       return false;
     }
-    if (!hang_given) o->run.hang_seconds = 3;
+    if (hang_given->count() == 0) o->run.hang_seconds = 3;
     return true;
   }
   if (o->target_name.empty() == o->target_lib.empty()) {
