@@ -26,9 +26,7 @@
 
 namespace handoff {
 
-constexpr uint32_t kPayloadHeaderSize = 16;  // a payload at least this long names its call
 constexpr uint32_t kReplyHeaderSize = 24;
-constexpr uint64_t kMaxCallId = (uint64_t{1} << 56) - 1;
 constexpr char kRaisedClass[] = "HandoffHarness::CallError";
 
 // FNV-1a, 64-bit.

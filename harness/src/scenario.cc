@@ -6,7 +6,6 @@
 #include <sstream>
 
 #include "handoff/seeded_random.h"
-#include "payload.h"
 
 namespace handoff {
 namespace {

@@ -119,11 +119,18 @@ bool ParseScenario(const std::string& text, Scenario* scenario, std::string* err
 // Checks ranges and combinations; false with *error on the first problem.
 bool ValidateScenario(const Scenario& scenario, std::string* error);
 
+// A payload at least this long names its call (and its behaviour); a
+// shorter one is anonymous and can only return (payload.h: its layout).
+constexpr uint32_t kPayloadHeaderSize = 16;
+// A named payload carries its call id in 56 bits: a scenario's calls, with
+// their nested calls and the fork probe's, stay under this.
+constexpr uint64_t kMaxCallId = (uint64_t{1} << 56) - 1;
+
 struct CallPlan {
   uint64_t call_id;
   Behaviour behaviour;
   uint32_t arg;           // slow: µs; gc: objects; raise: message bytes after the prefix
-  uint32_t payload_size;  // bytes; under 16 the payload is anonymous and the behaviour return
+  uint32_t payload_size;  // bytes; under kPayloadHeaderSize anonymous, the behaviour return
   uint32_t reply_size;    // bytes of the reply (large: large_bytes)
 };
 CallPlan PlanCall(const Scenario& scenario, uint64_t seed, uint64_t call_id);

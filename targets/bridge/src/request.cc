@@ -14,7 +14,7 @@ Request::Request(CallbackHandle* callback, std::vector<OwnedValue> args)
 
 Outcome Request::WaitAndRelease(int64_t timeout_ns) {
   Outcome result;
-  HANDOFF_SYNC_POINT("request.wait");
+  BRIDGE_SYNC_POINT("request.wait");
   {
     MutexLock lock(&mutex_);
     if (timeout_ns <= 0) {
@@ -36,7 +36,7 @@ Outcome Request::WaitAndRelease(int64_t timeout_ns) {
 }
 
 bool Request::Claim() {
-  HANDOFF_SYNC_POINT("request.claim");
+  BRIDGE_SYNC_POINT("request.claim");
   MutexLock lock(&mutex_);
   if (state_ != State::kQueued) return false;
   state_ = State::kRunning;
@@ -44,7 +44,7 @@ bool Request::Claim() {
 }
 
 void Request::CompleteAndRelease(Outcome outcome) {
-  HANDOFF_SYNC_POINT("request.complete");
+  BRIDGE_SYNC_POINT("request.complete");
   bool wake = false;
   {
     MutexLock lock(&mutex_);
@@ -58,7 +58,7 @@ void Request::CompleteAndRelease(Outcome outcome) {
   // mutex still held here. The condition variable outlives this: the
   // request is freed only when our reference goes too (Release, below).
   if (wake) done_cv_.notify_one();
-  HANDOFF_SYNC_POINT("request.release");
+  BRIDGE_SYNC_POINT("request.release");
   Release();
 }
 

@@ -7,9 +7,9 @@
 #include "sync_points.h"
 
 #ifdef HANDOFF_SYNC_POINTS
-extern "C" {
-HANDOFF_SYNC_HOOK_DEFINITION;  // set by the harness adapter (target/bridge_target.cc)
-}
+namespace handoff {
+BridgeSyncHook g_bridge_sync_hook = nullptr;  // set by the harness adapter (target/bridge_target.cc)
+}  // namespace handoff
 #endif
 
 namespace handoff {
@@ -25,7 +25,7 @@ handoff_status RequestQueue::Admission() {
 }
 
 handoff_status RequestQueue::Push(Request* r) {
-  HANDOFF_SYNC_POINT("queue.push");
+  BRIDGE_SYNC_POINT("queue.push");
   bool wake = false;
   {
     MutexLock lock(&mutex_);
@@ -71,7 +71,7 @@ void RequestQueue::BlockEnded() {
 }
 
 void RequestQueue::WaitForWork(WorkerSlot* slot) {
-  HANDOFF_SYNC_POINT("queue.wait_for_work");
+  BRIDGE_SYNC_POINT("queue.wait_for_work");
   MutexLock lock(&mutex_);
   ++idle_;
   while (head_ == nullptr && state_ == State::kRunning && !slot->interrupted) {
@@ -95,7 +95,7 @@ bool RequestQueue::ReserveSpare() {
 }
 
 Request* RequestQueue::TryPop() {
-  HANDOFF_SYNC_POINT("queue.try_pop");
+  BRIDGE_SYNC_POINT("queue.try_pop");
   MutexLock lock(&mutex_);
   Request* r = head_;
   if (state_ != State::kRunning || r == nullptr) return nullptr;

@@ -39,7 +39,7 @@ bool Eval(const char* code, VALUE* result, char* error, size_t size) {
 
 int Start(const handoff_target_host* host, uintptr_t handler, char* error, size_t size) {
 #ifdef HANDOFF_SYNC_POINTS
-  handoff_sync_hook = host->sync_point;
+  handoff::g_bridge_sync_hook = host->sync_point;
 #else
   (void)host;
 #endif
