@@ -1,4 +1,4 @@
-// ruby_setup.h — for the third-party adapters (ffi, fiddle, glib2, grpc):
+// ruby_setup.h — for the third-party adapters (ffi, fiddle, glib2, glib2_log, grpc):
 // evaluates a target's Ruby setup code the way each start() needs it.
 //
 // REQUIRES: GVL held (start runs with it).

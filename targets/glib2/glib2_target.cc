@@ -43,7 +43,9 @@
 #include <cstring>
 
 #include "handoff/target.h"
+#include "../common/calls_in_flight.h"
 #include "../common/ruby_setup.h"
+#include "../common/sized_reply.h"
 
 HANDOFF_SYNC_HOOK_DEFINITION;
 
@@ -56,7 +58,7 @@ using RClosureAttach = void (*)(GClosure*, VALUE);
 using StartDispatch = void (*)(void);
 
 GClosure* g_closure = nullptr;  // set in start, read-only after
-std::atomic<uint64_t> g_started{0}, g_completed{0};
+handoff_targets::CallsInFlight g_calls;
 
 constexpr char kSetup[] = R"RUBY(
 require "glib2"
@@ -80,10 +82,8 @@ VALUE PayloadAt(VALUE, VALUE address, VALUE size) {
 // HandoffGlib2Target.reply(string) -> address of a malloc'd [u64 size | bytes].
 VALUE ReplyBlock(VALUE, VALUE reply) {
   StringValue(reply);
-  uint64_t size = static_cast<uint64_t>(RSTRING_LEN(reply));
-  auto* block = static_cast<char*>(std::malloc(sizeof size + size));
-  std::memcpy(block, &size, sizeof size);
-  std::memcpy(block + sizeof size, RSTRING_PTR(reply), size);
+  char* block =
+      handoff_targets::NewSizedReply(RSTRING_PTR(reply), static_cast<uint64_t>(RSTRING_LEN(reply)));
   return rb_ull2inum(reinterpret_cast<uintptr_t>(block));
 }
 
@@ -152,29 +152,19 @@ void Invoke(const char* payload, size_t size, int64_t, handoff_target_reply* rep
   g_value_set_uint64(&params[1], size);
   GValue result = G_VALUE_INIT;
   g_value_init(&result, G_TYPE_UINT64);
-  g_started.fetch_add(1, std::memory_order_relaxed);
+  g_calls.Started();
   HANDOFF_SYNC_POINT("glib2.invoke");
   g_closure_invoke(g_closure, &result, 2, params, nullptr);
   HANDOFF_SYNC_POINT("glib2.returned");
-  g_completed.fetch_add(1, std::memory_order_relaxed);
+  g_calls.Completed();
   auto* block = reinterpret_cast<char*>(static_cast<uintptr_t>(g_value_get_uint64(&result)));
   if (block == nullptr) {
     // The closure returned without running the block to its end (its caller
     // woke without a reply).
-    static const char kNoReply[] = "g_closure_invoke returned no reply";
-    reply->status = HANDOFF_TARGET_INVALID;
-    reply->data = static_cast<char*>(std::malloc(sizeof kNoReply));
-    std::memcpy(reply->data, kNoReply, sizeof kNoReply - 1);
-    reply->size = sizeof kNoReply - 1;
+    handoff_targets::NoReply("g_closure_invoke returned no reply", reply);
     return;
   }
-  uint64_t reply_size;
-  std::memcpy(&reply_size, block, sizeof reply_size);
-  reply->status = HANDOFF_TARGET_OK;
-  reply->data = static_cast<char*>(std::malloc(reply_size + 1));
-  std::memcpy(reply->data, block + sizeof reply_size, reply_size);
-  reply->size = reply_size;
-  std::free(block);
+  handoff_targets::TakeSizedReply(block, reply);
 }
 
 // Never rbgutil_stop_callback_dispatch_thread(): it freezes the VM (above).
@@ -187,11 +177,7 @@ void KillEventThread() {
 }
 
 void Describe(char* buffer, size_t size) {
-  uint64_t started = g_started.load(std::memory_order_relaxed);
-  uint64_t completed = g_completed.load(std::memory_order_relaxed);
-  std::snprintf(buffer, size, "%llu g_closure_invoke calls, %llu returned, %llu waiting",
-                static_cast<unsigned long long>(started), static_cast<unsigned long long>(completed),
-                static_cast<unsigned long long>(started - completed));
+  g_calls.Describe(buffer, size, "g_closure_invoke calls", "returned", "waiting");
 }
 
 const handoff_target kTarget = {

@@ -28,20 +28,21 @@
 #include <glib.h>
 #include <ruby.h>
 
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include "handoff/target.h"
+#include "../common/calls_in_flight.h"
 #include "../common/ruby_setup.h"
+#include "../common/sized_reply.h"
 
 HANDOFF_SYNC_HOOK_DEFINITION;
 
 namespace {
 
 constexpr char kDomain[] = "HandoffGlibLogTarget";
-std::atomic<uint64_t> g_started{0}, g_completed{0};
+handoff_targets::CallsInFlight g_calls;
 
 constexpr char kSetup[] = R"RUBY(
 require "glib2"
@@ -63,14 +64,11 @@ VALUE PayloadAt(VALUE, VALUE address, VALUE size) {
   return rb_str_new(data, static_cast<long>(rb_num2ull(size)));
 }
 
-// HandoffGlibLogTarget.reply(slot, string): *slot = a malloc'd [u64 size | bytes].
+// HandoffGlibLogTarget.reply(slot, string): *slot = the reply as a sized block.
 VALUE ReplyInto(VALUE, VALUE slot, VALUE reply) {
   StringValue(reply);
-  uint64_t size = static_cast<uint64_t>(RSTRING_LEN(reply));
-  auto* block = static_cast<char*>(std::malloc(sizeof size + size));
-  std::memcpy(block, &size, sizeof size);
-  std::memcpy(block + sizeof size, RSTRING_PTR(reply), size);
-  *reinterpret_cast<char**>(static_cast<uintptr_t>(rb_num2ull(slot))) = block;
+  *reinterpret_cast<char**>(static_cast<uintptr_t>(rb_num2ull(slot))) =
+      handoff_targets::NewSizedReply(RSTRING_PTR(reply), static_cast<uint64_t>(RSTRING_LEN(reply)));
   return Qnil;
 }
 
@@ -90,29 +88,19 @@ int Start(const handoff_target_host* host, uintptr_t handler, char* error, size_
 
 void Invoke(const char* payload, size_t size, int64_t, handoff_target_reply* reply) {
   char* block = nullptr;
-  g_started.fetch_add(1, std::memory_order_relaxed);
+  g_calls.Started();
   HANDOFF_SYNC_POINT("glib2_log.invoke");
   g_log(kDomain, G_LOG_LEVEL_MESSAGE, "%llu %llu %llu",
         static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(payload)),
         static_cast<unsigned long long>(size),
         static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(&block)));
   HANDOFF_SYNC_POINT("glib2_log.returned");
-  g_completed.fetch_add(1, std::memory_order_relaxed);
-  if (block == nullptr) {  // g_log returned and the block left no reply
-    static const char kNoReply[] = "g_log returned and the handler left no reply";
-    reply->status = HANDOFF_TARGET_INVALID;
-    reply->data = static_cast<char*>(std::malloc(sizeof kNoReply));
-    std::memcpy(reply->data, kNoReply, sizeof kNoReply - 1);
-    reply->size = sizeof kNoReply - 1;
+  g_calls.Completed();
+  if (block == nullptr) {
+    handoff_targets::NoReply("g_log returned and the handler left no reply", reply);
     return;
   }
-  uint64_t reply_size;
-  std::memcpy(&reply_size, block, sizeof reply_size);
-  reply->status = HANDOFF_TARGET_OK;
-  reply->data = static_cast<char*>(std::malloc(reply_size + 1));
-  std::memcpy(reply->data, block + sizeof reply_size, reply_size);
-  reply->size = reply_size;
-  std::free(block);
+  handoff_targets::TakeSizedReply(block, reply);
 }
 
 void Stop() {
@@ -120,11 +108,7 @@ void Stop() {
 }
 
 void Describe(char* buffer, size_t size) {
-  uint64_t started = g_started.load(std::memory_order_relaxed);
-  uint64_t completed = g_completed.load(std::memory_order_relaxed);
-  std::snprintf(buffer, size, "%llu g_log calls, %llu returned, %llu in the handler",
-                static_cast<unsigned long long>(started), static_cast<unsigned long long>(completed),
-                static_cast<unsigned long long>(started - completed));
+  g_calls.Describe(buffer, size, "g_log calls", "returned", "in the handler");
 }
 
 const handoff_target kTarget = {

@@ -56,6 +56,7 @@
 #include <string>
 
 #include "handoff/target.h"
+#include "../common/calls_in_flight.h"
 #include "../common/ruby_setup.h"
 
 HANDOFF_SYNC_HOOK_DEFINITION;
@@ -77,7 +78,7 @@ int g_plugin_count = 0;
 
 grpc_metadata_credentials_plugin g_handler_plugin;  // set in start, read-only after
 VALUE g_event_thread = Qnil;                        // rooted in start
-std::atomic<uint64_t> g_started{0}, g_completed{0};
+handoff_targets::CallsInFlight g_calls;
 
 // One call as gRPC core holds it while the plugin works asynchronously.
 struct Request {
@@ -165,7 +166,7 @@ void OnMetadata(void* user_data, const grpc_metadata* md, size_t count, grpc_sta
   Record(request, md, count, status, details);
   request->done = true;
   request->done_cond.notify_one();
-  g_completed.fetch_add(1, std::memory_order_relaxed);
+  g_calls.Completed();
 }
 
 // Calls the plugin as core does. True when it answered asynchronously: the
@@ -178,7 +179,7 @@ bool SubmitToPlugin(const grpc_metadata_credentials_plugin& plugin, const char* 
   size_t sync_count = 0;
   grpc_status_code sync_status = GRPC_STATUS_OK;
   const char* sync_details = nullptr;
-  g_started.fetch_add(1, std::memory_order_relaxed);
+  g_calls.Started();
   HANDOFF_SYNC_POINT("grpc.get_metadata");
   if (plugin.get_metadata(plugin.state, context, OnMetadata, request, sync_md, &sync_count,
                           &sync_status, &sync_details) == 0) {
@@ -192,7 +193,7 @@ bool SubmitToPlugin(const grpc_metadata_credentials_plugin& plugin, const char* 
   }
   std::free(const_cast<char*>(sync_details));
   request->done = true;
-  g_completed.fetch_add(1, std::memory_order_relaxed);
+  g_calls.Completed();
   return false;
 }
 
@@ -253,8 +254,7 @@ int Start(const handoff_target_host* host, uintptr_t handler, char* error, size_
   }
   g_event_thread = rb_gv_get("$handoff_grpc_event_thread");
   rb_gc_register_address(&g_event_thread);
-  g_started.store(0);
-  g_completed.store(0);
+  g_calls.Reset();
   return 0;
 }
 
@@ -295,11 +295,7 @@ void KillEventThread() {
 }
 
 void Describe(char* buffer, size_t size) {
-  uint64_t started = g_started.load(std::memory_order_relaxed);
-  uint64_t completed = g_completed.load(std::memory_order_relaxed);
-  std::snprintf(buffer, size, "%llu get_metadata calls, %llu completed, %llu waiting for their callback",
-                static_cast<unsigned long long>(started), static_cast<unsigned long long>(completed),
-                static_cast<unsigned long long>(started - completed));
+  g_calls.Describe(buffer, size, "get_metadata calls", "completed", "waiting for their callback");
 }
 
 const handoff_target kTarget = {
