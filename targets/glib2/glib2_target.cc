@@ -45,7 +45,7 @@
 #include "handoff/target.h"
 #include "../common/calls_in_flight.h"
 #include "../common/ruby_setup.h"
-#include "../common/sized_reply.h"
+#include "../common/address_marshalling.h"
 
 HANDOFF_SYNC_HOOK_DEFINITION;
 
@@ -72,12 +72,6 @@ module HandoffGlib2Target
 end
 HandoffGlib2Target::BLOCK
 )RUBY";
-
-// HandoffGlib2Target.payload(address, size) -> the payload bytes (binary String).
-VALUE PayloadAt(VALUE, VALUE address, VALUE size) {
-  auto* data = reinterpret_cast<const char*>(static_cast<uintptr_t>(rb_num2ull(address)));
-  return rb_str_new(data, static_cast<long>(rb_num2ull(size)));
-}
 
 // HandoffGlib2Target.reply(string) -> address of a malloc'd [u64 size | bytes].
 VALUE ReplyBlock(VALUE, VALUE reply) {
@@ -124,7 +118,7 @@ int Start(const handoff_target_host* host, uintptr_t handler, char* error, size_
     return -1;
   }
   VALUE module = rb_const_get(rb_cObject, rb_intern("HandoffGlib2Target"));
-  rb_define_module_function(module, "payload", RUBY_METHOD_FUNC(PayloadAt), 2);
+  rb_define_module_function(module, "payload", RUBY_METHOD_FUNC(handoff_targets::PayloadAt), 2);
   rb_define_module_function(module, "reply", RUBY_METHOD_FUNC(ReplyBlock), 1);
   RClosureNew rclosure_new;
   RClosureAttach rclosure_attach;

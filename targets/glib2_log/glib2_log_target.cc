@@ -35,7 +35,7 @@
 #include "handoff/target.h"
 #include "../common/calls_in_flight.h"
 #include "../common/ruby_setup.h"
-#include "../common/sized_reply.h"
+#include "../common/address_marshalling.h"
 
 HANDOFF_SYNC_HOOK_DEFINITION;
 
@@ -58,12 +58,6 @@ end
 HandoffGlibLogTarget::ID
 )RUBY";
 
-// HandoffGlibLogTarget.payload(address, size) -> the payload bytes.
-VALUE PayloadAt(VALUE, VALUE address, VALUE size) {
-  auto* data = reinterpret_cast<const char*>(static_cast<uintptr_t>(rb_num2ull(address)));
-  return rb_str_new(data, static_cast<long>(rb_num2ull(size)));
-}
-
 // HandoffGlibLogTarget.reply(slot, string): *slot = the reply as a sized block.
 VALUE ReplyInto(VALUE, VALUE slot, VALUE reply) {
   StringValue(reply);
@@ -77,7 +71,7 @@ int Start(const handoff_target_host* host, uintptr_t handler, char* error, size_
   rb_gv_set("$handoff_target_handler", static_cast<VALUE>(handler));
   rb_eval_string("module HandoffGlibLogTarget; end");
   VALUE module = rb_const_get(rb_cObject, rb_intern("HandoffGlibLogTarget"));
-  rb_define_module_function(module, "payload", RUBY_METHOD_FUNC(PayloadAt), 2);
+  rb_define_module_function(module, "payload", RUBY_METHOD_FUNC(handoff_targets::PayloadAt), 2);
   rb_define_module_function(module, "reply", RUBY_METHOD_FUNC(ReplyInto), 2);
   VALUE id = Qnil;
   return handoff_targets::EvalSetup(kSetup, "ruby-glib2 (is Debian's ruby-glib2 installed?)", &id,

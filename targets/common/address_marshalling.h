@@ -1,8 +1,11 @@
-// sized_reply.h — for adapters whose library carries a reply as one
-// pointer-sized value (glib2's closure result, glib2_log's reply slot): the
-// reply as one malloc'd block [u64 size | bytes], made by the Ruby side and
-// taken apart by invoke.
+// address_marshalling.h — for adapters whose library carries the call's data
+// as integers (glib2's closure arguments and result, glib2_log's message):
+// the payload read from its address by the Ruby block (a module function),
+// and the reply as one malloc'd block [u64 size | bytes] made on the Ruby
+// side and taken apart by invoke.
 #pragma once
+
+#include <ruby.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -11,6 +14,12 @@
 #include "handoff/target.h"
 
 namespace handoff_targets {
+
+// A Ruby module function (address, size) -> the payload bytes, a String.
+inline VALUE PayloadAt(VALUE, VALUE address, VALUE size) {
+  auto* data = reinterpret_cast<const char*>(static_cast<uintptr_t>(rb_num2ull(address)));
+  return rb_str_new(data, static_cast<long>(rb_num2ull(size)));
+}
 
 // A malloc'd [u64 size | bytes] copy of data[size].
 inline char* NewSizedReply(const char* data, uint64_t size) {
