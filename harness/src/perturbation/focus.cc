@@ -4,9 +4,7 @@
 // visits, and elsewhere it runs on. Where `random` widens every window a
 // little, `focus` widens a few windows a long way: a race whose two sides
 // meet only when one side stalls at one particular point.
-#include <array>
-
-#include "handoff/seeded_random.h"
+#include "perturbation/per_thread_random.h"
 #include "perturbation/strategy.h"
 
 namespace handoff {
@@ -27,12 +25,12 @@ class FocusPerturbation final : public PerturbationStrategy {
 
   void NewRun(uint64_t seed, int, uint64_t) override {
     seed_ = seed;
-    for (int t = 0; t < kMaxThreads; ++t) per_thread_[t].random = SeededRandom(Mix64(seed ^ (0xf0c5ull + t)));
+    random_.Seed(seed ^ 0xf0c5ull);
   }
 
   SyncAction Decide(const char* point, int thread, uint64_t) override {
     if (!Picked(point)) return {};
-    SeededRandom& random = per_thread_[thread].random;
+    SeededRandom& random = random_[thread];
     if (random.Below(2) == 0) return {};
     return {SyncAction::Type::kSleep, static_cast<uint32_t>(random.Between(20, 200))};
   }
@@ -41,11 +39,7 @@ class FocusPerturbation final : public PerturbationStrategy {
 
  private:
   uint64_t seed_ = 0;
-  // Each slot is touched only by its own thread (padded against false sharing).
-  struct alignas(64) PerThread {
-    SeededRandom random{0};
-  };
-  std::array<PerThread, kMaxThreads> per_thread_;
+  PerThreadRandom random_;
 };
 
 }  // namespace

@@ -1,9 +1,7 @@
 // `random`: at a quarter of the points, seeded per thread, the thread yields,
 // spins a little or sleeps a few microseconds. Widens race windows anywhere,
 // without preferring any thread.
-#include <array>
-
-#include "handoff/seeded_random.h"
+#include "perturbation/per_thread_random.h"
 #include "perturbation/strategy.h"
 
 namespace handoff {
@@ -13,12 +11,10 @@ class RandomPerturbation final : public PerturbationStrategy {
  public:
   const char* name() const override { return "random"; }
 
-  void NewRun(uint64_t seed, int, uint64_t) override {
-    for (int t = 0; t < kMaxThreads; ++t) per_thread_[t].random = SeededRandom(Mix64(seed + t));
-  }
+  void NewRun(uint64_t seed, int, uint64_t) override { random_.Seed(seed); }
 
   SyncAction Decide(const char*, int thread, uint64_t) override {
-    SeededRandom& random = per_thread_[thread].random;
+    SeededRandom& random = random_[thread];
     uint64_t roll = random.Below(16);
     if (roll >= 4) return {};
     if (roll < 2) return {SyncAction::Type::kYield, 0};
@@ -27,11 +23,7 @@ class RandomPerturbation final : public PerturbationStrategy {
   }
 
  private:
-  // Each slot is touched only by its own thread (padded against false sharing).
-  struct alignas(64) PerThread {
-    SeededRandom random{0};
-  };
-  std::array<PerThread, kMaxThreads> per_thread_;
+  PerThreadRandom random_;
 };
 
 }  // namespace
