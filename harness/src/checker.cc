@@ -96,6 +96,22 @@ class Checker {
     }
   }
 
+  // A call of a foreign thread to a target that honours deadlines must come
+  // back (with whatever status) by its deadline plus the slack.
+  bool CheckDeadline(const CallPlan& plan, const CallRecord& r) {
+    if (r.status == kNotReturned) return true;  // Check reported it
+    int64_t took_ns = r.end_ns - r.start_ns;
+    if (took_ns <= static_cast<int64_t>(deadline_ms_) * 1000000 + DeadlineSlackNs(deadline_ms_)) {
+      return true;
+    }
+    return Fail(FailureKind::kDeadlineMissed,
+                Where(plan) + ", made by a foreign thread, came back " + StatusName(r.status) +
+                    " after " + std::to_string(took_ns / 1000000) + " ms, past its " +
+                    std::to_string(deadline_ms_) +
+                    " ms deadline (the target declares HANDOFF_TARGET_HAS_DEADLINES: it must "
+                    "return timed_out by then)");
+  }
+
   // A nested call whose record is not read but whose handler may have run.
   void AllowAnonymousRun() { ++anonymous_calls_; }
 
@@ -271,14 +287,23 @@ class Checker {
 
 }  // namespace
 
-Result CheckRun(const Scenario& scenario, uint64_t seed, RunLog& log, CheckStats* stats) {
+int64_t DeadlineSlackNs(uint32_t deadline_ms) {
+  return std::max<int64_t>(1000, deadline_ms) * 1000000;
+}
+
+Result CheckRun(const Scenario& scenario, uint64_t seed, RunLog& log, CheckStats* stats,
+                bool target_honours_deadlines) {
   Checker checker(scenario, log);
   uint64_t checked = 0;
   for (int t = 0; t < scenario.threads; ++t) {
     uint64_t first = scenario.FirstCallOf(t);
+    bool deadline_judged = target_honours_deadlines && scenario.KindOf(t) == CallerKind::kForeign;
     for (uint64_t i = 0; i < log.calls[t].size(); ++i) {
       ++checked;
-      if (checker.Check(PlanCall(scenario, seed, first + i), log.calls[t][i], first)) {
+      CallPlan plan = PlanCall(scenario, seed, first + i);
+      const CallRecord& record = log.calls[t][i];
+      if (checker.Check(plan, record, first) &&
+          (!deadline_judged || checker.CheckDeadline(plan, record))) {
         ++stats->verified;
       }
     }

@@ -31,6 +31,16 @@ struct CheckStats {
   double p99_us = 0;
 };
 
-Result CheckRun(const Scenario& scenario, uint64_t seed, RunLog& log, CheckStats* stats);
+// How long past its deadline a call may come back from a target that
+// declares it honours deadlines (HANDOFF_TARGET_HAS_DEADLINES): the deadline
+// again, and at least 1 s (a loaded machine, a sanitizer build).
+int64_t DeadlineSlackNs(uint32_t deadline_ms);
+
+// Judges every call of a run. With `target_honours_deadlines`, a foreign
+// thread's call that came back later than its deadline plus
+// DeadlineSlackNs is deadline_missed (a Ruby thread's may run the block
+// itself, which no deadline interrupts).
+Result CheckRun(const Scenario& scenario, uint64_t seed, RunLog& log, CheckStats* stats,
+                bool target_honours_deadlines = false);
 
 }  // namespace handoff

@@ -301,7 +301,8 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
   CheckStats check;
   Scenario judged = scenario;
   if (MeasurementsDistortedBySanitizer() != nullptr) judged.max_p99_us = 0;  // reported only
-  Result result = CheckRun(judged, options.seed, log, &check);
+  Result result = CheckRun(judged, options.seed, log, &check,
+                           (target->flags & HANDOFF_TARGET_HAS_DEADLINES) != 0);
   stats->verified = check.verified;
   stats->p50_us = check.p50_us;
   stats->p99_us = check.p99_us;

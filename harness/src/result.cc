@@ -19,6 +19,7 @@ const std::vector<FailureKindInfo>& FailureKinds() {
       {FailureKind::kTooSlow, "too_slow", "with max_p99_us=N: the run's p99 latency over N us"},
       {FailureKind::kLeak, "leak", "with leak_bytes_per_call=N: resident memory grew faster"},
       {FailureKind::kHandleLeak, "handle_leak", "file descriptors or threads left open by the calls"},
+      {FailureKind::kDeadlineMissed, "deadline_missed", "a target that honours deadlines came back long after one"},
   };
   return kinds;
 }

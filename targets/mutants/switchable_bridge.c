@@ -184,7 +184,11 @@ static void complete_all(request *queued, handoff_target_status status) {
 
 static struct timespec deadline_after(int64_t timeout_ns) {
   struct timespec at;
+#ifdef MUTANT_DEADLINE_WRONG_CLOCK
+  clock_gettime(CLOCK_REALTIME, &at); /* the condvar waits on CLOCK_MONOTONIC: decades away */
+#else
   clock_gettime(CLOCK_MONOTONIC, &at);
+#endif
   int64_t ns = at.tv_nsec + timeout_ns % 1000000000;
   at.tv_sec += (time_t)(timeout_ns / 1000000000 + ns / 1000000000);
   at.tv_nsec = (long)(ns % 1000000000);

@@ -29,6 +29,7 @@ enum class FailureKind {
   kTooSlow,
   kLeak,
   kHandleLeak,
+  kDeadlineMissed,
 };
 
 // One kind as everything that lists them sees it.
