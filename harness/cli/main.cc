@@ -11,6 +11,7 @@
 #include <map>
 #include <random>
 #include <sstream>
+#include <vector>
 
 #include "cli/json_output.h"
 #include "cli/options.h"
@@ -39,6 +40,8 @@ struct Summary {
   double seconds = 0;
   double p50_us = 0, p99_us = 0;   // the slowest run's (by p99)
   double leak_bytes_per_call = 0;  // the largest measured (0: not measured)
+  uint64_t replied = 0;            // calls that came back ok or raised, content checked
+  std::vector<std::string> notes;  // every run's notes, each once
 };
 
 // Writes a failed run's perturbation decisions to
@@ -138,6 +141,13 @@ Summary RunAll(const CliOptions& o, const handoff_target* target) {
     ++summary.runs;
     ++summary.verdicts[outcome.result.Verdict()];
     summary.verified += outcome.stats.verified;
+    summary.replied += outcome.stats.replied;
+    std::istringstream note_lines(outcome.stats.notes);
+    for (std::string line; std::getline(note_lines, line);) {
+      if (std::find(summary.notes.begin(), summary.notes.end(), line) == summary.notes.end()) {
+        summary.notes.push_back(line);
+      }
+    }
     summary.sync_points += outcome.stats.sync_points;
     summary.seconds += outcome.stats.seconds;
     if (outcome.stats.p99_us >= summary.p99_us) {
@@ -170,6 +180,7 @@ Summary RunAll(const CliOptions& o, const handoff_target* target) {
 
 void PrintText(const CliOptions& o, const handoff_target* target, const Summary& s) {
   double rate = s.seconds > 0 ? s.verified / s.seconds : 0;
+  for (const std::string& note : s.notes) std::printf("note: %s\n", note.c_str());
   if (!s.has_failure) {
     std::printf("PASS %s: %d run(s), %llu calls verified in %.2f s: %.0f verified calls/s, "
                 "latency p50 %.1f us, p99 %.1f us\n",
@@ -218,6 +229,8 @@ void PrintJson(const CliOptions& o, const handoff_target* target, const Summary&
       {"leak_bytes_per_call", s.leak_bytes_per_call},
       {"replay", failed ? f.replay : ""},
       {"decisions_file", failed ? s.decisions_file : ""},
+      {"replied", s.replied},
+      {"notes", s.notes},
   });
 }
 

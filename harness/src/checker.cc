@@ -46,6 +46,7 @@ class Checker {
                       Where(plan) + " started after stop but returned " + StatusName(r.status));
         }
         if (!CheckWhatCameBack(plan, r, first_of_thread)) return false;
+        ++replied_;
         if (!named) {
           anonymous_ok_ += r.status == HANDOFF_TARGET_OK;
           return true;
@@ -111,6 +112,9 @@ class Checker {
                     " ms deadline (the target declares HANDOFF_TARGET_HAS_DEADLINES: it must "
                     "return timed_out by then)");
   }
+
+  // Calls that came back ok or raised with the right content.
+  uint64_t replied() const { return replied_; }
 
   // A nested call whose record is not read but whose handler may have run.
   void AllowAnonymousRun() { ++anonymous_calls_; }
@@ -277,6 +281,7 @@ class Checker {
   RunLog& log_;
   const bool may_stop_;  // the scenario stops the bridge or kills its event thread
   const uint32_t deadline_ms_;
+  uint64_t replied_ = 0;
   uint64_t anonymous_calls_ = 0;  // calls with payloads too short to name them, returned
   uint64_t anonymous_ok_ = 0;     // ... and returned ok
   std::vector<int64_t> latencies_ns_;  // ok and raised calls of named payloads
@@ -327,6 +332,7 @@ Result CheckRun(const Scenario& scenario, uint64_t seed, RunLog& log, CheckStats
       if (checker.Check(plan, log.nested[outer], plan.call_id)) ++stats->verified;
     }
   }
+  stats->replied = checker.replied();
   checker.CheckAnonymousRuns();
   checker.CheckLatency(scenario, stats);
   checker.CheckFairness(scenario);

@@ -27,6 +27,7 @@ namespace handoff {
 
 struct CheckStats {
   uint64_t verified = 0;  // calls whose reply or status was checked and right
+  uint64_t replied = 0;   // of those, calls that came back ok or raised (content checked)
   double p50_us = 0;      // latency of ok and raised calls (named payloads), invoke to return
   double p99_us = 0;
 };

@@ -18,7 +18,9 @@ std::string FormatChildRecord(const ChildRecord& record) {
               {"sync_points", s.sync_points},
               {"p50_us", s.p50_us},
               {"p99_us", s.p99_us},
-              {"leak_bytes_per_call", s.leak_bytes_per_call}}}};
+              {"leak_bytes_per_call", s.leak_bytes_per_call},
+              {"replied", s.replied},
+              {"notes", s.notes}}}};
   return json.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
@@ -47,6 +49,8 @@ bool ParseChildRecord(const std::string& line, ChildRecord* record) {
     s.at("p50_us").get_to(stats.p50_us);
     s.at("p99_us").get_to(stats.p99_us);
     s.at("leak_bytes_per_call").get_to(stats.leak_bytes_per_call);
+    s.at("replied").get_to(stats.replied);
+    s.at("notes").get_to(stats.notes);
   } catch (const Json::exception&) {
     return false;
   }

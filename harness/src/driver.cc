@@ -246,6 +246,13 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
           }
         });
       }
+      if (event.aim != EventAim::kAfterCalls && !AimedEventTriggered()) {
+        stats->notes += "events=" + EventToText(event) + " never found its aim (" +
+                        (event.aim == EventAim::kAtSyncPoint
+                             ? "the target reached fewer sync points: built without them?"
+                             : "fewer handler runs") +
+                        "): it fired after the last call returned\n";
+      }
       watchdog.SetMainPhase(EventTypeName(event.type));
       Result result = DoEvent(target, site, event, options.hang_seconds);
       AimedEventDone();
@@ -304,6 +311,11 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
   Result result = CheckRun(judged, options.seed, log, &check,
                            (target->flags & HANDOFF_TARGET_HAS_DEADLINES) != 0);
   stats->verified = check.verified;
+  stats->replied = check.replied;
+  if (stats->calls_returned > 0 && check.replied == 0) {
+    stats->notes += "no call came back with a reply (each timed out or was stopped): no reply "
+                    "or message was checked\n";
+  }
   stats->p50_us = check.p50_us;
   stats->p99_us = check.p99_us;
   if (!event_result.passed()) return event_result;

@@ -206,16 +206,18 @@ std::string ScenarioToText(const Scenario& s) {
   if (s.mix[static_cast<int>(Behaviour::kLarge)] != 0) out << " large_bytes=" << s.large_bytes;
   out << " background=" << s.background << " events=";
   if (s.events.empty()) out << "none";
-  for (size_t i = 0; i < s.events.size(); ++i) {
-    out << (i ? "," : "") << EventTypeName(s.events[i].type) << "@";
-    if (s.events[i].aim != EventAim::kAfterCalls) out << kAimNames[static_cast<int>(s.events[i].aim)] << ":";
-    out << s.events[i].after_calls;
-  }
+  for (size_t i = 0; i < s.events.size(); ++i) out << (i ? "," : "") << EventToText(s.events[i]);
   out << " deadline_ms=" << s.deadline_ms;
   if (s.fairness != 0) out << " fairness=" << s.fairness;
   if (s.max_p99_us != 0) out << " max_p99_us=" << s.max_p99_us;
   if (s.leak_bytes_per_call != 0) out << " leak_bytes_per_call=" << s.leak_bytes_per_call;
   return out.str();
+}
+
+std::string EventToText(const Event& event) {
+  std::string text = std::string(EventTypeName(event.type)) + "@";
+  if (event.aim != EventAim::kAfterCalls) text += std::string(kAimNames[static_cast<int>(event.aim)]) + ":";
+  return text + std::to_string(event.after_calls);
 }
 
 bool ParseScenario(const std::string& text, Scenario* scenario, std::string* error) {

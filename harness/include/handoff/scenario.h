@@ -113,6 +113,8 @@ constexpr uint64_t kLeakCheckMinCalls = 40000;
 Scenario DefaultMixedScenario();
 
 std::string ScenarioToText(const Scenario& scenario);
+// One event as the scenario text writes it: "stop@5000", "kill@handler:5".
+std::string EventToText(const Event& event);
 // Parses ScenarioToText's form; keys may be left out (defaults above) and
 // come in any order. Returns false with a one-line *error otherwise.
 bool ParseScenario(const std::string& text, Scenario* scenario, std::string* error);
