@@ -112,6 +112,17 @@ uint64_t ResidentBytes() {
   return got == 2 ? pages_resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) : 0;
 }
 
+struct ResidentSample {
+  uint64_t returned = 0;  // calls returned when it was taken
+  uint64_t bytes = 0;     // ResidentBytes() then (0: unknown)
+};
+
+// Bytes of resident memory gained per call returned from `from` to `to`.
+double GrowthPerCall(const ResidentSample& from, const ResidentSample& to) {
+  return (static_cast<double>(to.bytes) - static_cast<double>(from.bytes)) /
+         static_cast<double>(to.returned - from.returned);
+}
+
 // A handle_leak failure when the descriptors and threads the run added are
 // still there once it has settled. Calls that timed out or were stopped may
 // leave their blocks running a while longer, and Ruby 3.1 keeps the native
@@ -265,12 +276,17 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
     }
     bool check_leak = distorted == nullptr && scenario.leak_bytes_per_call != 0 &&
                       scenario.calls >= kLeakCheckMinCalls;
-    uint64_t half_returned = 0, half_rss = 0;
+    // Resident memory at half and at three quarters of the calls, and at the
+    // end: a leak grows it in both last quarters; a one-time growth (an
+    // arena, the Ruby heap) in one only.
+    ResidentSample at_half, at_three_quarters;
     if (check_leak) {
       watchdog.SetMainPhase("waiting for half the calls (resident memory sample)");
       wait_for_returned(scenario.calls / 2);
-      half_returned = log.returned.load(std::memory_order_relaxed);
-      half_rss = ResidentBytes();
+      at_half = {log.returned.load(std::memory_order_relaxed), ResidentBytes()};
+      watchdog.SetMainPhase("waiting for three quarters of the calls (resident memory sample)");
+      wait_for_returned(scenario.calls * 3 / 4);
+      at_three_quarters = {log.returned.load(std::memory_order_relaxed), ResidentBytes()};
     }
     watchdog.SetMainPhase("joining caller threads (GVL released)");
     CallWithoutGvl([&] {
@@ -285,16 +301,18 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
     stats->seconds = (MonotonicNanos() - start_ns) / 1e9;
     watchdog.SetMainPhase(Watchdog::kSettling);
     handle_leak_result = CheckHandlesSettle(handles_at_start, scenario);
-    if (check_leak && half_rss != 0 && scenario.calls > half_returned) {
-      double grown = static_cast<double>(ResidentBytes()) - static_cast<double>(half_rss);
-      stats->leak_bytes_per_call = grown / static_cast<double>(scenario.calls - half_returned);
+    ResidentSample at_end{log.returned.load(std::memory_order_relaxed), ResidentBytes()};
+    if (check_leak && at_half.bytes != 0 && at_three_quarters.bytes != 0 && at_end.bytes != 0 &&
+        at_end.returned > at_three_quarters.returned && at_three_quarters.returned > at_half.returned) {
+      double third = GrowthPerCall(at_half, at_three_quarters);
+      double fourth = GrowthPerCall(at_three_quarters, at_end);
+      stats->leak_bytes_per_call = std::min(third, fourth);
       if (stats->leak_bytes_per_call > scenario.leak_bytes_per_call) {
         char detail[300];
         snprintf(detail, sizeof detail,
-                 "resident memory grew by %.1f MiB over the last %llu calls: %.0f bytes per "
-                 "call (leak_bytes_per_call=%u allows)",
-                 grown / 1048576.0, static_cast<unsigned long long>(scenario.calls - half_returned),
-                 stats->leak_bytes_per_call, scenario.leak_bytes_per_call);
+                 "resident memory grew by %.0f and %.0f bytes per call over the third and the "
+                 "fourth quarter of the calls (leak_bytes_per_call=%u allows)",
+                 third, fourth, scenario.leak_bytes_per_call);
         leak_result = Result::Failure(FailureKind::kLeak, detail);
       }
     }

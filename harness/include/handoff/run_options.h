@@ -36,7 +36,7 @@ struct RunStats {
   uint64_t sync_points = 0;
   double p50_us = 0;      // latency of ok and raised calls, invoke to return
   double p99_us = 0;
-  double leak_bytes_per_call = 0;  // resident growth over the run's second half (0: not measured)
+  double leak_bytes_per_call = 0;  // resident growth per call, the smaller of the last two quarters' (0: not measured)
   uint64_t replied = 0;   // calls that came back ok or raised, their reply or message checked
   // What the run could not do as asked, one line each (an aimed event that
   // never found its aim, a run in which no reply was checked): a pass with

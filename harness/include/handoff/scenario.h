@@ -94,8 +94,8 @@ struct Scenario {
   // that came back ok or raised) is over N µs fails as `too_slow`.
   uint32_t max_p99_us = 0;
   // 0: off. N > 0: a run of at least kLeakCheckMinCalls calls whose resident
-  // memory grew by more than N bytes per call over its second half fails as
-  // `leak` (driver.cc).
+  // memory grew by more than N bytes per call over both its third and its
+  // fourth quarter fails as `leak` (driver.cc).
   uint32_t leak_bytes_per_call = 0;
 
   // Calls made by caller thread `thread`, and the id of its first call.
