@@ -38,6 +38,14 @@ std::vector<Property> ScenarioProperties() {
       "stop, a killed event thread or a spurious unblock with calls in flight: every call "
       "returns a fitting status before its deadline (classes 3, 5, 6, 9)",
       {8, 1500, {B::kSlow, B::kRaise}, {E::kStop, E::kKill, E::kWakeup}, 3, 1}));
+  ScenarioSpace deadline_space{8, 200, {B::kSlow, B::kRaise}, {}, 0, 0};
+  deadline_space.short_deadlines = true;
+  all.push_back(ScenarioProperty(
+      "deadlines_honoured",
+      "calls with 1-50 ms deadlines against blocks shorter and far longer than them: each "
+      "comes back with its reply or timed_out, in time when the target declares deadlines, "
+      "and a request its caller gave up on is not touched after (class 8)",
+      deadline_space));
   all.push_back(ScenarioProperty(
       "reentrant_callbacks",
       "a block that fires another foreign callback and waits on it completes (class 13)",

@@ -46,6 +46,12 @@ Scenario DrawScenario(const ScenarioSpace& space) {
     s.mix[static_cast<int>(b)] = *rc::gen::inRange<uint32_t>(0, 5);
   }
   s.slow_us = *rc::gen::inRange<uint32_t>(0, 2000);
+  if (space.short_deadlines) {
+    s.deadline_ms = *rc::gen::inRange<uint32_t>(1, 51);
+    bool blocks_outlast_deadline = *rc::gen::arbitrary<bool>();
+    s.slow_us = blocks_outlast_deadline ? *rc::gen::inRange<uint32_t>(1100000, 1500001)
+                                        : *rc::gen::inRange<uint32_t>(0, 5001);
+  }
   s.background = *rc::gen::inRange(0, space.max_background + 1);
   if (!space.events.empty()) {
     int count = *rc::gen::inRange(space.min_events, space.max_events + 1);

@@ -44,6 +44,11 @@ struct ScenarioSpace {
   // happens in every build: an aimed event needs its window, a sync point
   // one compiled in). A property about an event draws no case without one.
   int min_events = 0;
+  // Deadlines of 1-50 ms against slow blocks either shorter (up to 5 ms:
+  // callers give up while their requests are queued or running) or longer
+  // than the deadline plus deadline_missed's slack (1.1-1.5 s: a target that
+  // declares deadlines must come back timed_out in time).
+  bool short_deadlines = false;
 };
 
 // REQUIRES: inside a RapidCheck property.
