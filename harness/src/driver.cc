@@ -299,9 +299,8 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
     }
     rb_gc_unregister_address(&ruby_threads);
     stats->seconds = (MonotonicNanos() - start_ns) / 1e9;
-    watchdog.SetMainPhase(Watchdog::kSettling);
-    handle_leak_result = CheckHandlesSettle(handles_at_start, scenario);
-    ResidentSample at_end{log.returned.load(std::memory_order_relaxed), ResidentBytes()};
+    ResidentSample at_end;
+    if (check_leak) at_end = {log.returned.load(std::memory_order_relaxed), ResidentBytes()};
     if (check_leak && at_half.bytes != 0 && at_three_quarters.bytes != 0 && at_end.bytes != 0 &&
         at_end.returned > at_three_quarters.returned && at_three_quarters.returned > at_half.returned) {
       double third = GrowthPerCall(at_half, at_three_quarters);
@@ -316,6 +315,8 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
         leak_result = Result::Failure(FailureKind::kLeak, detail);
       }
     }
+    watchdog.SetMainPhase(Watchdog::kSettling);
+    handle_leak_result = CheckHandlesSettle(handles_at_start, scenario);
     watchdog.SetMainPhase("stopping the target");
     StopBackground();
     if (!scenario.Has(EventType::kStop)) target->stop();
