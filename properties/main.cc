@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -26,12 +27,17 @@ namespace handoff::properties {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: handoff-properties --property NAME [--target NAME | --target-lib PATH]\n"
+    "usage: handoff-properties (--property NAME | --all) [--target NAME | --target-lib PATH]\n"
     "                          [--cases N] [--shard I/N] [--hang-seconds S]\n"
     "                          [--shrink-seconds S] [--quiet]\n"
-    "       handoff-properties --list\n"
+    "       handoff-properties --list [--target NAME | --target-lib PATH]\n"
     "\n"
-    "Runs one RapidCheck property against a bridge (default: the built-in `bridge`).\n"
+    "Runs one RapidCheck property against a bridge (default: the built-in `bridge`),\n"
+    "or with --all every property that applies to it, one after another: a line per\n"
+    "property at the end (held, FAILED, harness error, or skipped with the reason:\n"
+    "it forks and this is a sanitizer build, it models the handoff bridge itself, or\n"
+    "it is a soak property of minutes per case, run by name only). --list says the\n"
+    "same of each property for the target given.\n"
     "A failing case is shrunk; the output ends with the shrunk scenario, the\n"
     "handoff-stress line that replays it, and RapidCheck's RC_PARAMS=\"reproduce=...\".\n"
     "  --cases N     cases to generate (default %d in this build; RC_PARAMS=max_success=N wins)\n"
@@ -47,7 +53,8 @@ constexpr char kUsage[] =
     "Every run is bounded: it returns within --hang-seconds + 5 s of its last progress,\n"
     "and leaves no process behind.\n"
     "Environment: RC_PARAMS (RapidCheck: seed=, max_success=, reproduce=, verbose_progress=1).\n"
-    "Exit status: 0 the property held, 1 it failed, 2 usage or harness error.\n";
+    "Exit status: 0 the property held, 1 the target failed it, 2 usage error, or the\n"
+    "failing case was the harness's fault (harness error), not the target's.\n";
 
 struct Options {
   std::string property;
@@ -56,6 +63,7 @@ struct Options {
   int cases = HANDOFF_PROPERTY_CASES;
   int shard = 0, shards = 1;
   bool list = false;
+  bool all = false;
   PropertyLimits limits;
 };
 
@@ -123,6 +131,48 @@ bool LoadTarget(const Options& o, std::string* error) {
   return true;
 }
 
+// Why `p` does not run against the target `o` names in this build, or
+// nothing. `by_name`: the user asked for it alone (a soak property runs then).
+std::optional<std::string> WhyRefused(const Property& p, const Options& o, bool by_name) {
+  if (p.needs_fork && ForkRefusedBySanitizer() != nullptr) {
+    return p.name + " forks, which this sanitizer build cannot: " + ForkRefusedBySanitizer();
+  }
+  if (p.bridge_only && (!o.target_lib.empty() || o.target_name != "bridge")) {
+    return p.name + " models the handoff bridge itself (its Ruby API, its workers): it runs "
+                    "against --target bridge only";
+  }
+  if (p.soak_only && !by_name) return p.name + " is a soak property (minutes per case): run it by name";
+  return std::nullopt;
+}
+
+// --all: every property that applies, one rc::check each. Exit status: 0
+// all held, 1 the target failed one, 2 a harness error (and none failed).
+int RunAll(const std::vector<Property>& all, const Options& o) {
+  std::vector<std::string> lines;
+  bool target_failed = false, harness_error = false;
+  for (const Property& p : all) {
+    if (std::optional<std::string> why = WhyRefused(p, o, /*by_name=*/false)) {
+      lines.push_back("skipped  " + p.name + ": " + *why);
+      continue;
+    }
+    ResetPropertyProgress();
+    std::fprintf(stderr, "handoff-properties: --all: %s\n", p.name.c_str());
+    bool held = rc::check(p.name + ": " + p.description, p.body);
+    if (held) {
+      lines.push_back("held     " + p.name);
+    } else if (LastFailureWasHarnessError()) {
+      harness_error = true;
+      lines.push_back("ERROR    " + p.name + ": harness error (not the target's fault), above");
+    } else {
+      target_failed = true;
+      lines.push_back("FAILED   " + p.name + ": the shrunk case and its replay line are above");
+    }
+  }
+  std::printf("\n## handoff-properties --all against %s\n", CurrentPropertyTarget().flag.c_str());
+  for (const std::string& line : lines) std::printf("%s\n", line.c_str());
+  return target_failed ? 1 : harness_error ? 2 : 0;
+}
+
 std::vector<Property> AllProperties() {
   std::vector<Property> all = ScenarioProperties();
   all.push_back(LifecycleModelProperty());
@@ -137,6 +187,7 @@ int Main(int argc, char** argv) {
   UseHandoffDefaults(app);
   app.add_flag("-h,--help", help);
   app.add_flag("--list", o.list);
+  app.add_flag("--all", o.all);
   app.add_option("--property", o.property);
   app.add_option("--target", o.target_name);
   app.add_option("--target-lib", o.target_lib);
@@ -161,25 +212,21 @@ int Main(int argc, char** argv) {
   std::vector<Property> all = AllProperties();
   if (o.list) {
     for (const Property& p : all) {
-      std::string notes = std::string(p.needs_fork ? " [forks: release builds]" : "") +
-                          (p.bridge_only ? " [bridge only]" : "");
-      std::printf("%-26s %s%s\n", p.name.c_str(), p.description.c_str(), notes.c_str());
+      std::optional<std::string> why = WhyRefused(p, o, /*by_name=*/false);
+      std::printf("%-26s %s%s\n", p.name.c_str(), p.description.c_str(),
+                  why ? (" [not in --all: " + *why + "]").c_str() : "");
     }
     return 0;
   }
+  if (o.all && !o.property.empty()) return UsageError("--all and --property exclude each other");
   const Property* chosen = nullptr;
   for (const Property& p : all) chosen = p.name == o.property ? &p : chosen;
-  if (chosen == nullptr) {
-    return UsageError(o.property.empty() ? "--property NAME is required"
+  if (chosen == nullptr && !o.all) {
+    return UsageError(o.property.empty() ? "--property NAME or --all is required"
                                          : "no property '" + o.property + "' (--list shows them)");
   }
-  if (chosen->needs_fork && ForkRefusedBySanitizer() != nullptr) {
-    return UsageError(chosen->name + " forks, which this sanitizer build cannot: " +
-                      ForkRefusedBySanitizer());
-  }
-  if (chosen->bridge_only && (!o.target_lib.empty() || o.target_name != "bridge")) {
-    return UsageError(chosen->name + " models the handoff bridge itself (its Ruby API, its "
-                      "workers): it runs against --target bridge only");
+  if (chosen != nullptr) {
+    if (std::optional<std::string> why = WhyRefused(*chosen, o, /*by_name=*/true)) return UsageError(*why);
   }
   if (!LoadTarget(o, &error)) {
     std::fprintf(stderr, "handoff-properties: %s\n", error.c_str());
@@ -192,8 +239,10 @@ int Main(int argc, char** argv) {
     if (const char* at = std::strstr(params, "max_success=")) limits.cases = std::atoi(at + 12);
   }
   SetPropertyLimits(limits);
+  if (o.all) return RunAll(all, o);
   bool held = rc::check(chosen->name + ": " + chosen->description, chosen->body);
-  return held ? 0 : 1;
+  if (held) return 0;
+  return LastFailureWasHarnessError() ? 2 : 1;
 }
 
 }  // namespace

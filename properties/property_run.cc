@@ -14,6 +14,7 @@ namespace {
 
 PropertyTarget g_target;
 PropertyLimits g_limits;
+bool g_last_failure_harness_error = false;
 
 using Clock = std::chrono::steady_clock;
 
@@ -26,6 +27,9 @@ struct Progress {
   Clock::time_point first_failure;
 };
 Progress g_progress;
+// Runs that failed in this process, by scenario and seed: their message and
+// whether the harness, not the target, failed.
+std::map<std::string, std::pair<std::string, bool>> g_failed_before;
 
 std::string Where() {
   if (!g_progress.failed) {
@@ -60,6 +64,13 @@ bool ShrinkBudgetLeft() {
 void SetPropertyTarget(PropertyTarget target) { g_target = std::move(target); }
 void SetPropertyLimits(PropertyLimits limits) { g_limits = limits; }
 const PropertyTarget& CurrentPropertyTarget() { return g_target; }
+bool LastFailureWasHarnessError() { return g_last_failure_harness_error; }
+
+void ResetPropertyProgress() {
+  g_progress = Progress{};
+  g_failed_before.clear();
+  g_last_failure_harness_error = false;
+}
 
 void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {
   // A run that failed once in this process fails again without rerunning:
@@ -67,9 +78,11 @@ void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {
   // counterexample to report it; a race seen once must not vanish from the
   // report because the rerun was lucky. The replay line's --replay N says
   // how often it reproduces.
-  static std::map<std::string, std::string> failed_before;
   std::string key = ScenarioToText(scenario) + " seed " + std::to_string(seed);
-  if (auto found = failed_before.find(key); found != failed_before.end()) RC_FAIL(found->second);
+  if (auto found = g_failed_before.find(key); found != g_failed_before.end()) {
+    g_last_failure_harness_error = found->second.second;
+    RC_FAIL(found->second.first);
+  }
   if (!ShrinkBudgetLeft()) return;
   ++(g_progress.failed ? g_progress.shrink_steps : g_progress.runs);
   RunOptions options;
@@ -99,11 +112,15 @@ void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {
     g_progress.first_failure = Clock::now();
   }
   if (run.result.passed()) return;
+  // WhyNotApplicable's scenarios are never drawn (ForTarget): one that gets
+  // here anyway says nothing about the target and is discarded.
+  if (run.result.not_applicable()) RC_DISCARD(run.result.detail);
   std::string what = run.result.failed() ? "the target failed: " : "harness error (not the target's fault): ";
   std::string message = what + run.result.Verdict() + "\n" + run.result.detail + "\nscenario: " +
                         ScenarioToText(scenario) + "\nreplay: " + run.result.replay +
                         " --replay 10";
-  failed_before.emplace(key, message);
+  g_last_failure_harness_error = !run.result.failed();
+  g_failed_before.emplace(key, std::make_pair(message, g_last_failure_harness_error));
   RC_FAIL(message);
 }
 

@@ -33,8 +33,17 @@ void SetPropertyTarget(PropertyTarget target);
 void SetPropertyLimits(PropertyLimits limits);
 const PropertyTarget& CurrentPropertyTarget();
 
+// Forgets the previous property's progress and failures (--all runs several
+// properties in one process).
+void ResetPropertyProgress();
+
 // Inside a RapidCheck property: runs `scenario` with `seed`; RC_FAIL on any
 // failure or harness error (message: verdict, detail, replay line).
 void RunScenarioOrFail(const Scenario& scenario, uint64_t seed);
+
+// Whether the case RapidCheck reported last (the shrunk one) failed because
+// the harness could not do its job, not the target: the property's exit
+// status is then 2, as handoff-stress's is for the same replay line.
+bool LastFailureWasHarnessError();
 
 }  // namespace handoff::properties

@@ -12,11 +12,16 @@ using E = EventType;
 Property ScenarioProperty(std::string name, std::string description, ScenarioSpace space,
                           bool needs_fork = false) {
   auto body = [space] {
-    Scenario scenario = DrawScenario(space);
+    Scenario scenario = DrawScenario(ForTarget(space, CurrentPropertyTarget().target));
     uint64_t seed = DrawSeed();
     RunScenarioOrFail(scenario, seed);
   };
   return {std::move(name), std::move(description), body, needs_fork};
+}
+
+Property SoakOnly(Property property) {
+  property.soak_only = true;
+  return property;
 }
 
 }  // namespace
@@ -72,11 +77,11 @@ std::vector<Property> ScenarioProperties() {
   long_run.max_payload = 256;
   long_run.max_reply = 256;
   long_run.max_message = 256;
-  all.push_back(ScenarioProperty(
+  all.push_back(SoakOnly(ScenarioProperty(
       "long_run",
       "more than 2^17 calls in one run (ids and counters that wrap at 16 or 17 bits): every "
       "call still gets exactly its reply (soak only: minutes per case)",
-      long_run));
+      long_run)));
   return all;
 }
 

@@ -20,6 +20,8 @@ struct Property {
   // Models the handoff bridge itself (its Ruby API, its worker pool): runs
   // against --target bridge only.
   bool bridge_only = false;
+  // Minutes per case: run when asked for by name, left out of --all.
+  bool soak_only = false;
 };
 
 std::vector<Property> ScenarioProperties();

@@ -58,12 +58,12 @@ Scenario DrawScenario(const ScenarioSpace& space) {
     // Aimed events hit a chosen window of the protocol (aimed_event.h): a
     // handler running, or the N-th synchronisation point (a request just
     // queued, popped but not run, completing); after-calls events the rest.
-    static const std::vector<EventAim> kAims = {EventAim::kAfterCalls, EventAim::kInHandler,
-                                                EventAim::kAtSyncPoint};
+    std::vector<EventAim> aims = {EventAim::kAfterCalls, EventAim::kInHandler};
+    if (space.sync_point_aims) aims.push_back(EventAim::kAtSyncPoint);
     bool aimed = false;
     for (int i = 0; i < count; ++i) {
       EventType type = *rc::gen::elementOf(space.events);
-      EventAim aim = i < space.min_events ? EventAim::kAfterCalls : *rc::gen::elementOf(kAims);
+      EventAim aim = i < space.min_events ? EventAim::kAfterCalls : *rc::gen::elementOf(aims);
       uint64_t n = aim == EventAim::kAfterCalls ? *rc::gen::inRange<uint64_t>(0, s.calls)
                                                 : *rc::gen::inRange<uint64_t>(1, 60);
       aimed = aimed || aim != EventAim::kAfterCalls;
@@ -75,6 +75,16 @@ Scenario DrawScenario(const ScenarioSpace& space) {
     }
   }
   return s;
+}
+
+ScenarioSpace ForTarget(ScenarioSpace space, const handoff_target* target) {
+  if (target->kill_event_thread == nullptr) {
+    space.events.erase(std::remove(space.events.begin(), space.events.end(), EventType::kKill),
+                       space.events.end());
+  }
+  if (!(target->flags & HANDOFF_TARGET_HAS_SYNC_POINTS)) space.sync_point_aims = false;
+  if (space.events.empty()) space.min_events = 0;
+  return space;
 }
 
 uint64_t DrawSeed() { return *rc::gen::inRange<uint64_t>(1, 1000000000); }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "handoff/scenario.h"
+#include "handoff/target.h"
 
 namespace handoff {
 // How RapidCheck prints drawn behaviours and events in a counterexample
@@ -49,7 +50,15 @@ struct ScenarioSpace {
   // than the deadline plus deadline_missed's slack (1.1-1.5 s: a target that
   // declares deadlines must come back timed_out in time).
   bool short_deadlines = false;
+  // Events may be aimed at the N-th synchronisation point (only a target
+  // built with them reaches one; without, the event fires late, aimless).
+  bool sync_point_aims = true;
 };
+
+// `space` cut to what `target` declares it can take (target.h): no kill
+// events when its kill_event_thread is NULL, no events aimed at sync points
+// when it has none. A property never draws a scenario the target refuses.
+ScenarioSpace ForTarget(ScenarioSpace space, const handoff_target* target);
 
 // REQUIRES: inside a RapidCheck property.
 Scenario DrawScenario(const ScenarioSpace& space);

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <vector>
@@ -42,6 +43,7 @@ struct Summary {
   double leak_bytes_per_call = 0;  // the largest measured (0: not measured)
   uint64_t replied = 0;            // calls that came back ok or raised, content checked
   std::vector<std::string> notes;  // every run's notes, each once
+  std::string not_applicable;      // why nothing ran (WhyNotApplicable), or empty
 };
 
 // Writes a failed run's perturbation decisions to
@@ -179,6 +181,10 @@ Summary RunAll(const CliOptions& o, const handoff_target* target) {
 }
 
 void PrintText(const CliOptions& o, const handoff_target* target, const Summary& s) {
+  if (!s.not_applicable.empty()) {
+    std::printf("N/A %s: %s; nothing was run\n", target->name, s.not_applicable.c_str());
+    return;
+  }
   double rate = s.seconds > 0 ? s.verified / s.seconds : 0;
   for (const std::string& note : s.notes) std::printf("note: %s\n", note.c_str());
   if (!s.has_failure) {
@@ -217,8 +223,8 @@ void PrintJson(const CliOptions& o, const handoff_target* target, const Summary&
       {"seed", s.has_failure ? s.failure_seed : o.run.seed},
       {"scenario", ScenarioToText(o.run.scenario)},
       {"runs", s.runs},
-      {"verdict", s.has_failure ? f.Verdict() : "pass"},
-      {"detail", s.has_failure ? f.detail : ""},
+      {"verdict", !s.not_applicable.empty() ? "n/a" : s.has_failure ? f.Verdict() : "pass"},
+      {"detail", !s.not_applicable.empty() ? s.not_applicable : s.has_failure ? f.detail : ""},
       {"verdicts", s.verdicts},
       {"verified", s.verified},
       {"sync_points", s.sync_points},
@@ -274,7 +280,12 @@ int main(int argc, char** argv) {
                  target->name, loaded.path.c_str(), static_cast<unsigned long long>(o.run.seed),
                  o.run.perturbation.c_str(), ScenarioToText(o.run.scenario).c_str());
   }
-  Summary summary = RunAll(o, target);
+  Summary summary;
+  if (std::optional<std::string> reason = WhyNotApplicable(target, o.run.scenario)) {
+    summary.not_applicable = *reason;  // not a failure: exit 0, verdict n/a
+  } else {
+    summary = RunAll(o, target);
+  }
   if (o.json) {
     PrintJson(o, target, summary);
   } else {

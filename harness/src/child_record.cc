@@ -29,6 +29,8 @@ bool ParseChildRecord(const std::string& line, ChildRecord* record) {
       record->result = Result::Pass();
     } else if (verdict == "harness_error") {
       record->result = Result::HarnessError(detail);
+    } else if (verdict == "n/a") {
+      record->result = Result::NotApplicable(detail);
     } else if (std::optional<FailureKind> kind = ParseFailureKind(verdict)) {
       record->result = Result::Failure(*kind, detail);
     } else {

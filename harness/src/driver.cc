@@ -184,10 +184,8 @@ Result DoEvent(const handoff_target* target, const CallSite& site, const Event& 
 Result RunScenario(const handoff_target* target, const RunOptions& options, RunStats* stats,
                    const std::function<void(const Result&)>& on_hang) {
   const Scenario& scenario = options.scenario;
-  if (scenario.Has(EventType::kKill) && target->kill_event_thread == nullptr) {
-    return Result::HarnessError(std::string("target ") + target->name +
-                                " cannot kill its event thread (kill_event_thread is NULL); "
-                                "drop the kill event");
+  if (std::optional<std::string> reason = WhyNotApplicable(target, scenario)) {
+    return Result::NotApplicable(*reason);  // SuperviseRun does not get here with one
   }
   // Never freed: a Ruby worker may still reach a point after the run.
   PerturbationStrategy* strategy = MakePerturbation(options.perturbation).release();

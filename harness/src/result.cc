@@ -55,6 +55,8 @@ std::string Result::Verdict() const {
       return FailureKindName(kind);
     case Type::kHarnessError:
       return "harness_error";
+    case Type::kNotApplicable:
+      return "n/a";
   }
   return "harness_error";
 }

@@ -30,8 +30,22 @@ namespace {
 
 }  // namespace
 
+std::optional<std::string> WhyNotApplicable(const handoff_target* target, const Scenario& scenario) {
+  if (scenario.Has(EventType::kKill) && target->kill_event_thread == nullptr) {
+    return std::string("target ") + target->name +
+           " has no event thread to kill (kill_event_thread is NULL), and the scenario has a "
+           "kill event";
+  }
+  return std::nullopt;
+}
+
 SupervisedRun SuperviseRun(const handoff_target* target, const RunOptions& options, bool echo_stderr,
                            const std::function<void(double)>& on_tick) {
+  if (std::optional<std::string> reason = WhyNotApplicable(target, options.scenario)) {
+    SupervisedRun refused;
+    refused.result = Result::NotApplicable(*reason);
+    return refused;
+  }
   // The child's watchdog beats while calls return and reports a hang itself
   // after hang_seconds; the margin covers its dump and a loaded machine.
   SuperviseOptions supervise;

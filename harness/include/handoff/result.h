@@ -50,7 +50,10 @@ std::optional<FailureKind> ParseFailureKind(const std::string& name);
 std::string FailureKindNames();
 
 struct Result {
-  enum class Type { kPass, kFailure, kHarnessError };
+  // kNotApplicable: the scenario asks for something the target declares it
+  // cannot do (target.h's optional functions and flags); nothing was run and
+  // nothing is said about the target.
+  enum class Type { kPass, kFailure, kHarnessError, kNotApplicable };
   Type type = Type::kPass;
   FailureKind kind = FailureKind::kCrash;  // meaningful for kFailure only
   std::string detail;                      // one or more lines, for a human
@@ -66,9 +69,13 @@ struct Result {
   static Result HarnessError(std::string detail) {
     return {Type::kHarnessError, FailureKind::kCrash, std::move(detail), ""};
   }
+  static Result NotApplicable(std::string reason) {
+    return {Type::kNotApplicable, FailureKind::kCrash, std::move(reason), ""};
+  }
   bool passed() const { return type == Type::kPass; }
+  bool not_applicable() const { return type == Type::kNotApplicable; }
   bool failed() const { return type == Type::kFailure; }
-  // "pass", the failure kind's name, or "harness_error".
+  // "pass", the failure kind's name, "harness_error" or "n/a".
   std::string Verdict() const;
 };
 

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "handoff/run_options.h"
 #include "handoff/supervisor.h"
@@ -14,11 +16,19 @@ namespace handoff {
 // return) a run is killed when its own watchdog did not report a hang.
 constexpr double kSupervisorMarginSeconds = 5;
 
+// Why `scenario` cannot run against `target` at all, or nothing: it asks for
+// an optional function the target does not offer (a kill@ event against a
+// target whose kill_event_thread is NULL). Such a run is not a failure and
+// not a harness error: SuperviseRun returns Result::NotApplicable with this
+// reason, handoff-stress prints "n/a", and the properties never draw it.
+std::optional<std::string> WhyNotApplicable(const handoff_target* target, const Scenario& scenario);
+
 // Runs `options` against `target` in a child process (Supervise): a crash,
 // sanitizer report or hang of the child is the returned result. Returns
 // within hang_seconds + kSupervisorMarginSeconds of the run's last progress,
 // with every process the run created gone. `on_tick` as in SuperviseOptions.
-// A failed run comes back with the perturbation decisions it acted on.
+// A failed run comes back with the perturbation decisions it acted on. A
+// scenario WhyNotApplicable refuses is not run (Result::NotApplicable).
 SupervisedRun SuperviseRun(const handoff_target* target, const RunOptions& options, bool echo_stderr,
                            const std::function<void(double)>& on_tick = nullptr);
 
