@@ -44,6 +44,7 @@ struct Cell {
   std::map<std::string, int> verdicts;  // the verdict each seed ended with
   std::vector<double> seconds;          // time to detect, detected seeds only
   std::vector<int> runs;                // runs to detect, detected seeds only
+  int not_judged = 0;                   // seeds whose every run the machine's load left unjudged
 };
 
 template <typename T>
@@ -136,6 +137,14 @@ Cell Score(const CliOptions& o, const Mutant& m, const std::string& strategy) {
       SupervisedRun outcome = SuperviseRun(m.target, run, false);
       spent += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       verdict = outcome.result.Verdict();
+      // A check judged against the scheduler that the machine's other work
+      // kept from judging (other_cpu_load.h): neither found nor missed.
+      if (verdict == "pass" &&
+          outcome.stats.notes.find(std::string(m.declaration->must_produce) + " not judged") !=
+              std::string::npos) {
+        verdict = "not_judged";
+        continue;
+      }
       if (m.Accepts(verdict)) {
         ++cell.detected;
         cell.seconds.push_back(spent);
@@ -145,10 +154,17 @@ Cell Score(const CliOptions& o, const Mutant& m, const std::string& strategy) {
       if (verdict != "pass") break;  // another kind: a miss, not a detection
     }
     ++cell.verdicts[verdict];
+    if (verdict == "not_judged") ++cell.not_judged;
     if (!o.quiet) {
       std::fprintf(stderr, "handoff-stress: score %s %s seed %d: %s (%.1f s)\n", m.name.c_str(),
                    strategy.c_str(), k, verdict.c_str(), spent);
     }
+  }
+  if (cell.not_judged > 0 && cell.detected + cell.not_judged == cell.seeds) {
+    // Every seed it could judge found the bug; the others say nothing.
+    cell.skipped = std::to_string(cell.not_judged) + " of " + std::to_string(cell.seeds) +
+                   " seeds not judged: the machine was busy with other work (" +
+                   m.declaration->must_produce + " is judged against the scheduler)";
   }
   return cell;
 }

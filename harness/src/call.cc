@@ -1,20 +1,26 @@
 #include "call.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace handoff {
 
 void MakeCall(const CallSite& site, const CallPlan& plan, std::string* buffer,
-              CallRecord* record) {
+              CallRecord* record, const RunQueueWait* wait) {
   WritePayload(plan, site.seed, buffer);
   record->sent_digest = Digest(buffer->data(), buffer->size());
   site.log->sent_digest[plan.call_id].store(record->sent_digest, std::memory_order_relaxed);
   record->events_before = site.log->events_done.load(std::memory_order_relaxed);
   handoff_target_reply reply{HANDOFF_TARGET_INVALID, nullptr, 0};
   int64_t deadline_ns = static_cast<int64_t>(site.scenario->deadline_ms) * 1000000;
+  int64_t waited_before = wait ? wait->Nanos() : -1;
   record->start_ns = MonotonicNanos();
   site.target->invoke(buffer->data(), buffer->size(), deadline_ns, &reply);
   record->end_ns = MonotonicNanos();
+  if (waited_before >= 0) {
+    int64_t waited = wait->Nanos() - waited_before;
+    record->runnable_ns = std::clamp<int64_t>(waited, 0, record->end_ns - record->start_ns);
+  }
   record->status = static_cast<uint8_t>(reply.status);
   if (reply.status == HANDOFF_TARGET_OK) {
     record->check = CheckReply(buffer->data(), buffer->size(), reply.data, reply.size);

@@ -7,6 +7,7 @@
 
 #include "handoff/target.h"
 #include "run_log.h"
+#include "run_queue_wait.h"
 
 namespace handoff {
 
@@ -17,8 +18,9 @@ struct CallSite {
   RunLog* log;
 };
 
-// `buffer` is reused between calls of one thread.
+// `buffer` is reused between calls of one thread. With `wait` (the calling
+// thread's own), the record's runnable_ns is measured.
 void MakeCall(const CallSite& site, const CallPlan& plan, std::string* buffer,
-              CallRecord* record);
+              CallRecord* record, const RunQueueWait* wait = nullptr);
 
 }  // namespace handoff

@@ -17,8 +17,12 @@
 // wrong_reply, reported first with that evidence. Nested (re-entrant) calls
 // are held to the same rules. With max_p99_us, a p99 latency over it is
 // too_slow. The first failure found is reported, with a count of all
-// failures by kind.
+// failures by kind. The checks judged against a clock (latency, deadlines,
+// fairness) leave out the time a caller waited for a CPU during its call
+// (CallRecord::runnable_ns): a busy machine is not the target's fault.
 #pragma once
+
+#include <string>
 
 #include "handoff/result.h"
 #include "run_log.h"
@@ -28,8 +32,11 @@ namespace handoff {
 struct CheckStats {
   uint64_t verified = 0;  // calls whose reply or status was checked and right
   uint64_t replied = 0;   // of those, calls that came back ok or raised (content checked)
-  double p50_us = 0;      // latency of ok and raised calls (named payloads), invoke to return
+  // Latency of ok and raised calls (named payloads), invoke to return, less
+  // the caller's wait for a CPU when measured (run_queue_wait.h).
+  double p50_us = 0;
   double p99_us = 0;
+  std::string notes;  // checks not judged, one line each
 };
 
 // How long past its deadline a call may come back from a target that
@@ -40,8 +47,11 @@ int64_t DeadlineSlackNs(uint32_t deadline_ms);
 // Judges every call of a run. With `target_honours_deadlines`, a foreign
 // thread's call that came back later than its deadline plus
 // DeadlineSlackNs is deadline_missed (a Ruby thread's may run the block
-// itself, which no deadline interrupts).
+// itself, which no deadline interrupts). With `scheduling_not_judged` (the
+// machine was busy with other work: SchedulingNotJudgedReason), fairness
+// and p99 latency that fail their bounds become notes, not failures.
 Result CheckRun(const Scenario& scenario, uint64_t seed, RunLog& log, CheckStats* stats,
-                bool target_honours_deadlines = false);
+                bool target_honours_deadlines = false,
+                const std::string& scheduling_not_judged = "");
 
 }  // namespace handoff

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -22,9 +23,11 @@
 #include "handoff/supervised_run.h"
 #include "harness_handler.h"
 #include "open_handles.h"
+#include "other_cpu_load.h"
 #include "perturbation/sync_point.h"
 #include "quiescence.h"
 #include "run_log.h"
+#include "run_queue_wait.h"
 #include "watchdog.h"
 
 namespace handoff {
@@ -40,21 +43,31 @@ void SleepMicros(long micros) {
 // native thread: under Ruby 3.3's M:N threads (RUBY_MN_THREADS=1) Ruby
 // threads share native threads, and a thread_local buffer was overwritten
 // by another Ruby caller while a call that blocked was still reading it.
-void CallAndRecord(const CallSite& site, int thread, uint64_t index, std::string* buffer) {
+void CallAndRecord(const CallSite& site, int thread, uint64_t index, std::string* buffer,
+                   const RunQueueWait* wait) {
   ThreadActivity& activity = site.log->activity[thread];
   uint64_t id = site.scenario->FirstCallOf(thread) + index;
   activity.since_ns.store(MonotonicNanos(), std::memory_order_relaxed);
   activity.call_id.store(id, std::memory_order_relaxed);
-  MakeCall(site, PlanCall(*site.scenario, site.seed, id), buffer, &site.log->calls[thread][index]);
+  MakeCall(site, PlanCall(*site.scenario, site.seed, id), buffer, &site.log->calls[thread][index],
+           wait);
   activity.call_id.store(UINT64_MAX, std::memory_order_relaxed);
   activity.returned.fetch_add(1, std::memory_order_relaxed);
   site.log->returned.fetch_add(1, std::memory_order_relaxed);
 }
 
+// The caller's run-queue clock, when the scenario's checks use it.
+std::unique_ptr<RunQueueWait> CallerRunQueueWait(const Scenario& scenario) {
+  return MeasuresRunQueueWait(scenario) ? std::make_unique<RunQueueWait>() : nullptr;
+}
+
 void ForeignThreadBody(const CallSite& site, int thread) {
   SetSyncThreadIndex(thread);
   std::string buffer;
-  for (uint64_t i = 0; i < site.log->calls[thread].size(); ++i) CallAndRecord(site, thread, i, &buffer);
+  std::unique_ptr<RunQueueWait> wait = CallerRunQueueWait(*site.scenario);
+  for (uint64_t i = 0; i < site.log->calls[thread].size(); ++i) {
+    CallAndRecord(site, thread, i, &buffer, wait.get());
+  }
 }
 
 // A Ruby caller thread: its calls hold the GVL (kRubyGvl) or release it
@@ -66,17 +79,18 @@ struct RubyCaller {
   int thread;
   uint64_t index = 0;
   std::string buffer;  // the payload of its calls
+  std::unique_ptr<RunQueueWait> wait;  // made on the caller's own thread
 };
 
 VALUE RubyCallThunk(VALUE arg) {
   auto* caller = reinterpret_cast<RubyCaller*>(arg);
   if (caller->site->scenario->KindOf(caller->thread) == CallerKind::kRubyGvl) {
-    CallAndRecord(*caller->site, caller->thread, caller->index, &caller->buffer);
+    CallAndRecord(*caller->site, caller->thread, caller->index, &caller->buffer, caller->wait.get());
   } else {
     rb_thread_call_without_gvl(
         [](void* c) -> void* {
           auto* rc = static_cast<RubyCaller*>(c);
-          CallAndRecord(*rc->site, rc->thread, rc->index, &rc->buffer);
+          CallAndRecord(*rc->site, rc->thread, rc->index, &rc->buffer, rc->wait.get());
           return nullptr;
         },
         caller, nullptr, nullptr);
@@ -87,6 +101,7 @@ VALUE RubyCallThunk(VALUE arg) {
 VALUE RubyCallerBody(void* arg) {
   auto* caller = static_cast<RubyCaller*>(arg);
   SetSyncThreadIndex(caller->thread);
+  caller->wait = CallerRunQueueWait(*caller->site->scenario);
   std::vector<CallRecord>& records = caller->site->log->calls[caller->thread];
   for (caller->index = 0; caller->index < records.size(); ++caller->index) {
     int state = 0;
@@ -97,6 +112,7 @@ VALUE RubyCallerBody(void* arg) {
     caller->site->log->activity[caller->thread].call_id.store(UINT64_MAX, std::memory_order_relaxed);
     caller->site->log->returned.fetch_add(1, std::memory_order_relaxed);
   }
+  caller->wait.reset();  // its descriptor is not the target's to count (handle_leak)
   return Qnil;
 }
 
@@ -129,16 +145,36 @@ double GrowthPerCall(const ResidentSample& from, const ResidentSample& to) {
 // thread of a finished Ruby thread for 3 s in case a new one can reuse it
 // (THREAD_CACHE_TIME): a target that starts a Ruby thread per call and whose
 // callers gave up on their calls ends its run with up to one thread per
-// abandoned call. So a count over the allowance is taken again, the GVL
-// released, for up to 4 s plus twice the slowest block before it is a leak.
-Result CheckHandlesSettle(const OpenHandles& at_start, const Scenario& scenario) {
+// abandoned call, and on a busy machine those finish slowly. So a count over
+// the allowance is taken again, the GVL released, until it falls under the
+// allowance (pass), or has not fallen for 4 s plus twice the slowest block
+// (a leak: what leaks never comes back), or it was still falling after
+// kHandleSettleLimitNs: then the run cannot judge it (a note, not a failure).
+constexpr int64_t kHandleSettleLimitNs = 60000000000LL;
+
+Result CheckHandlesSettle(const OpenHandles& at_start, const Scenario& scenario, std::string* notes) {
   const int allowance = HandleGrowthAllowance(scenario.threads);
-  const int64_t settle_until = MonotonicNanos() + 4000000000LL + 2000LL * scenario.slow_us;
+  const int64_t flat_for_leak_ns = 4000000000LL + 2000LL * scenario.slow_us;
+  const int64_t started = MonotonicNanos();
+  OpenHandles lowest = CountOpenHandles();
+  int64_t last_fall = started;
   for (;;) {
-    std::optional<std::string> leak =
-        DescribeHandleLeak(at_start, CountOpenHandles(), allowance, scenario.calls);
+    OpenHandles now = CountOpenHandles();
+    std::optional<std::string> leak = DescribeHandleLeak(at_start, now, allowance, scenario.calls);
     if (!leak) return Result::Pass();
-    if (MonotonicNanos() >= settle_until) return Result::Failure(FailureKind::kHandleLeak, *leak);
+    int64_t t = MonotonicNanos();
+    if (now.file_descriptors < lowest.file_descriptors || now.threads < lowest.threads) {
+      lowest.file_descriptors = std::min(lowest.file_descriptors, now.file_descriptors);
+      lowest.threads = std::min(lowest.threads, now.threads);
+      last_fall = t;
+    }
+    if (t - last_fall >= flat_for_leak_ns) return Result::Failure(FailureKind::kHandleLeak, *leak);
+    if (t - started >= kHandleSettleLimitNs) {
+      *notes += "handle_leak not judged: " + *leak + " - but the count was still falling " +
+                std::to_string(kHandleSettleLimitNs / 1000000000) +
+                " s after the last call returned (a busy machine finishing the run's threads)\n";
+      return Result::Pass();
+    }
     CallWithoutGvl([] { SleepMicros(20000); });
   }
 }
@@ -201,6 +237,7 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
   Result leak_result = Result::Pass();  // reported when the checker finds nothing else
   Result handle_leak_result = Result::Pass();  // likewise, after leak_result
   int64_t start_ns = 0;
+  CpuSample cpu_at_start, cpu_at_end;  // from the first caller's start to the last's return
   {
     double quiet_window = options.quiescence ? QuietWindowSeconds(scenario, options.hang_seconds) : 0;
     Watchdog watchdog(
@@ -214,6 +251,7 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
     if (options.gvl_check) GvlCheckTargetStarted();
     watchdog.IgnoreThreads(StartBackground(scenario.background));
     const OpenHandles handles_at_start = CountOpenHandles();
+    cpu_at_start = SampleCpu();
     start_ns = MonotonicNanos();
     std::vector<std::thread> threads;
     std::vector<RubyCaller> ruby_callers;
@@ -223,7 +261,7 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
     watchdog.SetMainPhase("starting caller threads");
     for (int t = 0; t < scenario.threads; ++t) {
       if (scenario.KindOf(t) == CallerKind::kForeign) continue;
-      ruby_callers.push_back({&site, t, 0, {}});
+      ruby_callers.push_back({&site, t, 0, {}, nullptr});
       rb_ary_push(ruby_threads, rb_thread_create(RubyCallerBody, &ruby_callers.back()));
     }
     CallWithoutGvl([&] {
@@ -297,6 +335,7 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
     }
     rb_gc_unregister_address(&ruby_threads);
     stats->seconds = (MonotonicNanos() - start_ns) / 1e9;
+    cpu_at_end = SampleCpu();
     ResidentSample at_end;
     if (check_leak) at_end = {log.returned.load(std::memory_order_relaxed), ResidentBytes()};
     if (check_leak && at_half.bytes != 0 && at_three_quarters.bytes != 0 && at_end.bytes != 0 &&
@@ -314,7 +353,7 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
       }
     }
     watchdog.SetMainPhase(Watchdog::kSettling);
-    handle_leak_result = CheckHandlesSettle(handles_at_start, scenario);
+    handle_leak_result = CheckHandlesSettle(handles_at_start, scenario, &stats->notes);
     watchdog.SetMainPhase("stopping the target");
     StopBackground();
     if (!scenario.Has(EventType::kStop)) target->stop();
@@ -326,7 +365,9 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
   Scenario judged = scenario;
   if (MeasurementsDistortedBySanitizer() != nullptr) judged.max_p99_us = 0;  // reported only
   Result result = CheckRun(judged, options.seed, log, &check,
-                           (target->flags & HANDOFF_TARGET_HAS_DEADLINES) != 0);
+                           (target->flags & HANDOFF_TARGET_HAS_DEADLINES) != 0,
+                           SchedulingNotJudgedReason(cpu_at_start, cpu_at_end));
+  stats->notes += check.notes;
   stats->verified = check.verified;
   stats->replied = check.replied;
   if (stats->calls_returned > 0 && check.replied == 0) {

@@ -6,6 +6,7 @@
 
 #include "aimed_event.h"
 #include "handoff/embedded_ruby.h"
+#include "run_queue_wait.h"
 
 namespace handoff {
 namespace {
@@ -65,6 +66,18 @@ void RecordStray(const Bytes& got, uint64_t named_call) {
   }
 }
 
+// How long this thread waited on a CPU run queue since it last started a
+// handler here (or since it began: a thread per request starts at 0). Opened
+// per handler run: handler threads come and go with some targets.
+int64_t RunQueueWaitSinceLastHandler() {
+  thread_local int64_t seen = 0;
+  int64_t now = RunQueueWait().Nanos();
+  if (now < 0) return 0;
+  int64_t since = now - seen;
+  seen = now;
+  return since;
+}
+
 // HandoffHarness.enter(payload) -> [behaviour, arg, call_id]; counts the run
 // and checks the payload is one a call of this run sent (else: evidence, and
 // the handler only returns).
@@ -87,6 +100,10 @@ VALUE Enter(VALUE, VALUE payload) {
   }
   if (log.ran[header.call_id].fetch_add(1, std::memory_order_relaxed) == 0) {
     log.entered_ns[header.call_id].store(MonotonicNanos(), std::memory_order_relaxed);
+    if (g_site->scenario->fairness != 0) {
+      log.entered_runnable_ns[header.call_id].store(RunQueueWaitSinceLastHandler(),
+                                                    std::memory_order_relaxed);
+    }
   }
   AimedHandlerHit();  // an event aimed at this handler run happens now
   if (log.sent_digest[header.call_id].load(std::memory_order_relaxed) != digest) {

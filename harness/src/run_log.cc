@@ -14,12 +14,14 @@ RunLog::RunLog(const Scenario& scenario, uint64_t seed)
   ran_size = 2 * scenario.calls + kForkProbeCalls;
   ran.reset(new std::atomic<uint32_t>[ran_size]);
   entered_ns.reset(new std::atomic<int64_t>[ran_size]);
+  entered_runnable_ns.reset(new std::atomic<int64_t>[ran_size]);
   sent_digest.reset(new std::atomic<uint64_t>[ran_size]);
   nested.reset(new CallRecord[scenario.calls]);
   nested_made.reset(new std::atomic<uint8_t>[scenario.calls]);
   for (uint64_t i = 0; i < ran_size; ++i) {
     ran[i].store(0, std::memory_order_relaxed);
     entered_ns[i].store(0, std::memory_order_relaxed);
+    entered_runnable_ns[i].store(0, std::memory_order_relaxed);
     sent_digest[i].store(0, std::memory_order_relaxed);
   }
   for (uint64_t i = 0; i < scenario.calls; ++i) nested_made[i].store(0, std::memory_order_relaxed);

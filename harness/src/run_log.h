@@ -29,6 +29,10 @@ struct CallRecord {
   ReplyCheck check;               // what came back, against what was sent (ok, raised)
   int64_t start_ns = 0;
   int64_t end_ns = 0;
+  // Of [start_ns, end_ns], how long the caller thread waited on a CPU run
+  // queue (run_queue_wait.h): time the machine, not the target, took. 0
+  // when not measured.
+  int64_t runnable_ns = 0;
   uint8_t status = kNotReturned;  // handoff_target_status once returned
   uint8_t events_before = 0;      // events done before the call started
 };
@@ -63,6 +67,11 @@ class RunLog {
   // When each call's handler first started (MonotonicNanos; 0: never), by
   // the same ids: the order the bridge dispatched calls in (fairness).
   std::unique_ptr<std::atomic<int64_t>[]> entered_ns;
+  // How long the thread that started each call's handler had waited on a
+  // CPU run queue since it last started one (or since it began), measured
+  // only with fairness=K: a thread the machine kept off a CPU is the
+  // scheduler's delay, not the target's order.
+  std::unique_ptr<std::atomic<int64_t>[]> entered_runnable_ns;
   // The digest of each call's payload, stored by its caller before invoke
   // (0: not sent yet): the handler compares what it got with it.
   std::unique_ptr<std::atomic<uint64_t>[]> sent_digest;
