@@ -160,7 +160,9 @@ output:
   --quiet              no progress lines
   --help               this text
 
-exit status: 0 every run passed, 1 a failure was found, 2 usage or harness error.
+exit status: 0 every run passed (or N/A: the scenario asks for what the target declares
+it cannot do, e.g. a kill@ event and no kill_event_thread: nothing is run), 1 a failure
+was found, 2 usage or harness error.
 Every failure prints a `replay:` line that reruns it.
 failure kinds (README "failure kind" table):
 )" + FailureKindLines();
