@@ -53,3 +53,10 @@ ctest_counts() {
 print_usage() {
   awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"
 }
+
+# test_times LOG PRESET — "seconds preset name" for every test ctest's LOG
+# shows finished ("  3/109 Test  #3: harness.cli ....   Passed    1.33 sec").
+test_times() {
+  sed -nE 's/^ *[0-9]+\/[0-9]+ Test +#[0-9]+: ([^ ]+) .* ([0-9]+\.[0-9]+) sec$/\2 \1/p' "$1" |
+    awk -v preset="$2" '{ print $1, preset, $2 }'
+}

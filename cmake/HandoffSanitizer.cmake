@@ -43,7 +43,7 @@ if(HANDOFF_SANITIZER STREQUAL "thread")
     _handoff_runtime_path(tsan_rt libtsan.so.2)
     set(HANDOFF_RUBY_PRELOAD "${tsan_rt}")
   elseif(NOT HANDOFF_RUBY_INSTRUMENTED)
-    # clang 14's shared TSan runtime crashes even /bin/true (shared/DESIGN.md):
+    # clang 14's shared TSan runtime crashes even /bin/true:
     # under clang the extension is tested embedded in an executable instead.
     set(HANDOFF_RUBY_CAN_LOAD_EXTENSION OFF)
   endif()

@@ -32,8 +32,8 @@ endfunction()
 
 # What the harness finds in a real third-party bridge (targets/grpc, glib2,
 # glib2_log, fiddle), each asserted with the verdict measured (README "What
-# the harness finds in the wild"; shared/THIRD_PARTY.md); what it passes is
-# asserted to pass. Called from the target's own CMakeLists.txt. Label
+# the harness finds in the wild"); what it passes is asserted to pass.
+# Called from the target's own CMakeLists.txt. Label
 # `finding`; `concurrency` too where the test runs under TSan (all but the
 # RELEASE_ONLY ones).
 # handoff_add_finding(NAME <n> TARGET <t> VERDICT <kind|pass> SCENARIO <s> [ARGS <extra flags>]

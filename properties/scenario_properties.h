@@ -1,4 +1,10 @@
-// The scenario properties (DESIGN.md bug classes in brackets). Each draws a
+// The scenario properties (bug classes in brackets: 1 deadlock, 2 calling
+// thread misclassified, 3 dead event thread blocks later waiters, 4 popped
+// request dropped, 5 lost wakeup, 6 spurious wakeup taken as real, 7 reply
+// to the wrong waiter, 8 use-after-free of an abandoned request, 9 callback
+// during VM shutdown, 10 callback in a forked child, 11 exception escapes
+// or is swallowed, 12 GC collects a queued block, 13 reentrancy, 14
+// unfairness, 15 latency). Each draws a
 // scenario from its space and runs it against the target under test; the
 // harness's checker decides (every call returned exactly once with the reply
 // computed from its own payload, the handler ran once per call, raised

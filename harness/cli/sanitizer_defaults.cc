@@ -1,8 +1,8 @@
 // Sanitizer defaults for every harness executable; the TSAN_OPTIONS /
 // ASAN_OPTIONS environment variables still override them. A run stops at
 // its first report with exit status 66, which the supervisor reads as the
-// report's kind. No suppressions with an uninstrumented libruby: see
-// shared/DESIGN.md (it runs clean without any).
+// report's kind. No suppressions with an uninstrumented libruby: it runs
+// clean without any.
 // report_thread_leaks=0: the harness leaves threads unjoined only when it
 // abandons a hung run (the watchdog's _exit), and TSan's leak report would
 // then replace that run's `deadlock` verdict; a target's leaked threads are

@@ -143,7 +143,7 @@ void* NestedCallWithoutGvl(void* arg) {
 }
 
 // HandoffHarness.reenter(call_id, from): a nested call through the target,
-// waited for by the handler (class 13 of DESIGN.md), made from
+// waited for by the handler (class 13, reentrancy), made from
 //   0: a new foreign thread (the handler waits without the GVL);
 //   1: the handler's own Ruby thread, holding the GVL (class 1);
 //   2: the handler's own Ruby thread after releasing the GVL.

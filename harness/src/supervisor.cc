@@ -21,6 +21,31 @@ namespace handoff {
 namespace {
 
 constexpr size_t kKeptStderr = 4 << 20;
+// What a run writes to stderr reaches the terminal (echo_stderr) escaped and
+// capped: a target's threads may write any bytes (a third-party library's
+// messages made of the harness's random payloads), which must not reach a
+// terminal raw, and a run that floods stderr must not bury the verdict.
+constexpr size_t kEchoedStderrLimit = 256 << 10;
+
+// Writes `data` to stderr with every byte that is not printable ASCII, a
+// newline or a tab as \xNN, up to kEchoedStderrLimit bytes of the run's
+// stderr in all; `echoed` counts every byte the run wrote.
+void EchoEscaped(const char* data, size_t size, size_t* echoed) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < size && *echoed + i < kEchoedStderrLimit; ++i) {
+    unsigned char c = static_cast<unsigned char>(data[i]);
+    if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t') {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += kDigits[c >> 4];
+      out += kDigits[c & 15];
+    }
+  }
+  *echoed += size;
+  if (!out.empty()) std::fwrite(out.data(), 1, out.size(), stderr);
+}
 
 std::string SignalText(int status) {
   int sig = WTERMSIG(status);
@@ -245,6 +270,7 @@ SupervisedRun Supervise(const std::function<int(int result_fd)>& child,
   int status = 0;
   Clock::time_point exited_at;
   char buffer[65536];
+  size_t echoed = 0;  // bytes of the child's stderr echoed so far (EchoEscaped)
   for (;;) {
     pollfd fds[3] = {{err_pipe[0], static_cast<short>(err_open ? POLLIN : 0), 0},
                      {result_pipe[0], static_cast<short>(result_open ? POLLIN : 0), 0},
@@ -264,7 +290,7 @@ SupervisedRun Supervise(const std::function<int(int result_fd)>& child,
       } else if (i == 1) {
         result_text.append(buffer, static_cast<size_t>(n));
       } else {
-        if (options.echo_stderr) fwrite(buffer, 1, static_cast<size_t>(n), stderr);
+        if (options.echo_stderr) EchoEscaped(buffer, static_cast<size_t>(n), &echoed);
         if (err_text.size() < kKeptStderr) err_text.append(buffer, static_cast<size_t>(n));
       }
     }
@@ -286,6 +312,9 @@ SupervisedRun Supervise(const std::function<int(int result_fd)>& child,
     if (options.on_tick) options.on_tick(std::chrono::duration<double>(now - start).count());
   }
   g_child_group = 0;
+  if (options.echo_stderr && echoed > kEchoedStderrLimit) {
+    std::fprintf(stderr, "[%zu more bytes of the run's stderr not shown]\n", echoed - kEchoedStderrLimit);
+  }
   close(result_pipe[0]);
   close(err_pipe[0]);
   close(beat_pipe[0]);

@@ -2,7 +2,7 @@
 # replay_roundtrip_test.sh HANDOFF_STRESS
 # The replay round trip: a broken bridge fails, its printed `replay:` line is
 # taken as printed and rerun 3 times with --replay; the rerun must fail again
-# with the same kind. Also runs one schedule twice (shared/CONVENTIONS.md 7).
+# with the same kind. Also runs one schedule twice.
 set -uo pipefail
 stress=$1
 target=mutant_shared_reply_buffer

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <string>
 
 #include "handoff/supervisor.h"
 
@@ -32,6 +33,28 @@ TEST(Supervisor, ReadsTheChildsResult) {
   EXPECT_EQ(run.result.Verdict(), "wrong_reply");
   EXPECT_EQ(run.result.detail, "call 3\ngot call 4");
   EXPECT_EQ(run.stats.verified, 77u);
+}
+
+// A run's stderr reaches the terminal escaped (no raw control or non-ASCII
+// bytes) and capped (a flood ends with a line saying how much was left out).
+TEST(Supervisor, EchoedStderrIsEscapedAndCapped) {
+  SuperviseOptions options = Options(30);
+  options.echo_stderr = true;
+  testing::internal::CaptureStderr();
+  Supervise(
+      [](int fd) {
+        std::fputs("tab\there \x1b[31m\xff\x01 end\n", stderr);
+        std::string flood(300 << 10, 'x');
+        std::fputs(flood.c_str(), stderr);
+        std::fflush(stderr);
+        WriteChildResult(fd, Result::Pass(), RunStats{});
+        return 0;
+      },
+      options);
+  std::string echoed = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(echoed.rfind("tab\there \\x1b[31m\\xff\\x01 end\n", 0), 0u) << echoed.substr(0, 80);
+  EXPECT_NE(echoed.find("more bytes of the run's stderr not shown]"), std::string::npos);
+  EXPECT_LT(echoed.size(), size_t{260 << 10});
 }
 
 TEST(Supervisor, ADeathBeforeReportingIsACrash) {

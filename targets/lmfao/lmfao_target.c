@@ -15,7 +15,8 @@
  * rb_thread_call_without_gvl. The harness's payload and reply are carried as
  * a String in and a String out. No deadline support: a call whose handler
  * raises, or that is queued after the event thread died, waits forever; the
- * harness reports that as a deadlock (DESIGN.md classes 3, 9, 11).
+ * harness reports that as a deadlock (a dead event thread, VM shutdown, an
+ * exception: classes 3, 9, 11).
  */
 #include <pthread.h>
 #include <ruby.h>

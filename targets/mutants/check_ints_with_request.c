@@ -3,7 +3,7 @@
  * The event thread checks Ruby interrupts with a just-popped request in
  * hand (what rb_thread_call_without_gvl does after its wait): a Thread#kill
  * there ends the thread and that request is never dispatched or failed
- * (ffi, code reading; DESIGN.md "Ruby 3.1 facts").
+ * (ffi, code reading; Ruby 3.1's behaviour).
  */
 #define MUTANT_CHECK_INTS_WITH_REQUEST 1
 #define MUTANT_NAME "check_ints_with_request"

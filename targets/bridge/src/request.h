@@ -5,10 +5,10 @@
 // the queue when it stops). Each holds one reference and drops it with
 // Release() when done; the last one frees it. So a waiter that gives up
 // (deadline) can never free a request a replier still touches, and a replier
-// never signals a condition variable the waiter already destroyed (DESIGN.md
-// bug class 8). Complete() notifies just after releasing the request's
-// mutex (so the woken waiter does not block on it); the replier's own
-// reference keeps the condition variable alive until then.
+// never signals a condition variable the waiter already destroyed (bug class
+// 8, use-after-free of an abandoned request). Complete() notifies just after
+// releasing the request's mutex (so the woken waiter does not block on it);
+// the replier's own reference keeps the condition variable alive until then.
 //
 // Memory ordering: everything the replier wrote before Complete()
 // happens-before Wait() returns its outcome (the request mutex orders them).

@@ -3,9 +3,9 @@
 //
 // Ruby raises with its own longjmp (RUBY_SETJMP is __builtin_setjmp), which no
 // sanitizer sees, so a frame it unwinds is never cleaned up: under TSan every
-// exception leaks one shadow-stack entry (shared/DESIGN.md), under ASan the
-// frame's stack redzones stay poisoned and a later, innocent frame at that
-// address is reported as a stack-buffer-overflow. Such functions are left
+// exception leaks one shadow-stack entry, under ASan the frame's stack
+// redzones stay poisoned and a later, innocent frame at that address is
+// reported as a stack-buffer-overflow. Such functions are left
 // uninstrumented, and should call only out-of-line functions.
 #ifndef HANDOFF_SRC_UNWOUND_BY_RUBY_H
 #define HANDOFF_SRC_UNWOUND_BY_RUBY_H

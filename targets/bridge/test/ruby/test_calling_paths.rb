@@ -2,7 +2,7 @@
 
 require_relative "helper"
 
-# DESIGN.md classes 1 and 2: the calling thread is classified correctly and a
+# Classes 1 and 2: the calling thread is classified correctly and a
 # Ruby thread never waits on a foreign thread that waits on Ruby.
 class TestCallingPaths < Minitest::Test
   include BridgeTest

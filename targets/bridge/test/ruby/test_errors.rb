@@ -2,8 +2,8 @@
 
 require_relative "helper"
 
-# Exceptions are handed back and reported, never swallowed (DESIGN.md class
-# 11); bad input gets a clear error.
+# Exceptions are handed back and reported, never swallowed (class 11); bad
+# input gets a clear error.
 class TestErrors < Minitest::Test
   include BridgeTest
 

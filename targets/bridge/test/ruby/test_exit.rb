@@ -3,7 +3,7 @@
 require_relative "helper"
 require "rbconfig"
 
-# DESIGN.md class 9: at VM exit every foreign thread still waiting is released
+# Class 9: at VM exit every foreign thread still waiting is released
 # with a status, and the process exits instead of hanging.
 class TestExit < Minitest::Test
   include BridgeTest

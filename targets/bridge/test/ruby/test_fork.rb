@@ -2,7 +2,7 @@
 
 require_relative "helper"
 
-# DESIGN.md class 10: in a forked child the bridge works again and nothing
+# Class 10: in a forked child the bridge works again and nothing
 # queued in the parent is replayed there.
 class TestFork < Minitest::Test
   include BridgeTest

@@ -3,7 +3,7 @@
 require_relative "helper"
 
 # A registered or queued block is never collected or broken by the GC
-# (DESIGN.md class 12).
+# (class 12).
 class TestGc < Minitest::Test
   include BridgeTest
 
