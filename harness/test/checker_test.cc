@@ -70,10 +70,13 @@ struct FakeRun {
     }
     return UINT64_MAX;
   }
-  Result Check() {
+  Result Check(const std::string& scheduling_not_judged = "") {
     CheckStats stats;
-    return CheckRun(scenario, kSeed, log, &stats);
+    Result result = CheckRun(scenario, kSeed, log, &stats, false, scheduling_not_judged);
+    notes = stats.notes;
+    return result;
   }
+  std::string notes;  // the last Check's
   static constexpr uint64_t kSeed = 5;
   Scenario scenario;
   RunLog log;
@@ -230,6 +233,56 @@ TEST(Checker, AP99OverTheBudgetIsTooSlow) {
   for (int k = 0; k < 5; ++k) run.log.calls[0][k].end_ns += 9000;
   Result r = run.Check();
   EXPECT_EQ(r.Verdict(), "too_slow") << r.detail;
+}
+
+// The time a caller waited for a CPU is the machine's, not the target's.
+TEST(Checker, TheCallersWaitForACpuIsNotLatency) {
+  FakeRun run(100);
+  run.scenario.max_p99_us = 5;
+  for (int k = 0; k < 5; ++k) {
+    run.log.calls[0][k].end_ns += 9000;
+    run.log.calls[0][k].runnable_ns = 9000;
+  }
+  EXPECT_TRUE(run.Check().passed());
+}
+
+// Made calls served newest first: the oldest call passed by every later one.
+// Handlers entered in reverse order of the calls' starts.
+void ServeNewestFirst(FakeRun& run) {
+  run.scenario.fairness = 1;  // one thread: allows 1 overtake
+  for (uint64_t id = 0; id < run.scenario.calls; ++id) {
+    run.log.calls[0][id].start_ns = 1000 + static_cast<int64_t>(id);
+    run.log.calls[0][id].end_ns = 100000;
+    run.log.entered_ns[id].store(50000 - static_cast<int64_t>(id));
+  }
+}
+
+TEST(Checker, CallsServedNewestFirstAreStarvation) {
+  FakeRun run(20);
+  ServeNewestFirst(run);
+  Result r = run.Check();
+  EXPECT_EQ(r.Verdict(), "starvation") << r.detail;
+}
+
+// A caller that waited for a CPU before its call reached the target was
+// not overtaken by the target's choice: its call counts as made once it ran.
+TEST(Checker, ACallerKeptOffTheCpuIsNotStarved) {
+  FakeRun run(20);
+  ServeNewestFirst(run);
+  for (uint64_t id = 0; id < 20; ++id) run.log.calls[0][id].runnable_ns = 49000;
+  EXPECT_TRUE(run.Check().passed()) << run.Check().detail;
+}
+
+// On a machine busy with other work, fairness and p99 are notes, not failures.
+TEST(Checker, SchedulingChecksAreNotJudgedOnABusyMachine) {
+  FakeRun run(20);
+  ServeNewestFirst(run);
+  run.scenario.max_p99_us = 5;
+  run.log.calls[0][0].end_ns += 900000;
+  Result r = run.Check("other work used 63% of the machine's CPU");
+  EXPECT_TRUE(r.passed()) << r.detail;
+  EXPECT_NE(run.notes.find("starvation not judged: other work used 63%"), std::string::npos) << run.notes;
+  EXPECT_NE(run.notes.find("too_slow not judged: other work used 63%"), std::string::npos) << run.notes;
 }
 
 }  // namespace
