@@ -141,38 +141,57 @@ double GrowthPerCall(const ResidentSample& from, const ResidentSample& to) {
 
 // A handle_leak failure when the descriptors and threads the run added are
 // still there once it has settled. Calls that timed out or were stopped may
-// leave their blocks running a while longer, and Ruby 3.1 keeps the native
-// thread of a finished Ruby thread for 3 s in case a new one can reuse it
-// (THREAD_CACHE_TIME): a target that starts a Ruby thread per call and whose
-// callers gave up on their calls ends its run with up to one thread per
-// abandoned call, and on a busy machine those finish slowly. So a count over
-// the allowance is taken again, the GVL released, until it falls under the
-// allowance (pass), or has not fallen for 4 s plus twice the slowest block
-// (a leak: what leaks never comes back), or it was still falling after
-// kHandleSettleLimitNs: then the run cannot judge it (a note, not a failure).
+// leave their blocks running a while longer (a target with a Ruby thread per
+// call may still be starting threads for a backlog of abandoned requests),
+// and Ruby 3.1 keeps the native thread of a finished Ruby thread for 3 s in
+// case a new one can reuse it (THREAD_CACHE_TIME); on a busy machine all of
+// that takes longer. So a count over the allowance is taken again, the GVL
+// released, until it falls under the allowance (pass), or the process has
+// been still for 4 s plus twice the slowest block (a leak: neither count
+// changed and the process used under 5% of a CPU: nothing is finishing), or
+// it was still settling after kHandleSettleLimitNs: then the run cannot
+// judge it (a note, not a failure).
 constexpr int64_t kHandleSettleLimitNs = 60000000000LL;
+
+int64_t CpuClockNanos(clockid_t clock) {
+  timespec t{};
+  clock_gettime(clock, &t);
+  return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
+}
+
+// CPU time of every thread of the process but the calling one (the handle
+// check's own sampling, which reads /proc, is not the run settling).
+int64_t OtherThreadsCpuNanos() {
+  return CpuClockNanos(CLOCK_PROCESS_CPUTIME_ID) - CpuClockNanos(CLOCK_THREAD_CPUTIME_ID);
+}
 
 Result CheckHandlesSettle(const OpenHandles& at_start, const Scenario& scenario, std::string* notes) {
   const int allowance = HandleGrowthAllowance(scenario.threads);
-  const int64_t flat_for_leak_ns = 4000000000LL + 2000LL * scenario.slow_us;
+  const int64_t still_for_leak_ns = 4000000000LL + 2000LL * scenario.slow_us;
+  const int64_t kWindowNs = 200000000;  // CPU use judged over 200 ms
   const int64_t started = MonotonicNanos();
-  OpenHandles lowest = CountOpenHandles();
-  int64_t last_fall = started;
+  OpenHandles previous = CountOpenHandles();
+  int64_t last_activity = started, window_start = started, window_cpu = OtherThreadsCpuNanos();
   for (;;) {
     OpenHandles now = CountOpenHandles();
     std::optional<std::string> leak = DescribeHandleLeak(at_start, now, allowance, scenario.calls);
     if (!leak) return Result::Pass();
     int64_t t = MonotonicNanos();
-    if (now.file_descriptors < lowest.file_descriptors || now.threads < lowest.threads) {
-      lowest.file_descriptors = std::min(lowest.file_descriptors, now.file_descriptors);
-      lowest.threads = std::min(lowest.threads, now.threads);
-      last_fall = t;
+    if (now.file_descriptors != previous.file_descriptors || now.threads != previous.threads) {
+      last_activity = t;
     }
-    if (t - last_fall >= flat_for_leak_ns) return Result::Failure(FailureKind::kHandleLeak, *leak);
+    previous = now;
+    if (t - window_start >= kWindowNs) {
+      int64_t cpu = OtherThreadsCpuNanos();
+      if ((cpu - window_cpu) * 20 > t - window_start) last_activity = t;  // over 5% of a CPU
+      window_start = t;
+      window_cpu = cpu;
+    }
+    if (t - last_activity >= still_for_leak_ns) return Result::Failure(FailureKind::kHandleLeak, *leak);
     if (t - started >= kHandleSettleLimitNs) {
-      *notes += "handle_leak not judged: " + *leak + " - but the count was still falling " +
+      *notes += "handle_leak not judged: " + *leak + " - but the process was still settling " +
                 std::to_string(kHandleSettleLimitNs / 1000000000) +
-                " s after the last call returned (a busy machine finishing the run's threads)\n";
+                " s after the last call returned (counts changing or CPU in use)\n";
       return Result::Pass();
     }
     CallWithoutGvl([] { SleepMicros(20000); });

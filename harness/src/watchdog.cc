@@ -65,7 +65,10 @@ void Watchdog::Watch() {
     }
     // A target may take its time to start (loading a library, a server);
     // quiescence is judged once calls are under way.
-    if (config_.quiet_window_seconds > 0 && std::strcmp(phase, kStartingTarget) != 0) {
+    // Nor while the run settles (counted as progress: never quiet), where
+    // sampling every thread would only cost the CPU the handle check reads.
+    if (config_.quiet_window_seconds > 0 && std::strcmp(phase, kStartingTarget) != 0 &&
+        std::strcmp(phase, kSettling) != 0) {
       QuiescenceSample sample = SampleQuiescence(ignored_threads_);
       double quiet = quiescence.Update(sample, now, progressed);
       longest_quiet = std::max(longest_quiet, quiet);
