@@ -17,6 +17,7 @@
 #include "cli/json_output.h"
 #include "cli/options.h"
 #include "cli/score.h"
+#include "cli/suite_run.h"
 #include "driver.h"
 #include "handoff/mutant.h"
 #include "handoff/replay_line.h"
@@ -129,6 +130,44 @@ bool ResolveTarget(const CliOptions& o, LoadedTarget* loaded, std::string* error
     return false;
   }
   return LoadTargetLibrary(path, loaded, error);
+}
+
+// The strategy a suite runs `target` under: --perturb's, else random where
+// the target has synchronisation points to act on, else none.
+std::string SuitePerturbation(const CliOptions& o, const handoff_target* target) {
+  if (o.perturb_given) return o.run.perturbation;
+  return (target->flags & HANDOFF_TARGET_HAS_SYNC_POINTS) ? "random" : "none";
+}
+
+// --suite's targets: every name of --target and path of --target-lib
+// (comma-separated), each loaded once here so a bad one is a usage error
+// before anything runs. A library's row is labelled with its target's name.
+bool SuiteTargets(const CliOptions& o, std::vector<SuiteTarget>* targets, std::string* error) {
+  auto split = [](const std::string& list) {
+    std::vector<std::string> items;
+    std::istringstream in(list);
+    for (std::string item; std::getline(in, item, ',');) {
+      if (!item.empty()) items.push_back(item);
+    }
+    return items;
+  };
+  for (const std::string& name : split(o.target_name)) {
+    CliOptions one = o;
+    one.target_name = name;
+    one.target_lib.clear();
+    LoadedTarget loaded;
+    if (!ResolveTarget(one, &loaded, error)) return false;
+    targets->push_back({name, "--target", name, SuitePerturbation(o, loaded.target)});
+  }
+  for (const std::string& path : split(o.target_lib)) {
+    LoadedTarget loaded;
+    if (!LoadTargetLibrary(path, &loaded, error)) return false;
+    char* absolute = realpath(path.c_str(), nullptr);
+    targets->push_back({loaded.target->name, "--target-lib", absolute ? absolute : path,
+                        SuitePerturbation(o, loaded.target)});
+    std::free(absolute);
+  }
+  return true;
 }
 
 Summary RunAll(const CliOptions& o, const handoff_target* target) {
@@ -257,6 +296,15 @@ int main(int argc, char** argv) {
   }
   if (o.list_targets) return ListTargets(o.json);
   if (o.score) return RunScore(o);
+  if (!o.suite.empty()) {
+    std::vector<SuiteTarget> targets;
+    if (!SuiteTargets(o, &targets, &error)) {
+      std::fprintf(stderr, "handoff-stress: %s\n", error.c_str());
+      return 2;
+    }
+    if (!o.seed_given) o.run.seed = std::random_device{}() ^ (static_cast<uint64_t>(getpid()) << 32);
+    return RunSuite(o, targets);
+  }
   LoadedTarget loaded;
   if (!ResolveTarget(o, &loaded, &error)) {
     std::fprintf(stderr, "handoff-stress: %s\n", error.c_str());

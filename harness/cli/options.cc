@@ -1,5 +1,7 @@
 #include "cli/options.h"
 
+#include <algorithm>
+#include <thread>
 #include <vector>
 
 #include "handoff/command_line.h"
@@ -33,7 +35,8 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   CLI::Option* seed_given = app.add_option("--seed", o->run.seed)->check(WholeNumber(0, UINT64_MAX));
   std::vector<std::string> strategies;
   for (const PerturbationStrategyInfo& s : PerturbationStrategies()) strategies.push_back(s.name);
-  app.add_option("--perturb", o->run.perturbation)->check(CLI::IsMember(strategies));
+  CLI::Option* perturb_given =
+      app.add_option("--perturb", o->run.perturbation)->check(CLI::IsMember(strategies));
   app.add_option("--replay", o->replay)->check(WholeNumber(1, 100000));
   app.add_option("--seconds", o->seconds)->check(Seconds());
   CLI::Option* max_p99_given =
@@ -43,8 +46,13 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   app.add_flag("--no-quiescence", no_quiescence);
   CLI::Option* hang_given = app.add_option("--hang-seconds", o->run.hang_seconds)->check(Seconds());
   CLI::Option* scenario_given = app.add_option("--scenario", scenario_text);
+  app.add_option("--suite", o->suite)->check(CLI::IsMember({"quick", "full"}));
+  CLI::Option* jobs_given = app.add_option("--jobs", o->jobs)->check(WholeNumber(1, 256));
+  app.add_option("--json-file", o->json_file);
+  app.add_option("--junit", o->junit_file);
   if (!ParseCommandLine(app, argc, argv, error)) return false;
   o->seed_given = seed_given->count() > 0;
+  o->perturb_given = perturb_given->count() > 0;
   o->run.gvl_check = !no_gvl_check;
   o->run.quiescence = !no_quiescence;
   if (scenario_given->count() > 0 && !ParseScenario(scenario_text, &o->run.scenario, error)) {
@@ -57,6 +65,25 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   if (o->help || o->list_targets) return true;
   if (o->score_declared && !o->score) {
     *error = "--declared goes with --score";
+    return false;
+  }
+  if (!o->suite.empty()) {
+    if (o->target_name.empty() && o->target_lib.empty()) {
+      *error = "--suite needs --target NAME[,NAME...] or --target-lib PATH[,PATH...] (or both)";
+      return false;
+    }
+    if (scenario_given->count() > 0 || o->replay > 0 || o->seconds > 0 || o->score) {
+      *error = "--suite runs its own scenarios: no --scenario, --replay, --seconds or --score with it";
+      return false;
+    }
+    o->suite_threads = threads_given->count() > 0 ? threads : 0;
+    o->suite_calls = calls_given->count() > 0 ? calls : 0;
+    if (jobs_given->count() == 0) o->jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (hang_given->count() == 0) o->run.hang_seconds = 10;
+    return true;
+  }
+  if (!o->json_file.empty() || !o->junit_file.empty() || jobs_given->count() > 0) {
+    *error = "--json-file, --junit and --jobs go with --suite";
     return false;
   }
   if (o->score) {
@@ -105,6 +132,8 @@ std::string CliHelp() {
 that every callback got exactly its own reply.
 
 usage: handoff-stress (--target NAME | --target-lib PATH) [options]
+       handoff-stress --suite quick|full (--target NAME,... | --target-lib PATH,...)
+                      [--jobs N] [--json-file FILE] [--junit FILE]
        handoff-stress --list-targets [--json]
        handoff-stress --score [--declared] [--target MUTANT] [--seeds K] [--score-runs R] [--json]
 
@@ -142,6 +171,24 @@ run:
   --no-gvl-check       do not interpose on the target's Ruby C API imports (by
                        default a call made without the GVL is a gvl_violation,
                        reported with its frames; README "The GVL check")
+suite (every scenario a bridge should pass, one run each):
+  --suite SIZE         quick (8 threads, 4,000 calls a scenario: a first verdict in
+                       about a minute per bridge, release build) or full (16 threads,
+                       20,000 calls, 140,000 in `long`). Scenarios: basic, raise,
+                       mixed, lifecycle, paths, sizes, callers256, long, latency,
+                       aimed, stop, timeouts, deadline (each named in the table).
+                       --target and --target-lib take comma-separated lists; a
+                       scenario a target cannot take is n/a. Prints a target x
+                       scenario table, then each failure's first lines and replay
+                       line. --threads and --calls resize the suite. Without
+                       --perturb, a target built with synchronisation points runs
+                       under random, the others under none.
+  --jobs N             runs at once (default: the CPUs); a scenario judged against
+                       the scheduler (latency) runs alone
+  --json-file FILE     the table as JSON (per target, per scenario: verdict,
+                       detail, replay line, notes, seconds)
+  --junit FILE         the table as JUnit XML: a testsuite per target, a testcase per
+                       scenario (failure: the verdict, first detail lines, replay line)
 score (the harness finding its own deliberately broken bridges):
   --score              run every built-in mutant with its declared scenario under
                        every --perturb strategy for K seeds; print, per mutant and

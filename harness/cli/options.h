@@ -18,6 +18,7 @@ struct CliOptions {
   bool json = false;
   bool quiet = false;
   bool seed_given = false;
+  bool perturb_given = false;
   int replay = 0;           // --replay N: rerun the same run N times
   double seconds = 0;       // --seconds S: successive seeds until S seconds pass
   bool score = false;       // --score: the mutant detection score (cli/score.h)
@@ -25,6 +26,12 @@ struct CliOptions {
   int score_runs = 5;       // --score-runs R: runs per seed before a miss
   bool score_declared = false;  // --declared: each mutant's declared strategy only
   RunOptions run;           // scenario, seed, perturbation, hang deadline
+  std::string suite;        // --suite quick|full: every scenario of the suite (cli/suite.h)
+  int suite_threads = 0;    // --threads / --calls given with --suite (0: the size's own)
+  uint64_t suite_calls = 0;
+  int jobs = 0;             // --jobs N: suite runs at once (default: the CPUs)
+  std::string json_file;    // --json-file FILE: the suite's table as JSON
+  std::string junit_file;   // --junit FILE: the suite's table as JUnit XML
 };
 
 // False with a one-line *error. argv as main's.

@@ -1,5 +1,6 @@
 #include "handoff/replay_line.h"
 
+#include <cstdlib>
 #include <sstream>
 
 #include "handoff/target_loader.h"
@@ -22,7 +23,12 @@ std::string ShellQuote(const std::string& text) {
 }
 
 std::string ReplayTargetFlag(const std::string& name, const std::string& library) {
-  return library.empty() ? "--target " + name : "--target-lib " + ShellQuote(library);
+  if (library.empty()) return "--target " + name;
+  // Absolute, so the line works from any directory, as the harness's path does.
+  char* absolute = realpath(library.c_str(), nullptr);
+  std::string path = absolute != nullptr ? absolute : library;
+  std::free(absolute);
+  return "--target-lib " + ShellQuote(path);
 }
 
 std::string ReplayCommandLine(const RunOptions& options) {

@@ -13,7 +13,8 @@ namespace handoff {
 std::string ShellQuote(const std::string& text);
 
 // How a replay line names a target: "--target NAME", or "--target-lib
-// '/path'" when `library` is not empty.
+// '/absolute/path'" when `library` is not empty (made absolute, so the line
+// runs from any directory).
 std::string ReplayTargetFlag(const std::string& name, const std::string& library);
 
 // "<handoff-stress> <replay_target> --seed S --perturb P --scenario '...'",

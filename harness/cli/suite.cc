@@ -1,0 +1,52 @@
+#include "cli/suite.h"
+
+namespace handoff {
+
+bool IsSuiteSize(const std::string& size) { return size == "quick" || size == "full"; }
+
+std::vector<SuiteScenario> Suite(const std::string& size, int threads, uint64_t calls) {
+  const bool full = size == "full";
+  if (threads == 0) threads = full ? 16 : 8;
+  if (calls == 0) calls = full ? 20000 : 4000;
+  auto n = [](uint64_t v) { return std::to_string(v); };
+  const std::string base = "threads=" + std::to_string(threads) + " calls=" + n(calls) + " ";
+  const std::string mix_all = "mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1";
+  // Past 2^16 (quick) or 2^17 (full) calls in one process: ids and counters
+  // that wrap at 16 or 17 bits; resident memory judged (release builds).
+  const uint64_t long_calls = full ? 140000 : 70000;
+  return {
+      {"basic", base + "mix=return:1", "every call gets exactly its own reply", false, 1},
+      {"raise", base + "mix=return:9,raise:1", "a raising block comes back raised, with its exception",
+       false, 1},
+      {"mixed", base + mix_all + " background=1 events=compact@" + n(calls / 2),
+       "every behaviour, GVL contention and GC.compact during the run", false, 1.5},
+      {"lifecycle",
+       base + mix_all + " events=kill@" + n(calls / 4) + ",kill@" + n(calls / 2) + ",stop@" +
+           n(calls * 3 / 4),
+       "the event thread killed twice, then a stop, with calls in flight", false, 1.5},
+      {"paths", base + "mix=return:6,raise:2,slow:1,reenter:1,large:1 callers=foreign:1,gvl:1,nogvl:1",
+       "every behaviour from foreign threads and Ruby threads with and without the GVL", false, 3},
+      {"sizes",
+       base + "calls=" + n(calls / 10 + 1) +
+           " payload=0..1048576 reply=0..1048576 message=0..65536 mix=return:8,raise:2",
+       "payloads, replies and messages of every size class up to 1 MiB, any bytes", false, 1.5},
+      {"callers256", base + "threads=256 mix=return:9,raise:1", "256 caller threads at once", false, 2},
+      {"long",
+       base + "calls=" + n(long_calls) + " payload=0..4096 reply=0..4096 mix=return:9,raise:1 leak_bytes_per_call=64",
+       "ids and counters past 2^" + std::string(full ? "17" : "16") +
+           " calls; a leak budget of 64 B per call (release)",
+       false, full ? 6.0 : 3.0},
+      {"latency", base + "threads=2 calls=400 payload=0..64 reply=0..64 mix=return:1 max_p99_us=8000",
+       "an idle bridge answers within 8 ms at p99 (release)", true, 0.2},
+      {"aimed", base + "mix=return:8,slow:1,raise:1 events=kill@handler:5,stop@sync:200",
+       "a kill inside a running handler, a stop at a synchronisation point", false, 1},
+      {"stop", base + "mix=return:8,slow:2 slow_us=2000 events=stop@" + n(calls / 2),
+       "a stop alone, half way, with blocks still running", false, 1},
+      {"timeouts", base + "calls=" + n(calls / 10 + 1) + " mix=return:3,slow:1 slow_us=3000 deadline_ms=1",
+       "1 ms deadlines against 3 ms blocks: callers give up while their requests run", false, 1},
+      {"deadline", base + "calls=" + n(calls / 40 + 1) + " mix=return:19,slow:1 slow_us=1500000 deadline_ms=20",
+       "blocks of 1.5 s against a 20 ms deadline: timed_out in time", false, 1},
+  };
+}
+
+}  // namespace handoff

@@ -1,0 +1,306 @@
+#include "cli/suite_run.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "cli/json_output.h"
+#include "cli/suite.h"
+
+namespace handoff {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One target through one scenario, and what its run said.
+struct Job {
+  const SuiteTarget* target = nullptr;
+  const SuiteScenario* scenario = nullptr;
+  std::string verdict = "not_run";  // pass, a failure kind, harness_error, n/a
+  std::string detail, replay;
+  std::vector<std::string> notes;
+  double seconds = 0;  // wall time of its process
+};
+
+double Since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Runs argv (argv[0] a path) with stdout into a pipe and stderr discarded;
+// returns what it printed on stdout, and sets *status (waitpid's).
+std::string RunProcess(const std::vector<std::string>& args, int* status) {
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    *status = -1;
+    return "";
+  }
+  pid_t pid = fork();
+  if (pid == 0) {  // only async-signal-safe calls until exec
+    dup2(out[1], STDOUT_FILENO);
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) dup2(null, STDERR_FILENO);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  std::string text;
+  char buffer[65536];
+  for (ssize_t n; (n = read(out[0], buffer, sizeof buffer)) != 0;) {
+    if (n > 0) text.append(buffer, static_cast<size_t>(n));
+    else if (errno != EINTR) break;
+  }
+  close(out[0]);
+  if (pid < 0 || waitpid(pid, status, 0) != pid) *status = -1;
+  return text;
+}
+
+// The handoff-stress line that runs `job` (this executable, --json).
+std::vector<std::string> JobCommand(const CliOptions& o, const Job& job) {
+  return {"/proc/self/exe", job.target->flag, job.target->value,
+          "--seed", std::to_string(o.run.seed),
+          "--perturb", job.target->perturbation,
+          "--hang-seconds", std::to_string(o.run.hang_seconds),
+          "--scenario", job.scenario->scenario,
+          "--json", "--quiet"};
+}
+
+void RunJob(const CliOptions& o, Job* job) {
+  auto start = Clock::now();
+  int status = 0;
+  std::string out = RunProcess(JobCommand(o, *job), &status);
+  job->seconds = Since(start);
+  Json j = Json::parse(out, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) {
+    job->verdict = "harness_error";
+    job->detail = "handoff-stress printed no JSON (exit status " + std::to_string(status) + ")";
+    return;
+  }
+  job->verdict = j.value("verdict", "harness_error");
+  job->detail = j.value("detail", "");
+  job->replay = j.value("replay", "");
+  if (j.contains("notes") && j["notes"].is_array()) {
+    for (const auto& note : j["notes"]) job->notes.push_back(note.get<std::string>());
+  }
+}
+
+bool Failed(const Job& j) { return j.verdict != "pass" && j.verdict != "n/a"; }
+
+// The first `lines` lines of a detail, each indented.
+std::string FirstLines(const std::string& text, int lines) {
+  std::string out;
+  size_t at = 0;
+  for (int i = 0; i < lines && at < text.size(); ++i) {
+    size_t end = text.find('\n', at);
+    out += "    " + text.substr(at, end == std::string::npos ? std::string::npos : end - at) + "\n";
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return out;
+}
+
+std::string XmlEscape(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default:
+        if (c < 0x20 && c != '\n' && c != '\t') {
+          out += "?";  // not allowed in XML 1.0
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out;
+}
+
+// Per-target lists of jobs, in suite order.
+using Table = std::vector<std::vector<Job>>;
+
+void PrintTable(const std::string& size, const CliOptions& o, const std::vector<SuiteScenario>& suite,
+                const std::vector<SuiteTarget>& targets, const Table& table) {
+  size_t label_width = 6;
+  for (const SuiteTarget& t : targets) label_width = std::max(label_width, t.label.size());
+  std::vector<int> width(suite.size());  // each column as wide as its name and verdicts
+  for (size_t i = 0; i < suite.size(); ++i) {
+    size_t w = suite[i].name.size();
+    for (const auto& row : table) w = std::max(w, row[i].verdict.size());
+    width[i] = static_cast<int>(w);
+  }
+  std::printf("\n## handoff-stress --suite %s (seed %llu)\n", size.c_str(),
+              static_cast<unsigned long long>(o.run.seed));
+  std::printf("| %-*s |", static_cast<int>(label_width), "target");
+  for (size_t i = 0; i < suite.size(); ++i) std::printf(" %-*s |", width[i], suite[i].name.c_str());
+  std::printf(" time (s) |\n|%s|", std::string(label_width + 2, '-').c_str());
+  for (size_t i = 0; i < suite.size(); ++i) std::printf("%s|", std::string(width[i] + 2, '-').c_str());
+  std::printf("----------|\n");
+  for (size_t t = 0; t < targets.size(); ++t) {
+    std::printf("| %-*s |", static_cast<int>(label_width), targets[t].label.c_str());
+    double seconds = 0;
+    for (size_t i = 0; i < suite.size(); ++i) {
+      std::printf(" %-*s |", width[i], table[t][i].verdict.c_str());
+      seconds += table[t][i].seconds;
+    }
+    std::printf(" %8.1f |\n", seconds);
+  }
+  for (size_t t = 0; t < targets.size(); ++t) {
+    for (const Job& j : table[t]) {
+      if (!Failed(j) && j.notes.empty()) continue;
+      std::printf("\n%s / %s: %s\n", targets[t].label.c_str(), j.scenario->name.c_str(), j.verdict.c_str());
+      if (Failed(j)) std::printf("%s", FirstLines(j.detail, 6).c_str());
+      for (const std::string& note : j.notes) std::printf("    note: %s\n", note.c_str());
+      if (!j.replay.empty()) std::printf("    replay: %s\n", j.replay.c_str());
+    }
+  }
+}
+
+Json TableJson(const std::string& size, const CliOptions& o, const std::vector<SuiteTarget>& targets,
+               const Table& table) {
+  Json rows = Json::array();
+  for (size_t t = 0; t < targets.size(); ++t) {
+    Json runs = Json::array();
+    for (const Job& j : table[t]) {
+      runs.push_back(Json{{"scenario", j.scenario->name}, {"text", j.scenario->scenario},
+                          {"verdict", j.verdict}, {"detail", j.detail}, {"replay", j.replay},
+                          {"notes", j.notes}, {"seconds", j.seconds}});
+    }
+    rows.push_back(Json{{"target", targets[t].label}, {"perturbation", targets[t].perturbation},
+                        {"runs", runs}});
+  }
+  return Json{{"suite", size}, {"seed", o.run.seed}, {"targets", rows}};
+}
+
+std::string JUnit(const std::string& size, const std::vector<SuiteTarget>& targets, const Table& table) {
+  std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"handoff-stress --suite " +
+                    size + "\">\n";
+  for (size_t t = 0; t < targets.size(); ++t) {
+    int failures = 0, errors = 0, skipped = 0;
+    double seconds = 0;
+    for (const Job& j : table[t]) {
+      failures += Failed(j) && j.verdict != "harness_error";
+      errors += j.verdict == "harness_error";
+      skipped += j.verdict == "n/a";
+      seconds += j.seconds;
+    }
+    char head[512];
+    std::snprintf(head, sizeof head,
+                  "  <testsuite name=\"%s\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
+                  XmlEscape(targets[t].label).c_str(), table[t].size(), failures, errors, skipped, seconds);
+    xml += head;
+    for (const Job& j : table[t]) {
+      char test[512];
+      std::snprintf(test, sizeof test, "    <testcase classname=\"handoff.%s\" name=\"%s\" time=\"%.3f\">\n",
+                    XmlEscape(targets[t].label).c_str(), XmlEscape(j.scenario->name).c_str(), j.seconds);
+      xml += test;
+      std::string text = FirstLines(j.detail, 6) + (j.replay.empty() ? "" : "replay: " + j.replay + "\n");
+      if (j.verdict == "n/a") {
+        xml += "      <skipped message=\"n/a: " + XmlEscape(j.detail) + "\"/>\n";
+      } else if (Failed(j)) {
+        const char* tag = j.verdict == "harness_error" ? "error" : "failure";
+        xml += std::string("      <") + tag + " message=\"" + XmlEscape(j.verdict) + "\" type=\"" +
+               XmlEscape(j.verdict) + "\">" + XmlEscape(text) + "</" + tag + ">\n";
+      }
+      std::string out = "scenario: " + j.scenario->scenario + "\n";
+      for (const std::string& note : j.notes) out += "note: " + note + "\n";
+      xml += "      <system-out>" + XmlEscape(out) + "</system-out>\n    </testcase>\n";
+    }
+    xml += "  </testsuite>\n";
+  }
+  return xml + "</testsuites>\n";
+}
+
+bool WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream file(path, std::ios::binary);
+  file << text;
+  return static_cast<bool>(file.flush());
+}
+
+}  // namespace
+
+int RunSuite(const CliOptions& o, const std::vector<SuiteTarget>& targets) {
+  const std::vector<SuiteScenario> suite = Suite(o.suite, o.suite_threads, o.suite_calls);
+  Table table(targets.size());
+  std::vector<Job*> alone, together;  // run in that order
+  for (size_t t = 0; t < targets.size(); ++t) {
+    for (const SuiteScenario& s : suite) {
+      Job job;
+      job.target = &targets[t];
+      job.scenario = &s;
+      table[t].push_back(job);
+    }
+  }
+  for (auto& row : table) {
+    for (Job& j : row) (j.scenario->alone && o.jobs > 1 ? alone : together).push_back(&j);
+  }
+  std::stable_sort(together.begin(), together.end(),
+                   [](const Job* a, const Job* b) { return a->scenario->weight > b->scenario->weight; });
+  const auto start = Clock::now();
+  const size_t total = alone.size() + together.size();
+  std::mutex mutex;
+  size_t done = 0;
+  std::vector<size_t> left_of(targets.size(), suite.size());
+  auto finished = [&](Job* job) {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++done;
+    size_t t = static_cast<size_t>(job->target - targets.data());
+    if (--left_of[t] > 0 || o.quiet) return;
+    int passed = 0, failed = 0, na = 0;
+    for (const Job& j : table[t]) (j.verdict == "pass" ? passed : j.verdict == "n/a" ? na : failed)++;
+    double elapsed = Since(start);
+    double left = done < total ? elapsed / static_cast<double>(done) * static_cast<double>(total - done) : 0;
+    std::fprintf(stderr, "handoff-stress: suite: %s: %d pass, %d failed, %d n/a (%zu of %zu runs done, %.0f s; about %.0f s left)\n",
+                 targets[t].label.c_str(), passed, failed, na, done, total, elapsed, left);
+  };
+  for (Job* job : alone) {
+    RunJob(o, job);
+    finished(job);
+  }
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < together.size();) {
+      RunJob(o, together[i]);
+      finished(together[i]);
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int w = 0; w < std::max(1, o.jobs); ++w) workers.emplace_back(worker);
+  for (std::thread& w : workers) w.join();
+
+  PrintTable(o.suite, o, suite, targets, table);
+  bool any_failed = false, any_error = false, reports_ok = true;
+  for (const auto& row : table) {
+    for (const Job& j : row) {
+      any_error = any_error || j.verdict == "harness_error";
+      any_failed = any_failed || (Failed(j) && j.verdict != "harness_error");
+    }
+  }
+  if (!o.json_file.empty() &&
+      !WriteFile(o.json_file, TableJson(o.suite, o, targets, table).dump(1, ' ', false, Json::error_handler_t::replace) + "\n")) {
+    std::fprintf(stderr, "handoff-stress: cannot write --json-file %s\n", o.json_file.c_str());
+    reports_ok = false;
+  }
+  if (!o.junit_file.empty() && !WriteFile(o.junit_file, JUnit(o.suite, targets, table))) {
+    std::fprintf(stderr, "handoff-stress: cannot write --junit %s\n", o.junit_file.c_str());
+    reports_ok = false;
+  }
+  std::printf("\nhandoff-stress: suite %s: %zu runs in %.0f s: %s\n", o.suite.c_str(), total, Since(start),
+              any_failed ? "FAIL" : any_error ? "ERROR (harness errors above)" : "PASS");
+  if (any_failed) return 1;
+  return any_error || !reports_ok ? 2 : 0;
+}
+
+}  // namespace handoff
