@@ -17,6 +17,7 @@
 #include "cli/json_output.h"
 #include "cli/options.h"
 #include "cli/score.h"
+#include "cli/suite.h"
 #include "cli/suite_run.h"
 #include "driver.h"
 #include "handoff/mutant.h"
@@ -143,15 +144,7 @@ std::string SuitePerturbation(const CliOptions& o, const handoff_target* target)
 // (comma-separated), each loaded once here so a bad one is a usage error
 // before anything runs. A library's row is labelled with its target's name.
 bool SuiteTargets(const CliOptions& o, std::vector<SuiteTarget>* targets, std::string* error) {
-  auto split = [](const std::string& list) {
-    std::vector<std::string> items;
-    std::istringstream in(list);
-    for (std::string item; std::getline(in, item, ',');) {
-      if (!item.empty()) items.push_back(item);
-    }
-    return items;
-  };
-  for (const std::string& name : split(o.target_name)) {
+  for (const std::string& name : SplitList(o.target_name)) {
     CliOptions one = o;
     one.target_name = name;
     one.target_lib.clear();
@@ -159,7 +152,7 @@ bool SuiteTargets(const CliOptions& o, std::vector<SuiteTarget>* targets, std::s
     if (!ResolveTarget(one, &loaded, error)) return false;
     targets->push_back({name, "--target", name, SuitePerturbation(o, loaded.target)});
   }
-  for (const std::string& path : split(o.target_lib)) {
+  for (const std::string& path : SplitList(o.target_lib)) {
     LoadedTarget loaded;
     if (!LoadTargetLibrary(path, &loaded, error)) return false;
     char* absolute = realpath(path.c_str(), nullptr);
@@ -296,6 +289,12 @@ int main(int argc, char** argv) {
   }
   if (o.list_targets) return ListTargets(o.json);
   if (o.score) return RunScore(o);
+  if (!o.suite.empty() && o.list_scenarios) {
+    for (const SuiteScenario& s : Suite(o.suite, o.suite_threads, o.suite_calls)) {
+      std::printf("%s\t%s\n", s.name.c_str(), s.scenario.c_str());
+    }
+    return 0;
+  }
   if (!o.suite.empty()) {
     std::vector<SuiteTarget> targets;
     if (!SuiteTargets(o, &targets, &error)) {

@@ -1,5 +1,7 @@
 #include "cli/options.h"
 
+#include "cli/suite.h"
+
 #include <algorithm>
 #include <thread>
 #include <vector>
@@ -48,6 +50,8 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   CLI::Option* scenario_given = app.add_option("--scenario", scenario_text);
   app.add_option("--suite", o->suite)->check(CLI::IsMember({"quick", "full"}));
   CLI::Option* jobs_given = app.add_option("--jobs", o->jobs)->check(WholeNumber(1, 256));
+  app.add_option("--only", o->only);
+  app.add_flag("--list-scenarios", o->list_scenarios);
   app.add_option("--json-file", o->json_file);
   app.add_option("--junit", o->junit_file);
   if (!ParseCommandLine(app, argc, argv, error)) return false;
@@ -68,6 +72,17 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
     return false;
   }
   if (!o->suite.empty()) {
+    o->suite_threads = threads_given->count() > 0 ? threads : 0;
+    o->suite_calls = calls_given->count() > 0 ? calls : 0;
+    for (const std::string& name : SplitList(o->only)) {
+      bool known = false;
+      for (const SuiteScenario& s : Suite(o->suite)) known = known || s.name == name;
+      if (!known) {
+        *error = "--only: the suite has no scenario '" + name + "' (--list-scenarios names them)";
+        return false;
+      }
+    }
+    if (o->list_scenarios) return true;
     if (o->target_name.empty() && o->target_lib.empty()) {
       *error = "--suite needs --target NAME[,NAME...] or --target-lib PATH[,PATH...] (or both)";
       return false;
@@ -76,14 +91,13 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
       *error = "--suite runs its own scenarios: no --scenario, --replay, --seconds or --score with it";
       return false;
     }
-    o->suite_threads = threads_given->count() > 0 ? threads : 0;
-    o->suite_calls = calls_given->count() > 0 ? calls : 0;
     if (jobs_given->count() == 0) o->jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     if (hang_given->count() == 0) o->run.hang_seconds = 10;
     return true;
   }
-  if (!o->json_file.empty() || !o->junit_file.empty() || jobs_given->count() > 0) {
-    *error = "--json-file, --junit and --jobs go with --suite";
+  if (!o->json_file.empty() || !o->junit_file.empty() || jobs_given->count() > 0 ||
+      !o->only.empty() || o->list_scenarios) {
+    *error = "--json-file, --junit, --jobs, --only and --list-scenarios go with --suite";
     return false;
   }
   if (o->score) {
@@ -183,6 +197,8 @@ suite (every scenario a bridge should pass, one run each):
                        line. --threads and --calls resize the suite. Without
                        --perturb, a target built with synchronisation points runs
                        under random, the others under none.
+  --only A,B           only these scenarios of the suite
+  --list-scenarios     print the suite's scenarios, one per line: name, a tab, its text
   --jobs N             runs at once (default: the CPUs); a scenario judged against
                        the scheduler (latency) runs alone
   --json-file FILE     the table as JSON (per target, per scenario: verdict,

@@ -30,6 +30,8 @@ struct CliOptions {
   int suite_threads = 0;    // --threads / --calls given with --suite (0: the size's own)
   uint64_t suite_calls = 0;
   int jobs = 0;             // --jobs N: suite runs at once (default: the CPUs)
+  std::string only;         // --only A,B: just these scenarios of the suite
+  bool list_scenarios = false;  // --list-scenarios: the suite's names and texts
   std::string json_file;    // --json-file FILE: the suite's table as JSON
   std::string junit_file;   // --junit FILE: the suite's table as JUnit XML
 };

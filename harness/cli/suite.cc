@@ -1,6 +1,17 @@
 #include "cli/suite.h"
 
+#include <sstream>
+
 namespace handoff {
+
+std::vector<std::string> SplitList(const std::string& list) {
+  std::vector<std::string> items;
+  std::istringstream in(list);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
 
 bool IsSuiteSize(const std::string& size) { return size == "quick" || size == "full"; }
 

@@ -28,4 +28,7 @@ bool IsSuiteSize(const std::string& size);
 // (0: keep); scenarios that derive their length from `calls` follow it.
 std::vector<SuiteScenario> Suite(const std::string& size, int threads = 0, uint64_t calls = 0);
 
+// "a,b,,c" -> {"a", "b", "c"}.
+std::vector<std::string> SplitList(const std::string& list);
+
 }  // namespace handoff

@@ -232,7 +232,15 @@ bool WriteFile(const std::string& path, const std::string& text) {
 }  // namespace
 
 int RunSuite(const CliOptions& o, const std::vector<SuiteTarget>& targets) {
-  const std::vector<SuiteScenario> suite = Suite(o.suite, o.suite_threads, o.suite_calls);
+  std::vector<SuiteScenario> suite = Suite(o.suite, o.suite_threads, o.suite_calls);
+  if (!o.only.empty()) {
+    std::vector<std::string> only = SplitList(o.only);
+    suite.erase(std::remove_if(suite.begin(), suite.end(),
+                               [&](const SuiteScenario& s) {
+                                 return std::find(only.begin(), only.end(), s.name) == only.end();
+                               }),
+                suite.end());
+  }
   Table table(targets.size());
   std::vector<Job*> alone, together;  // run in that order
   for (size_t t = 0; t < targets.size(); ++t) {
