@@ -123,6 +123,9 @@ bool LoadTarget(const Options& o, std::string* error) {
   LoadedTarget loaded;
   std::string path = o.target_lib.empty() ? BuiltinTargetPath(o.target_name) : o.target_lib;
   if (!LoadTargetLibrary(path, &loaded, error)) return false;
+  if (std::string warning = SanitizerWarning(loaded); !o.target_lib.empty() && !warning.empty()) {
+    std::fprintf(stderr, "handoff-properties: %s\n", warning.c_str());
+  }
   PropertyTarget t;
   t.target = loaded.target;
   t.flag = ReplayTargetFlag(o.target_name, o.target_lib);

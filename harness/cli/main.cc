@@ -155,6 +155,9 @@ bool SuiteTargets(const CliOptions& o, std::vector<SuiteTarget>* targets, std::s
   for (const std::string& path : SplitList(o.target_lib)) {
     LoadedTarget loaded;
     if (!LoadTargetLibrary(path, &loaded, error)) return false;
+    if (std::string warning = SanitizerWarning(loaded); !warning.empty()) {
+      std::fprintf(stderr, "handoff-stress: %s\n", warning.c_str());
+    }
     char* absolute = realpath(path.c_str(), nullptr);
     targets->push_back({loaded.target->name, "--target-lib", absolute ? absolute : path,
                         SuitePerturbation(o, loaded.target)});
@@ -310,6 +313,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   const handoff_target* target = loaded.target;
+  if (std::string warning = SanitizerWarning(loaded); !o.target_lib.empty() && !warning.empty()) {
+    std::fprintf(stderr, "handoff-stress: %s\n", warning.c_str());
+  }
   if (o.run.scenario.Has(EventType::kFork) && ForkRefusedBySanitizer() != nullptr) {
     std::fprintf(stderr, "handoff-stress: fork events cannot run in this sanitizer build (%s); "
                          "use the release build\n", ForkRefusedBySanitizer());

@@ -8,6 +8,10 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
+
+#include "elf_imports.h"
+#include "handoff/supervised_run.h"
 
 namespace handoff {
 namespace {
@@ -15,7 +19,45 @@ namespace {
 constexpr char kPrefix[] = "libhandoff_target_";
 constexpr char kSuffix[] = ".so";
 
+// What a failed dlopen means for a target library, with the fix.
+std::string LoadError(const std::string& path, const std::string& why) {
+  if (why.find("undefined symbol: __tsan_") != std::string::npos) {
+    return path + " is built with -fsanitize=thread, but this harness is not a ThreadSanitizer "
+                  "build (" + why + "): run it with the tsan build's handoff-stress, or build it "
+                  "without -fsanitize=thread";
+  }
+  if (why.find("libtsan") != std::string::npos && why.find("static TLS") != std::string::npos) {
+    return path + " is built with gcc's -fsanitize=thread (it needs gcc's TSan runtime, "
+                  "libtsan.so.2, loaded with the program), but this harness " +
+           (BuiltWithThreadSanitizer() ? "carries clang's" : "is not a ThreadSanitizer build") +
+           " (" + why + "): run it with the tsan-gcc build's handoff-stress" +
+           (BuiltWithThreadSanitizer() ? ", or build it with clang" : "");
+  }
+  return "cannot load target library: " + why;
+}
+
+// Whether the object holding `address` imports any __tsan_* function.
+bool ImportsThreadSanitizer(const void* address) {
+  Dl_info info;
+  if (dladdr(address, &info) == 0) return false;
+  bool found = false;
+  for (const LoadedObject& object : LoadedObjects()) {
+    if (object.base != reinterpret_cast<ElfW(Addr)>(info.dli_fbase)) continue;
+    ForEachImport(object, [&](const ImportSlot& import) {
+      found = found || std::strncmp(import.name, "__tsan_", 7) == 0;
+    });
+  }
+  return found;
+}
+
 }  // namespace
+
+std::string SanitizerWarning(const LoadedTarget& loaded) {
+  if (!BuiltWithThreadSanitizer() || loaded.instrumented_by_tsan) return "";
+  return "warning: " + loaded.path + " is not built with -fsanitize=thread: ThreadSanitizer sees "
+         "none of its code, so no data race in it can be reported (build it with "
+         "-fsanitize=thread, and -DHANDOFF_SYNC_POINTS for --perturb)";
+}
 
 bool LoadTargetLibrary(const std::string& path, LoadedTarget* loaded, std::string* error) {
   struct stat info;
@@ -25,7 +67,7 @@ bool LoadTargetLibrary(const std::string& path, LoadedTarget* loaded, std::strin
   }
   void* library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (library == nullptr) {
-    *error = std::string("cannot load target library: ") + dlerror();
+    *error = LoadError(path, dlerror());
     return false;
   }
   auto entry = reinterpret_cast<handoff_target_entry_fn>(
@@ -54,6 +96,7 @@ bool LoadTargetLibrary(const std::string& path, LoadedTarget* loaded, std::strin
   loaded->target = target;
   loaded->path = path;
   loaded->mutant = static_cast<const handoff_mutant*>(dlsym(library, HANDOFF_MUTANT_SYMBOL));
+  loaded->instrumented_by_tsan = ImportsThreadSanitizer(reinterpret_cast<const void*>(entry));
   return true;  // the library stays loaded for the life of the process
 }
 

@@ -18,11 +18,20 @@ struct LoadedTarget {
   // The library's handoff_mutant_declaration (handoff/mutant.h), or nullptr:
   // not a mutant.
   const handoff_mutant* mutant = nullptr;
+  // Whether the library imports ThreadSanitizer's hooks (__tsan_*): built
+  // with -fsanitize=thread, so a TSan harness sees its memory accesses.
+  bool instrumented_by_tsan = false;
 };
 
 // Loads `path` and checks its ABI version. False with a one-line *error that
-// says what to do (missing file, not a target, built for another ABI).
+// says what to do (missing file, not a target, built for another ABI, built
+// for a sanitizer this harness is not: a ThreadSanitizer library under a
+// release harness, gcc's TSan runtime under clang's).
 bool LoadTargetLibrary(const std::string& path, LoadedTarget* loaded, std::string* error);
+
+// For a user's library under a ThreadSanitizer harness: a warning when
+// TSan sees none of its code (built without -fsanitize=thread); else "".
+std::string SanitizerWarning(const LoadedTarget& loaded);
 
 // The running executable's absolute path (what a replay line should call).
 std::string ExecutablePath();
