@@ -1,7 +1,8 @@
 # What `cmake --install` puts under a prefix: the harness (handoff-stress,
 # handoff-properties), the target API header (handoff/target.h), the example
-# bridge (share/handoff/my_bridge.c) and a CMake package, so a user's project
-# can do
+# bridge (share/handoff/my_bridge.c), rake tasks for gems built with
+# extconf.rb (share/handoff/handoff.rake) and a CMake package, so a user's
+# project can do
 #
 #     find_package(handoff CONFIG REQUIRED)
 #     add_library(my_bridge MODULE my_bridge.c)
@@ -18,7 +19,7 @@ install(TARGETS handoff-stress handoff-properties RUNTIME DESTINATION "${CMAKE_I
 set_target_properties(handoff-stress handoff-properties PROPERTIES INSTALL_RPATH_USE_LINK_PATH TRUE)
 install(FILES "${PROJECT_SOURCE_DIR}/harness/include/handoff/target.h"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/handoff")
-install(FILES "${PROJECT_SOURCE_DIR}/targets/example/my_bridge.c"
+install(FILES "${PROJECT_SOURCE_DIR}/targets/example/my_bridge.c" "${PROJECT_SOURCE_DIR}/cmake/handoff.rake"
         DESTINATION "${CMAKE_INSTALL_DATADIR}/handoff")
 
 # What the package must know of this build: its sanitizer and compiler (a

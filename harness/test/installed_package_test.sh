@@ -33,3 +33,18 @@ ruby -rrexml/document -e '
     basic && basic.attributes["status"] == "fail" && out.include?("wrong_reply") && out.include?("replay: ")
   puts errors.empty? ? "PASS: #{cases.size} tests; my_bridge passed all #{mine.size}; broken_bridge.suite.basic: wrong_reply" : errors
   exit(errors.empty? ? 0 : 1)' "$work/junit.xml" || { tail -n 30 "$work/ctest.log"; exit 1; }
+
+# A gem's way (extconf.rb + rake): the installed rake tasks build the adapter
+# and run the suite on it; a broken adapter makes rake fail.
+mkdir -p "$work/gem/ext/handoff_adapter"
+cp "$work/prefix/share/handoff/my_bridge.c" "$work/gem/ext/handoff_adapter/"
+echo "load '$work/prefix/share/handoff/handoff.rake'" >"$work/gem/Rakefile"
+(cd "$work/gem" && HANDOFF_SUITE=quick rake handoff:suite) >"$work/rake.log" 2>&1 ||
+  { tail -n 30 "$work/rake.log"; fail "rake handoff:suite on the example bridge"; }
+grep -q "<testcase" "$work/gem/tmp/handoff/suite.xml" || fail "rake handoff:suite wrote no JUnit"
+cp "$work/project/broken_bridge.c" "$work/gem/ext/handoff_adapter/"
+(cd "$work/gem" && HANDOFF_ADAPTER=ext/handoff_adapter/broken_bridge.c \
+   HANDOFF_CFLAGS="-DMY_BRIDGE_SOURCE='\"$work/prefix/share/handoff/my_bridge.c\"'" rake handoff:suite) \
+  >"$work/rake_broken.log" 2>&1 && fail "rake handoff:suite passed a broken adapter"
+grep -q "wrong_reply" "$work/rake_broken.log" || { tail -n 20 "$work/rake_broken.log"; fail "no wrong_reply for the broken adapter"; }
+echo "PASS: rake handoff:suite: the example passes, a broken adapter fails"
