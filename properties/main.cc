@@ -29,7 +29,7 @@ namespace {
 constexpr char kUsage[] =
     "usage: handoff-properties (--property NAME | --all) [--target NAME | --target-lib PATH]\n"
     "                          [--cases N] [--shard I/N] [--hang-seconds S]\n"
-    "                          [--shrink-seconds S] [--quiet]\n"
+    "                          [--shrink-seconds S] [--quiet] [--verbose]\n"
     "       handoff-properties --list [--target NAME | --target-lib PATH]\n"
     "\n"
     "Runs one RapidCheck property against a bridge (default: the built-in `bridge`),\n"
@@ -48,6 +48,7 @@ constexpr char kUsage[] =
     "  --hang-seconds S    a run with no call returning for S seconds is a deadlock (default 10)\n"
     "  --shrink-seconds S  stop shrinking a failure after S seconds and report the smallest\n"
     "                      failing case found so far (default 60)\n"
+    "  --verbose     with a failure, also RapidCheck's drawn values of the shrunk case\n"
     "  --quiet       no progress lines (by default: one per run on stderr, and every 5 s of\n"
     "                a long run: case n of N or shrinking step, verdict, time)\n"
     "Every run is bounded: it returns within --hang-seconds + 5 s of its last progress,\n"
@@ -64,6 +65,7 @@ struct Options {
   int shard = 0, shards = 1;
   bool list = false;
   bool all = false;
+  bool verbose = false;
   PropertyLimits limits;
 };
 
@@ -148,7 +150,43 @@ std::optional<std::string> WhyRefused(const Property& p, const Options& o, bool 
   return std::nullopt;
 }
 
-// --all: every property that applies, one rc::check each. Exit status: 0
+// rc::check, printing what a user needs first: on a failure, our message
+// (verdict, detail, shrunk scenario, replay line), then how many cases ran;
+// RapidCheck's drawn values (one line per draw: dozens for a scenario) only
+// with --verbose. RapidCheck still prints RC_PARAMS="reproduce=..." at exit.
+bool CheckProperty(const Property& p, bool verbose) {
+  rc::detail::configuration();  // its "Using configuration" line comes first
+  std::string description = p.name + ": " + p.description;
+  std::fprintf(stderr, "\n- %s\n", description.c_str());
+  rc::detail::TestMetadata metadata;
+  metadata.id = description;
+  metadata.description = description;
+  const rc::detail::TestResult result = rc::detail::checkTestable(p.body, metadata);
+  if (result.is<rc::detail::FailureResult>()) {
+    const auto& failure = result.get<rc::detail::FailureResult>();
+    // RC_FAIL's text is "file:line:\nRC_FAIL(expression)\n\nmessage": the message.
+    std::string message = failure.description;
+    if (size_t at = message.find("RC_FAIL("); at != std::string::npos) {
+      if (size_t body = message.find("\n\n", at); body != std::string::npos) message = message.substr(body + 2);
+    }
+    std::fprintf(stderr, "Falsifiable after %d passing cases, shrunk %zu times:\n%s\n",
+                 failure.numSuccess, failure.reproduce.shrinkPath.size(), message.c_str());
+    if (verbose) {
+      std::fprintf(stderr, "RapidCheck's drawn values of the shrunk case:\n");
+      for (const auto& [type, value] : failure.counterExample) {
+        std::fprintf(stderr, "  %s: %s\n", type.c_str(), value.c_str());
+      }
+    } else {
+      std::fprintf(stderr, "(RapidCheck's %zu drawn values: --verbose)\n", failure.counterExample.size());
+    }
+    return false;
+  }
+  rc::detail::printResultMessage(result, std::cerr);
+  std::cerr << std::endl;
+  return result.is<rc::detail::SuccessResult>();
+}
+
+// --all: every property that applies, one CheckProperty each. Exit status: 0
 // all held, 1 the target failed one, 2 a harness error (and none failed).
 int RunAll(const std::vector<Property>& all, const Options& o) {
   std::vector<std::string> lines;
@@ -160,7 +198,7 @@ int RunAll(const std::vector<Property>& all, const Options& o) {
     }
     ResetPropertyProgress();
     std::fprintf(stderr, "handoff-properties: --all: %s\n", p.name.c_str());
-    bool held = rc::check(p.name + ": " + p.description, p.body);
+    bool held = CheckProperty(p, o.verbose);
     if (held) {
       lines.push_back("held     " + p.name);
     } else if (LastFailureWasHarnessError()) {
@@ -191,6 +229,7 @@ int Main(int argc, char** argv) {
   app.add_flag("-h,--help", help);
   app.add_flag("--list", o.list);
   app.add_flag("--all", o.all);
+  app.add_flag("--verbose", o.verbose);
   app.add_option("--property", o.property);
   app.add_option("--target", o.target_name);
   app.add_option("--target-lib", o.target_lib);
@@ -243,7 +282,7 @@ int Main(int argc, char** argv) {
   }
   SetPropertyLimits(limits);
   if (o.all) return RunAll(all, o);
-  bool held = rc::check(chosen->name + ": " + chosen->description, chosen->body);
+  bool held = CheckProperty(*chosen, o.verbose);
   if (held) return 0;
   return LastFailureWasHarnessError() ? 2 : 1;
 }

@@ -165,7 +165,7 @@ run:
                        Keys: threads calls payload reply message mix callers
                        slow_us gc_objects large_bytes background events
                        deadline_ms fairness max_p99_us leak_bytes_per_call
-                       (README "Scenarios"); the default run is
+                       (README: "The harness: handoff-stress"); the default run is
                        'threads=8 calls=10000 payload=0..65536 reply=0..65536
                        message=0..1024 mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1
                        callers=foreign:6,gvl:1,nogvl:1'
@@ -181,10 +181,11 @@ run:
   --no-quiescence      report a deadlock only after --hang-seconds (by default a
                        run whose threads are all asleep, using no CPU and making
                        no progress for longer than its scenario allows, at
-                       least 0.4 s, is a deadlock at once; README "Deadlocks")
+                       least 0.4 s, is a deadlock at once; README: "Deadlocks in
+                       under a second")
   --no-gvl-check       do not interpose on the target's Ruby C API imports (by
                        default a call made without the GVL is a gvl_violation,
-                       reported with its frames; README "The GVL check")
+                       reported with its frames; README: "The GVL check")
 suite (every scenario a bridge should pass, one run each):
   --suite SIZE         quick (8 threads, 4,000 calls a scenario: a first verdict in
                        about a minute per bridge, release build) or full (16 threads,
@@ -227,7 +228,7 @@ exit status: 0 every run passed (or N/A: the scenario asks for what the target d
 it cannot do, e.g. a kill@ event and no kill_event_thread: nothing is run), 1 a failure
 was found, 2 usage or harness error.
 Every failure prints a `replay:` line that reruns it.
-failure kinds (README "failure kind" table):
+failure kinds (README: the table under "The harness: handoff-stress"):
 )" + FailureKindLines();
 }
 

@@ -36,7 +36,7 @@ void Watchdog::Watch() {
   uint64_t last_returned = 0;
   const char* last_phase = nullptr;
   QuiescenceTracker quiescence;
-  // A diagnostic (README "Deadlocks"): the longest quiescent stretch this
+  // A diagnostic (README "Deadlocks in under a second"): the longest quiescent stretch this
   // run had, to see how far a healthy run stays from its window.
   const bool trace = std::getenv("HANDOFF_QUIESCENCE_TRACE") != nullptr;
   double longest_quiet = 0;

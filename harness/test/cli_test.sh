@@ -29,6 +29,12 @@ expect_usage_error --target bridge --bogus
 expect_usage_error --target bridge --replay 2 --seconds 3
 expect_usage_error --target bridge --declared
 expect_usage_error --score --target-lib x.so
+expect_usage_error --suite bogus --target bridge
+expect_usage_error --suite quick
+expect_usage_error --suite quick --target bridge --only nosuch
+expect_usage_error --suite quick --target bridge --jobs 0
+expect_usage_error --suite quick --target bridge,nosuch
+expect_usage_error --target bridge --junit out.xml
 # (captured first: grep -q leaving early would SIGPIPE a longer output under pipefail)
 help=$("$stress" --help) && grep -q "usage: handoff-stress" <<<"$help" || { echo "FAIL: --help"; failed=1; }
 listing=$("$stress" --list-targets) && grep -q "^bridge " <<<"$listing" || { echo "FAIL: --list-targets"; failed=1; }
