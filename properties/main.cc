@@ -2,6 +2,7 @@
 // ctest each). See --help.
 #include <rapidcheck.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -15,6 +16,8 @@
 #include "handoff/replay_line.h"
 #include "handoff/supervised_run.h"
 #include "handoff/target_loader.h"
+#include "cli/json_output.h"
+#include "cli/junit.h"
 #include "lifecycle_model.h"
 #include "property_run.h"
 #include "scenario_properties.h"
@@ -49,6 +52,8 @@ constexpr char kUsage[] =
     "  --shrink-seconds S  stop shrinking a failure after S seconds and report the smallest\n"
     "                      failing case found so far (default 60)\n"
     "  --verbose     with a failure, also RapidCheck's drawn values of the shrunk case\n"
+    "  --junit FILE, --json-file FILE   with --all: a report, a test case per property\n"
+    "                (held, failed with its message and replay line, or skipped: why)\n"
     "  --quiet       no progress lines (by default: one per run on stderr, and every 5 s of\n"
     "                a long run: case n of N or shrinking step, verdict, time)\n"
     "Every run is bounded: it returns within --hang-seconds + 5 s of its last progress,\n"
@@ -66,6 +71,7 @@ struct Options {
   bool list = false;
   bool all = false;
   bool verbose = false;
+  std::string junit_file, json_file;  // --all's reports
   PropertyLimits limits;
 };
 
@@ -154,7 +160,7 @@ std::optional<std::string> WhyRefused(const Property& p, const Options& o, bool 
 // (verdict, detail, shrunk scenario, replay line), then how many cases ran;
 // RapidCheck's drawn values (one line per draw: dozens for a scenario) only
 // with --verbose. RapidCheck still prints RC_PARAMS="reproduce=..." at exit.
-bool CheckProperty(const Property& p, bool verbose) {
+bool CheckProperty(const Property& p, bool verbose, std::string* failure_message = nullptr) {
   rc::detail::configuration();  // its "Using configuration" line comes first
   std::string description = p.name + ": " + p.description;
   std::fprintf(stderr, "\n- %s\n", description.c_str());
@@ -171,6 +177,7 @@ bool CheckProperty(const Property& p, bool verbose) {
     }
     std::fprintf(stderr, "Falsifiable after %d passing cases, shrunk %zu times:\n%s\n",
                  failure.numSuccess, failure.reproduce.shrinkPath.size(), message.c_str());
+    if (failure_message != nullptr) *failure_message = message;
     if (verbose) {
       std::fprintf(stderr, "RapidCheck's drawn values of the shrunk case:\n");
       for (const auto& [type, value] : failure.counterExample) {
@@ -189,29 +196,51 @@ bool CheckProperty(const Property& p, bool verbose) {
 // --all: every property that applies, one CheckProperty each. Exit status: 0
 // all held, 1 the target failed one, 2 a harness error (and none failed).
 int RunAll(const std::vector<Property>& all, const Options& o) {
-  std::vector<std::string> lines;
+  std::vector<JUnitCase> cases;  // one per property, for the summary and the reports
   bool target_failed = false, harness_error = false;
   for (const Property& p : all) {
+    JUnitCase c;
+    c.suite = CurrentPropertyTarget().flag;
+    c.name = p.name;
     if (std::optional<std::string> why = WhyRefused(p, o, /*by_name=*/false)) {
-      lines.push_back("skipped  " + p.name + ": " + *why);
+      c.outcome = JUnitCase::Outcome::kSkipped;
+      c.message = *why;
+      cases.push_back(c);
       continue;
     }
     ResetPropertyProgress();
     std::fprintf(stderr, "handoff-properties: --all: %s\n", p.name.c_str());
-    bool held = CheckProperty(p, o.verbose);
-    if (held) {
-      lines.push_back("held     " + p.name);
-    } else if (LastFailureWasHarnessError()) {
-      harness_error = true;
-      lines.push_back("ERROR    " + p.name + ": harness error (not the target's fault), above");
-    } else {
-      target_failed = true;
-      lines.push_back("FAILED   " + p.name + ": the shrunk case and its replay line are above");
+    auto start = std::chrono::steady_clock::now();
+    bool held = CheckProperty(p, o.verbose, &c.text);
+    c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!held) {
+      bool error = LastFailureWasHarnessError();
+      (error ? harness_error : target_failed) = true;
+      c.outcome = error ? JUnitCase::Outcome::kError : JUnitCase::Outcome::kFailure;
+      c.message = c.text.substr(0, c.text.find('\n'));  // "the target failed: <kind>"
     }
+    cases.push_back(c);
   }
   std::printf("\n## handoff-properties --all against %s\n", CurrentPropertyTarget().flag.c_str());
-  for (const std::string& line : lines) std::printf("%s\n", line.c_str());
-  return target_failed ? 1 : harness_error ? 2 : 0;
+  Json json = Json::array();
+  for (const JUnitCase& c : cases) {
+    static const char* const kWords[] = {"held", "FAILED", "ERROR", "skipped"};
+    const char* word = kWords[static_cast<int>(c.outcome)];
+    std::printf("%-8s %s%s\n", word, c.name.c_str(),
+                c.outcome == JUnitCase::Outcome::kSkipped ? (": " + c.message).c_str()
+                : c.outcome == JUnitCase::Outcome::kPass  ? ""
+                                                          : ": the shrunk case and its replay line are above");
+    json.push_back(Json{{"property", c.name}, {"result", c.outcome == JUnitCase::Outcome::kPass ? "held" : word},
+                        {"why", c.message}, {"failure", c.text}, {"seconds", c.seconds}});
+  }
+  bool written = true;
+  if (!o.junit_file.empty()) written = WriteTextFile(o.junit_file, JUnitXml("handoff-properties --all", cases));
+  if (!o.json_file.empty()) {
+    written = WriteTextFile(o.json_file, Json{{"target", CurrentPropertyTarget().flag}, {"properties", json}}
+                                             .dump(1, ' ', false, Json::error_handler_t::replace) + "\n") && written;
+  }
+  if (!written) std::fprintf(stderr, "handoff-properties: a report (--junit, --json-file) could not be written\n");
+  return target_failed ? 1 : (harness_error || !written) ? 2 : 0;
 }
 
 std::vector<Property> AllProperties() {
@@ -230,6 +259,8 @@ int Main(int argc, char** argv) {
   app.add_flag("--list", o.list);
   app.add_flag("--all", o.all);
   app.add_flag("--verbose", o.verbose);
+  app.add_option("--junit", o.junit_file);
+  app.add_option("--json-file", o.json_file);
   app.add_option("--property", o.property);
   app.add_option("--target", o.target_name);
   app.add_option("--target-lib", o.target_lib);
@@ -261,6 +292,9 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (o.all && !o.property.empty()) return UsageError("--all and --property exclude each other");
+  if (!o.all && (!o.junit_file.empty() || !o.json_file.empty())) {
+    return UsageError("--junit and --json-file go with --all");
+  }
   const Property* chosen = nullptr;
   for (const Property& p : all) chosen = p.name == o.property ? &p : chosen;
   if (chosen == nullptr && !o.all) {

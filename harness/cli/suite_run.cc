@@ -8,11 +8,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <mutex>
 #include <thread>
 
 #include "cli/json_output.h"
+#include "cli/junit.h"
 #include "cli/suite.h"
 
 namespace handoff {
@@ -109,25 +109,6 @@ std::string FirstLines(const std::string& text, int lines) {
   return out;
 }
 
-std::string XmlEscape(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default:
-        if (c < 0x20 && c != '\n' && c != '\t') {
-          out += "?";  // not allowed in XML 1.0
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
-}
-
 // Per-target lists of jobs, in suite order.
 using Table = std::vector<std::vector<Job>>;
 
@@ -185,48 +166,25 @@ Json TableJson(const std::string& size, const CliOptions& o, const std::vector<S
 }
 
 std::string JUnit(const std::string& size, const std::vector<SuiteTarget>& targets, const Table& table) {
-  std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"handoff-stress --suite " +
-                    size + "\">\n";
+  std::vector<JUnitCase> cases;
   for (size_t t = 0; t < targets.size(); ++t) {
-    int failures = 0, errors = 0, skipped = 0;
-    double seconds = 0;
     for (const Job& j : table[t]) {
-      failures += Failed(j) && j.verdict != "harness_error";
-      errors += j.verdict == "harness_error";
-      skipped += j.verdict == "n/a";
-      seconds += j.seconds;
+      JUnitCase c;
+      c.suite = targets[t].label;
+      c.name = j.scenario->name;
+      c.seconds = j.seconds;
+      c.message = j.verdict == "n/a" ? "n/a: " + j.detail : j.verdict;
+      c.outcome = j.verdict == "n/a"             ? JUnitCase::Outcome::kSkipped
+                  : j.verdict == "harness_error" ? JUnitCase::Outcome::kError
+                  : Failed(j)                    ? JUnitCase::Outcome::kFailure
+                                                 : JUnitCase::Outcome::kPass;
+      c.text = FirstLines(j.detail, 6) + (j.replay.empty() ? "" : "replay: " + j.replay + "\n");
+      c.output = "scenario: " + j.scenario->scenario + "\n";
+      for (const std::string& note : j.notes) c.output += "note: " + note + "\n";
+      cases.push_back(c);
     }
-    char head[512];
-    std::snprintf(head, sizeof head,
-                  "  <testsuite name=\"%s\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
-                  XmlEscape(targets[t].label).c_str(), table[t].size(), failures, errors, skipped, seconds);
-    xml += head;
-    for (const Job& j : table[t]) {
-      char test[512];
-      std::snprintf(test, sizeof test, "    <testcase classname=\"handoff.%s\" name=\"%s\" time=\"%.3f\">\n",
-                    XmlEscape(targets[t].label).c_str(), XmlEscape(j.scenario->name).c_str(), j.seconds);
-      xml += test;
-      std::string text = FirstLines(j.detail, 6) + (j.replay.empty() ? "" : "replay: " + j.replay + "\n");
-      if (j.verdict == "n/a") {
-        xml += "      <skipped message=\"n/a: " + XmlEscape(j.detail) + "\"/>\n";
-      } else if (Failed(j)) {
-        const char* tag = j.verdict == "harness_error" ? "error" : "failure";
-        xml += std::string("      <") + tag + " message=\"" + XmlEscape(j.verdict) + "\" type=\"" +
-               XmlEscape(j.verdict) + "\">" + XmlEscape(text) + "</" + tag + ">\n";
-      }
-      std::string out = "scenario: " + j.scenario->scenario + "\n";
-      for (const std::string& note : j.notes) out += "note: " + note + "\n";
-      xml += "      <system-out>" + XmlEscape(out) + "</system-out>\n    </testcase>\n";
-    }
-    xml += "  </testsuite>\n";
   }
-  return xml + "</testsuites>\n";
-}
-
-bool WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream file(path, std::ios::binary);
-  file << text;
-  return static_cast<bool>(file.flush());
+  return JUnitXml("handoff-stress --suite " + size, cases);
 }
 
 }  // namespace
@@ -297,11 +255,11 @@ int RunSuite(const CliOptions& o, const std::vector<SuiteTarget>& targets) {
     }
   }
   if (!o.json_file.empty() &&
-      !WriteFile(o.json_file, TableJson(o.suite, o, targets, table).dump(1, ' ', false, Json::error_handler_t::replace) + "\n")) {
+      !WriteTextFile(o.json_file, TableJson(o.suite, o, targets, table).dump(1, ' ', false, Json::error_handler_t::replace) + "\n")) {
     std::fprintf(stderr, "handoff-stress: cannot write --json-file %s\n", o.json_file.c_str());
     reports_ok = false;
   }
-  if (!o.junit_file.empty() && !WriteFile(o.junit_file, JUnit(o.suite, targets, table))) {
+  if (!o.junit_file.empty() && !WriteTextFile(o.junit_file, JUnit(o.suite, targets, table))) {
     std::fprintf(stderr, "handoff-stress: cannot write --junit %s\n", o.junit_file.c_str());
     reports_ok = false;
   }

@@ -26,8 +26,18 @@ if [[ $status -ne 0 || "$verdict" != "n/a" ]]; then
   failed=1
 fi
 
-out=$("$properties" --all --target $target --cases "$cases" --quiet 2>&1)
+junit=$(mktemp)
+trap 'rm -f "$junit"' EXIT
+out=$("$properties" --all --target $target --cases "$cases" --quiet --junit "$junit" 2>&1)
 status=$?
+if ! ruby -rrexml/document -e '
+  xml = REXML::Document.new(File.read(ARGV[0]))
+  cases = REXML::XPath.match(xml, "//testcase").size
+  skipped = REXML::XPath.match(xml, "//testcase/skipped").size
+  bad = REXML::XPath.match(xml, "//testcase/failure | //testcase/error").size
+  exit(cases == 10 && skipped == 2 && bad == 0 ? 0 : 1)' "$junit"; then
+  echo "FAIL: --junit: want 10 testcases, 2 skipped, none failed:"; cat "$junit"; failed=1
+fi
 summary=$(sed -n '/^## handoff-properties --all/,$p' <<<"$out")
 echo "$summary"
 if [[ $status -ne 0 ]] || ! grep -q '^held ' <<<"$summary" || grep -qE '^(FAILED|ERROR)' <<<"$summary"; then
