@@ -4,13 +4,17 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# build_preset NAME — configure and build; returns non-zero on failure.
+# build_preset NAME [TARGET...] — configure and build (only TARGETs when
+# given); returns non-zero on failure.
 build_preset() {
   local preset=$1
+  shift
+  local targets=()
+  [[ $# -gt 0 ]] && targets=(--target "$@")
   local log="$ROOT/build/$preset.build.log"
   mkdir -p "$ROOT/build"
-  echo "== [$preset] configure + build (log: build/$preset.build.log)"
-  if ! { cmake --preset "$preset" && cmake --build --preset "$preset"; } >"$log" 2>&1; then
+  echo "== [$preset] configure + build${targets[*]:+ ${targets[*]}} (log: build/$preset.build.log)"
+  if ! { cmake --preset "$preset" && cmake --build --preset "$preset" "${targets[@]}"; } >"$log" 2>&1; then
     tail -n 60 "$log"
     echo "== [$preset] BUILD FAILED"
     return 1

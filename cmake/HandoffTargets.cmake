@@ -30,6 +30,11 @@ function(handoff_add_target)
   set_target_properties(${lib} PROPERTIES
     LIBRARY_OUTPUT_DIRECTORY "${HANDOFF_TARGET_OUTPUT_DIR}")
   set_property(GLOBAL APPEND PROPERTY HANDOFF_TARGETS ${lib})
+  # ci/stress's targets (build target `stress-targets`): the bridges, not
+  # the mutants or the harness's own fixtures.
+  if(NOT T_NAME MATCHES "^(mutant|hostile|fixture)_")
+    set_property(GLOBAL APPEND PROPERTY HANDOFF_STRESS_TARGETS ${lib})
+  endif()
   if(T_BENCHMARK)
     set_property(GLOBAL APPEND PROPERTY HANDOFF_BENCHMARKED_TARGETS ${T_NAME})
   endif()
