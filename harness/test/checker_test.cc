@@ -285,5 +285,19 @@ TEST(Checker, SchedulingChecksAreNotJudgedOnABusyMachine) {
   EXPECT_NE(run.notes.find("too_slow not judged: other work used 63%"), std::string::npos) << run.notes;
 }
 
+// A busy machine can hide unfairness as well as fake it: a fair run there
+// is not judged either (a note, so a mutant's test counts it as not judged).
+TEST(Checker, AFairRunOnABusyMachineIsNotJudgedEither) {
+  FakeRun run(20);
+  run.scenario.fairness = 1;
+  run.scenario.max_p99_us = 5000;
+  for (uint64_t id = 0; id < 20; ++id) run.log.entered_ns[id].store(1500 + static_cast<int64_t>(id));
+  EXPECT_TRUE(run.Check().passed());
+  EXPECT_EQ(run.notes, "");
+  EXPECT_TRUE(run.Check("other work used 63% of the machine's CPU").passed());
+  EXPECT_NE(run.notes.find("starvation not judged: other work used 63%"), std::string::npos) << run.notes;
+  EXPECT_NE(run.notes.find("too_slow not judged: other work used 63%"), std::string::npos) << run.notes;
+}
+
 }  // namespace
 }  // namespace handoff
