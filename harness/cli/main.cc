@@ -158,10 +158,8 @@ bool SuiteTargets(const CliOptions& o, std::vector<SuiteTarget>* targets, std::s
     if (std::string warning = SanitizerWarning(loaded); !warning.empty()) {
       std::fprintf(stderr, "handoff-stress: %s\n", warning.c_str());
     }
-    char* absolute = realpath(path.c_str(), nullptr);
-    targets->push_back({loaded.target->name, "--target-lib", absolute ? absolute : path,
+    targets->push_back({loaded.target->name, "--target-lib", AbsolutePath(path),
                         SuitePerturbation(o, loaded.target)});
-    std::free(absolute);
   }
   return true;
 }

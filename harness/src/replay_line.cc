@@ -25,10 +25,7 @@ std::string ShellQuote(const std::string& text) {
 std::string ReplayTargetFlag(const std::string& name, const std::string& library) {
   if (library.empty()) return "--target " + name;
   // Absolute, so the line works from any directory, as the harness's path does.
-  char* absolute = realpath(library.c_str(), nullptr);
-  std::string path = absolute != nullptr ? absolute : library;
-  std::free(absolute);
-  return "--target-lib " + ShellQuote(path);
+  return "--target-lib " + ShellQuote(AbsolutePath(library));
 }
 
 std::string ReplayCommandLine(const RunOptions& options) {

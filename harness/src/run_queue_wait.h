@@ -37,7 +37,9 @@ class RunQueueWait {
   int fd_;
 };
 
-// Whether a scenario has a check that subtracts callers' run-queue waits.
+// Whether a scenario has a check that subtracts callers' run-queue waits:
+// fairness, a p99 budget, or a deadline shorter than the default (every
+// scenario has one; the default's 30 s slack leaves a CPU wait no weight).
 bool MeasuresRunQueueWait(const Scenario& scenario);
 
 }  // namespace handoff

@@ -100,6 +100,13 @@ bool LoadTargetLibrary(const std::string& path, LoadedTarget* loaded, std::strin
   return true;  // the library stays loaded for the life of the process
 }
 
+std::string AbsolutePath(const std::string& path) {
+  char* absolute = realpath(path.c_str(), nullptr);
+  std::string result = absolute != nullptr ? absolute : path;
+  std::free(absolute);
+  return result;
+}
+
 std::string ExecutablePath() {
   char path[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);

@@ -33,6 +33,9 @@ bool LoadTargetLibrary(const std::string& path, LoadedTarget* loaded, std::strin
 // TSan sees none of its code (built without -fsanitize=thread); else "".
 std::string SanitizerWarning(const LoadedTarget& loaded);
 
+// `path` made absolute (realpath), or `path` itself when it cannot be.
+std::string AbsolutePath(const std::string& path);
+
 // The running executable's absolute path (what a replay line should call).
 std::string ExecutablePath();
 
