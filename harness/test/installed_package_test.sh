@@ -16,7 +16,11 @@ cmake --install "$build" --prefix "$work/prefix" >"$work/install.log" 2>&1 ||
 cp -r "$source/targets/example/package" "$work/project"
 { cmake -S "$work/project" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" &&
   cmake --build "$work/build"; } >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "the example project did not build"; }
-ctest --test-dir "$work/build" -j2 --output-junit "$work/junit.xml" >"$work/ctest.log" 2>&1
+# What is checked here is the package's wiring, not the properties' power
+# (their own ctests have that): 5 cases a property, and of broken_bridge's
+# tests the one asserted below.
+RC_PARAMS="max_success=5" ctest --test-dir "$work/build" -j2 -R '^(my_bridge\.|broken_bridge\.suite\.basic$)' \
+  --output-junit "$work/junit.xml" >"$work/ctest.log" 2>&1
 status=$?
 [[ $status -ne 0 ]] || fail "ctest passed although broken_bridge is broken"
 ruby -rrexml/document -e '
