@@ -48,7 +48,8 @@ struct ScenarioSpace {
   // Deadlines of 1-50 ms against slow blocks either shorter (up to 5 ms:
   // callers give up while their requests are queued or running) or longer
   // than the deadline plus deadline_missed's slack (1.1-1.5 s: a target that
-  // declares deadlines must come back timed_out in time).
+  // declares deadlines must come back timed_out in time; then at most 3
+  // calls a thread, each caller of a Ruby thread waiting out its blocks).
   bool short_deadlines = false;
   // Events may be aimed at the N-th synchronisation point (only a target
   // built with them reaches one; without, the event fires late, aimless).

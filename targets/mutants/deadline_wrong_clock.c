@@ -10,5 +10,5 @@
 #define MUTANT_NAME "deadline_wrong_clock"
 #define MUTANT_CLASS "deadlines (a deadline on the wrong clock)"
 #define MUTANT_MUST_PRODUCE "deadline_missed"
-#define MUTANT_SCENARIO "threads=8 calls=400 mix=return:9,slow:1 slow_us=2000000 deadline_ms=20"
+#define MUTANT_SCENARIO "threads=8 calls=96 mix=return:9,slow:1 slow_us=2000000 deadline_ms=20"
 #include "switchable_bridge.c"
