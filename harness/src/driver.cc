@@ -153,18 +153,6 @@ double GrowthPerCall(const ResidentSample& from, const ResidentSample& to) {
 // judge it (a note, not a failure).
 constexpr int64_t kHandleSettleLimitNs = 60000000000LL;
 
-int64_t CpuClockNanos(clockid_t clock) {
-  timespec t{};
-  clock_gettime(clock, &t);
-  return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
-}
-
-// CPU time of every thread of the process but the calling one (the handle
-// check's own sampling, which reads /proc, is not the run settling).
-int64_t OtherThreadsCpuNanos() {
-  return CpuClockNanos(CLOCK_PROCESS_CPUTIME_ID) - CpuClockNanos(CLOCK_THREAD_CPUTIME_ID);
-}
-
 Result CheckHandlesSettle(const OpenHandles& at_start, const Scenario& scenario, std::string* notes) {
   const int allowance = HandleGrowthAllowance(scenario.threads);
   const int64_t still_for_leak_ns = 4000000000LL + 2000LL * scenario.slow_us;

@@ -92,11 +92,15 @@ double QuietWindowSeconds(const Scenario& scenario, double hang_seconds) {
   return std::min(window, hang_seconds);
 }
 
+int64_t OtherThreadsCpuNanos() {
+  return CpuNanos(CLOCK_PROCESS_CPUTIME_ID) - CpuNanos(CLOCK_THREAD_CPUTIME_ID);
+}
+
 QuiescenceSample SampleQuiescence(const std::vector<long>& ignored) {
   QuiescenceSample sample;
   // Read first, so the threads' CPU includes at least what they used
   // before they were looked at.
-  sample.cpu_ns = CpuNanos(CLOCK_PROCESS_CPUTIME_ID) - CpuNanos(CLOCK_THREAD_CPUTIME_ID);
+  sample.cpu_ns = OtherThreadsCpuNanos();
   for (long tid : ignored) sample.cpu_ns -= CpuNanos(ThreadCpuClock(tid));
   char self[32];
   std::snprintf(self, sizeof self, "%ld", static_cast<long>(syscall(SYS_gettid)));
