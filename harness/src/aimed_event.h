@@ -28,6 +28,11 @@ void ArmAimedEvent(EventAim aim, uint64_t k);
 bool AimedEventTriggered();
 void AimedEventDone();
 
+// True while a thread holds a window: the harness itself is asleep on
+// purpose, with the target possibly waiting for it. The quiescence judge
+// counts that as progress (the hold ends on its own), not as a deadlock.
+bool AimedHoldInProgress();
+
 // The handler, at its start (GVL held: released while it waits).
 void AimedHandlerHit();
 // The sync-point hook (any thread).
