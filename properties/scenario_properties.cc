@@ -36,8 +36,9 @@ std::vector<Property> ScenarioProperties() {
   all.push_back(ScenarioProperty(
       "raise_becomes_raised",
       "a raising handler becomes a `raised` reply carrying that exception and the bridge keeps "
-      "serving (class 11)",
-      {8, 1500, {B::kRaise, B::kSlow}, {}, 0, 1}));
+      "serving, whatever the exception's class and however the block is left (raise, throw, "
+      "break, next, exit: what target.h asks for each) (class 11)",
+      {8, 1500, {B::kRaise, B::kEscape, B::kSlow}, {}, 0, 1}));
   all.push_back(ScenarioProperty(
       "stop_and_kill_in_flight",
       "stop, a killed event thread or a spurious unblock with calls in flight: every call "

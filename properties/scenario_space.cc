@@ -47,6 +47,12 @@ Scenario DrawScenario(const ScenarioSpace& space) {
   for (Behaviour b : space.behaviours) {
     s.mix[static_cast<int>(b)] = *rc::gen::inRange<uint32_t>(0, 5);
   }
+  if (s.mix[static_cast<int>(Behaviour::kEscape)] != 0) {  // which ways out, shrinking to one
+    for (uint32_t& weight : s.escapes) weight = *rc::gen::inRange<uint32_t>(0, 3);
+    if (std::all_of(s.escapes.begin(), s.escapes.end(), [](uint32_t w) { return w == 0; })) {
+      s.escapes[*rc::gen::inRange<size_t>(0, s.escapes.size())] = 1;
+    }
+  }
   s.slow_us = *rc::gen::inRange<uint32_t>(0, 2000);
   if (space.short_deadlines) {
     s.deadline_ms = *rc::gen::inRange<uint32_t>(1, 51);

@@ -162,12 +162,15 @@ run:
   --scenario TEXT      the whole scenario as printed in a replay line, e.g.
                        'threads=4 calls=1000 mix=return:9,raise:1 events=kill@500';
                        --threads, --calls and --max-p99-us still override it.
-                       Keys: threads calls payload reply message mix callers
-                       slow_us gc_objects large_bytes background events
+                       Keys: threads calls payload reply message mix escapes
+                       callers slow_us gc_objects large_bytes background events
                        deadline_ms fairness max_p99_us leak_bytes_per_call
                        (README: "The harness: handoff-stress"); the default run is
                        'threads=8 calls=10000 payload=0..65536 reply=0..65536
-                       message=0..1024 mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1
+                       message=0..1024
+                       mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1,escape:1
+                       escapes=exception:1,interrupt:1,signal:1,no_memory:1,
+                       stack_overflow:1,script_error:1,throw:1,break:1,next:1,exit:1
                        callers=foreign:6,gvl:1,nogvl:1'
   --max-p99-us N       a run whose p99 call latency is over N µs fails as too_slow
   --seed N             seed for payloads, behaviours and perturbation

@@ -27,7 +27,9 @@ std::vector<SuiteScenario> Suite(const std::string& size, int threads, uint64_t 
   const uint64_t long_calls = full ? 140000 : 70000;
   return {
       {"basic", base + "mix=return:1", "every call gets exactly its own reply", false, 1},
-      {"raise", base + "mix=return:9,raise:1", "a raising block comes back raised, with its exception",
+      {"raise", base + "mix=return:8,raise:1,escape:1",
+       "a raising block comes back raised, with its exception, of any class; a block left by "
+       "throw, break, next or exit comes back as target.h says",
        false, 1},
       {"mixed", base + mix_all + " background=1 events=compact@" + n(calls / 2),
        "every behaviour, GVL contention and GC.compact during the run", false, 1.5},

@@ -8,6 +8,7 @@
 
 #include "handoff/target.h"
 #include "overtaking.h"
+#include "payload.h"
 
 namespace handoff {
 namespace {
@@ -24,6 +25,29 @@ struct Finding {
   std::string detail;
 };
 
+// What target.h lets a call come back with, by how its block ended.
+bool IsEscape(const CallPlan& plan, EscapeWay way) {
+  return plan.behaviour == Behaviour::kEscape && EscapeWayOf(plan.arg) == way;
+}
+// exit, Interrupt and other signals: raised, or, for a Ruby caller, on as
+// that thread's own flow control (out of invoke, or stopped and re-delivered
+// to it as invoke returns).
+bool EndsItsThread(const CallPlan& plan) {
+  return IsEscape(plan, EscapeWay::kExit) || IsEscape(plan, EscapeWay::kInterrupt) ||
+         IsEscape(plan, EscapeWay::kSignal);
+}
+// next returns; break returns its value when the block is yielded to and
+// raises LocalJumpError when it is called as a Proc; any other way raises.
+bool MayReturn(const CallPlan& plan) {
+  if (plan.behaviour == Behaviour::kRaise) return false;
+  if (plan.behaviour != Behaviour::kEscape) return true;
+  return IsEscape(plan, EscapeWay::kNext) || IsEscape(plan, EscapeWay::kBreak);
+}
+bool MayRaise(const CallPlan& plan) {
+  if (plan.behaviour == Behaviour::kRaise) return true;
+  return plan.behaviour == Behaviour::kEscape && !IsEscape(plan, EscapeWay::kNext);
+}
+
 class Checker {
  public:
   Checker(const Scenario& s, RunLog& log, std::string scheduling_not_judged)
@@ -34,7 +58,8 @@ class Checker {
 
   // Checks one call; the same thread's earlier calls have ids from
   // first_of_thread (for duplicate_reply). Returns true when the call is right.
-  bool Check(const CallPlan& plan, const CallRecord& r, uint64_t first_of_thread) {
+  bool Check(const CallPlan& plan, const CallRecord& r, uint64_t first_of_thread,
+             bool ruby_caller) {
     bool named = plan.payload_size >= kPayloadHeaderSize;
     uint32_t ran = log_.ran[plan.call_id].load(std::memory_order_relaxed);
     if (!named) anonymous_calls_ += r.status != kNotReturned;
@@ -61,7 +86,16 @@ class Checker {
         return true;
       }
       case HANDOFF_TARGET_STOPPED:
-        if (!may_stop_) {
+        if (!may_stop_ && plan.behaviour == Behaviour::kEscape &&
+            !(EndsItsThread(plan) && ruby_caller)) {
+          return Fail(FailureKind::kSwallowedException,
+                      Where(plan) + ": the handler raised " + ExpectedClassOf(plan) +
+                          " (whatever its class, it must come back raised" +
+                          (EndsItsThread(plan) ? " to a caller without a Ruby thread of its own"
+                                               : "") +
+                          "), the call returned stopped");
+        }
+        if (!may_stop_ && !EndsItsThread(plan)) {
           return Fail(FailureKind::kUnexpectedStatus,
                       Where(plan) + " returned stopped, but the scenario never stops the bridge");
         }
@@ -88,6 +122,7 @@ class Checker {
       case kNotReturned:
         return Fail(FailureKind::kLostReply, Where(plan) + " never returned");
       case kEscapedInvoke:
+        if (EndsItsThread(plan)) return true;  // only a Ruby caller has one
         return Fail(FailureKind::kSwallowedException,
                     Where(plan) + ", made by a Ruby thread, was left by a Ruby exception that "
                                   "escaped invoke (unwinding the caller's C frames) instead of "
@@ -240,11 +275,12 @@ class Checker {
   bool CheckWhatCameBack(const CallPlan& plan, const CallRecord& r, uint64_t first_of_thread) {
     const ReplyCheck& c = r.check;
     bool raised = r.status == HANDOFF_TARGET_RAISED;
-    if (plan.behaviour == Behaviour::kRaise && !raised) {
-      return Fail(FailureKind::kSwallowedException,
-                  Where(plan) + ": the handler raised, the call returned ok");
+    if (!MayReturn(plan) && !raised) {
+      return Fail(FailureKind::kSwallowedException, Where(plan) + ": the handler raised " +
+                                                        ExpectedClassOf(plan) +
+                                                        ", the call returned ok");
     }
-    if (plan.behaviour != Behaviour::kRaise && raised) {
+    if (!MayRaise(plan) && raised) {
       return Fail(FailureKind::kWrongReply, Where(plan) + " did not raise but returned raised");
     }
     if (c.right) return true;
@@ -257,9 +293,9 @@ class Checker {
     }
     if (raised) {
       return Fail(FailureKind::kSwallowedException,
-                  Where(plan) + " returned raised without the exception's class (" + kRaisedClass +
-                      ") and its whole " + std::to_string(c.expected_size) + "-byte message (got " +
-                      std::to_string(c.size) + " bytes)");
+                  Where(plan) + " returned raised without the exception's class (" +
+                      ExpectedClassOf(plan) + ") and its whole " + std::to_string(c.expected_size) +
+                      "-byte message (got " + std::to_string(c.size) + " bytes)");
     }
     return Fail(FailureKind::kWrongReply,
                 Where(plan) + " got a wrong reply: " + std::to_string(c.size) + " bytes, expected " +
@@ -282,7 +318,11 @@ class Checker {
 
   // How a failure names its call; built only on the failure path.
   static std::string Where(const CallPlan& plan) {
-    return "call " + std::to_string(plan.call_id) + " (" + BehaviourName(plan.behaviour) + ", " +
+    std::string behaviour = BehaviourName(plan.behaviour);
+    if (plan.behaviour == Behaviour::kEscape) {
+      behaviour += std::string(" by ") + EscapeWayName(EscapeWayOf(plan.arg));
+    }
+    return "call " + std::to_string(plan.call_id) + " (" + behaviour + ", " +
            std::to_string(plan.payload_size) + " B payload, " + std::to_string(plan.reply_size) +
            " B reply)";
   }
@@ -337,7 +377,7 @@ Result CheckRun(const Scenario& scenario, uint64_t seed, RunLog& log, CheckStats
       ++checked;
       CallPlan plan = PlanCall(scenario, seed, first + i);
       const CallRecord& record = log.calls[t][i];
-      if (checker.Check(plan, record, first) &&
+      if (checker.Check(plan, record, first, scenario.KindOf(t) != CallerKind::kForeign) &&
           (!deadline_judged || checker.CheckDeadline(plan, record))) {
         ++stats->verified;
       }
@@ -359,7 +399,7 @@ Result CheckRun(const Scenario& scenario, uint64_t seed, RunLog& log, CheckStats
         continue;
       }
       ++checked;
-      if (checker.Check(plan, log.nested[outer], plan.call_id)) ++stats->verified;
+      if (checker.Check(plan, log.nested[outer], plan.call_id, false)) ++stats->verified;
     }
   }
   stats->replied = checker.replied();

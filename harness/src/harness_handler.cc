@@ -17,11 +17,25 @@ VALUE g_handler = Qnil;
 constexpr char kHandlerSource[] = R"RUBY(
 module HandoffHarness
   class CallError < StandardError; end
+  class Abort < Exception; end  # a library's own, not a StandardError
 
   HANDLER = proc do |payload|
     behaviour, arg, call_id = HandoffHarness.enter(payload)
     case behaviour
     when 1 then raise CallError, HandoffHarness.raised_message(payload)
+    when 8  # escape: leave the block by way arg >> 24 (EscapeWay; payload.cc names what each raises)
+      case arg >> 24
+      when 0 then raise Abort, HandoffHarness.raised_message(payload)
+      when 1 then raise Interrupt, HandoffHarness.raised_message(payload)
+      when 2 then raise SignalException, "TERM"
+      when 3 then raise NoMemoryError, HandoffHarness.raised_message(payload)
+      when 4 then raise SystemStackError, HandoffHarness.raised_message(payload)
+      when 5 then raise NotImplementedError, HandoffHarness.raised_message(payload)
+      when 6 then throw :"handoff_call_#{call_id}"
+      when 7 then break HandoffHarness.reply(payload)
+      when 8 then next HandoffHarness.reply(payload)
+      when 9 then exit
+      end
     when 2 then sleep(arg / 1_000_000.0)
     when 3
       garbage = Array.new(arg) { |i| "garbage #{i}" }

@@ -11,7 +11,9 @@
 //     u64 call_id | u64 digest of the payload | u64 size, then stream bytes
 //     seeded by the payload's digest; shorter ones are stream bytes only.
 //   a raising handler raises HandoffHarness::CallError with the message
-//     "handoff-harness: call N raised on purpose: " + arg stream bytes.
+//     "handoff-harness: call N raised on purpose: " + arg stream bytes;
+//   an escaping one leaves its block by its EscapeWay (ExpectedExceptionFor:
+//     the class, and that message or Ruby's own for signal, throw, break, exit).
 //
 // All little-endian. The caller checks what came back against what it sent
 // (CheckReply, CheckRaised): a reply computed from another call's payload,
@@ -46,8 +48,18 @@ PayloadHeader ReadPayloadHeader(const char* data, size_t size);
 
 // The reply the handler must produce for this payload.
 std::string ComputeReply(const char* payload, size_t size);
-// The message of the exception a raising handler throws for this payload.
+// The message of the exception a raising (or escaping) handler raises with
+// for this payload.
 std::string RaisedMessageFor(const char* payload, size_t size);
+
+// The exception a call's handler leaves with, as the target must name it.
+struct ExpectedException {
+  std::string class_name;
+  std::string message;
+};
+ExpectedException ExpectedExceptionFor(const char* payload, size_t size);
+// Its class alone, from the plan (for a failure's words).
+const char* ExpectedClassOf(const CallPlan& plan);
 
 // What a call got back, judged on the calling thread against what it sent.
 struct ReplyCheck {

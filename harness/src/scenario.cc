@@ -11,7 +11,10 @@ namespace handoff {
 namespace {
 
 constexpr const char* kBehaviourNames[kBehaviourCount] = {
-    "return", "raise", "slow", "gc", "reenter", "large", "reenter_gvl", "reenter_nogvl"};
+    "return", "raise", "slow", "gc", "reenter", "large", "reenter_gvl", "reenter_nogvl", "escape"};
+constexpr const char* kEscapeNames[kEscapeWayCount] = {
+    "exception", "interrupt", "signal", "no_memory", "stack_overflow",
+    "script_error", "throw", "break", "next", "exit"};
 constexpr const char* kCallerNames[kCallerKindCount] = {"foreign", "gvl", "nogvl"};
 constexpr const char* kAimNames[3] = {"", "handler", "sync"};  // by EventAim
 constexpr const char* kEventNames[kEventTypeCount] = {"stop", "kill", "compact", "fork", "wakeup",
@@ -144,6 +147,8 @@ const char* BehaviourName(Behaviour behaviour) {
   return kBehaviourNames[static_cast<int>(behaviour)];
 }
 
+const char* EscapeWayName(EscapeWay way) { return kEscapeNames[static_cast<int>(way)]; }
+
 const char* EventTypeName(EventType type) { return kEventNames[static_cast<int>(type)]; }
 
 const char* CallerKindName(CallerKind kind) { return kCallerNames[static_cast<int>(kind)]; }
@@ -187,7 +192,7 @@ CallerKind Scenario::KindOf(int thread) const {
 
 Scenario DefaultMixedScenario() {
   Scenario s;
-  s.mix = {90, 4, 2, 2, 1, 1, 0, 0};
+  s.mix = {90, 4, 2, 2, 1, 1, 0, 0, 1};
   s.callers = {6, 1, 1};
   return s;
 }
@@ -196,10 +201,12 @@ std::string ScenarioToText(const Scenario& s) {
   std::ostringstream out;
   out << "threads=" << s.threads << " calls=" << s.calls << " payload=" << s.payload_min
       << ".." << s.payload_max << " reply=" << s.reply_min << ".." << s.reply_max;
-  if (s.mix[static_cast<int>(Behaviour::kRaise)] != 0) {
+  bool escapes = s.mix[static_cast<int>(Behaviour::kEscape)] != 0;
+  if (s.mix[static_cast<int>(Behaviour::kRaise)] != 0 || escapes) {
     out << " message=" << s.message_min << ".." << s.message_max;
   }
   PrintWeights(out, "mix", kBehaviourNames, s.mix);
+  if (escapes) PrintWeights(out, "escapes", kEscapeNames, s.escapes);
   if (s.callers != Scenario().callers) PrintWeights(out, "callers", kCallerNames, s.callers);
   if (s.mix[static_cast<int>(Behaviour::kSlow)] != 0) out << " slow_us=" << s.slow_us;
   if (s.mix[static_cast<int>(Behaviour::kGc)] != 0) out << " gc_objects=" << s.gc_objects;
@@ -239,6 +246,7 @@ bool ParseScenario(const std::string& text, Scenario* scenario, std::string* err
     else if (key == "message") ok = ParseSizeRange(key, value, &s.message_min, &s.message_max, error);
     else if (key == "mix") ok = ParseWeights(key, value, kBehaviourNames, &s.mix, error);
     else if (key == "callers") ok = ParseWeights(key, value, kCallerNames, &s.callers, error);
+    else if (key == "escapes") ok = ParseWeights(key, value, kEscapeNames, &s.escapes, error);
     else if (key == "slow_us") ok = ParseField(key, value, 10000000, &s.slow_us, error);
     else if (key == "gc_objects") ok = ParseField(key, value, 10000000, &s.gc_objects, error);
     else if (key == "large_bytes") ok = ParseField(key, value, 1u << 26, &s.large_bytes, error);
@@ -251,7 +259,7 @@ bool ParseScenario(const std::string& text, Scenario* scenario, std::string* err
       ok = ParseField(key, value, 1u << 30, &s.leak_bytes_per_call, error);
     } else {
       *error = "unknown scenario key '" + key +
-               "' (known: threads, calls, payload, reply, message, mix, callers, slow_us, "
+               "' (known: threads, calls, payload, reply, message, mix, escapes, callers, slow_us, "
                "gc_objects, large_bytes, background, events, deadline_ms, fairness, max_p99_us, "
                "leak_bytes_per_call)";
       return false;
@@ -271,6 +279,9 @@ bool ValidateScenario(const Scenario& s, std::string* error) {
     *error = "payload, reply and message ranges are min..max with min <= max";
   } else if (s.MixTotal() == 0) {
     *error = "mix needs at least one behaviour with a weight above 0";
+  } else if (s.mix[static_cast<int>(Behaviour::kEscape)] != 0 &&
+             std::all_of(s.escapes.begin(), s.escapes.end(), [](uint32_t w) { return w == 0; })) {
+    *error = "escapes needs at least one way with a weight above 0 when mix has escape";
   } else if (s.CallersTotal() == 0) {
     *error = "callers needs at least one caller kind with a weight above 0";
   } else if (s.deadline_ms == 0) {
@@ -306,6 +317,17 @@ CallPlan PlanCall(const Scenario& s, uint64_t seed, uint64_t call_id) {
     case Behaviour::kRaise:
       plan.arg = static_cast<uint32_t>(random.LogUniform(s.message_min, s.message_max));
       break;
+    case Behaviour::kEscape: {
+      uint64_t message = std::min<uint64_t>(random.LogUniform(s.message_min, s.message_max),
+                                            kEscapeMessageMask);
+      uint32_t total = 0;
+      for (uint32_t weight : s.escapes) total += weight;
+      uint64_t way_pick = random.Below(total);
+      int way = 0;
+      while (way_pick >= s.escapes[way]) way_pick -= s.escapes[way++];
+      plan.arg = static_cast<uint32_t>(way) << 24 | static_cast<uint32_t>(message);
+      break;
+    }
     default: break;
   }
   return plan;

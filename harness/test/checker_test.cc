@@ -9,13 +9,15 @@ namespace handoff {
 namespace {
 
 using Mix = std::array<uint32_t, kBehaviourCount>;
+using Escapes = std::array<uint32_t, kEscapeWayCount>;
 
 // A run of `calls` calls on one thread, every one right, recorded as
 // MakeCall records them. `named`: every payload names its call (16+ bytes)
 // and every reply carries a header (24+ bytes).
 struct FakeRun {
-  explicit FakeRun(uint64_t calls, Mix mix = {1, 0, 0, 0, 0, 0, 0, 0}, bool named = true)
-      : scenario(Make(calls, mix, named)), log(scenario, kSeed), payloads(calls) {
+  explicit FakeRun(uint64_t calls, Mix mix = {1, 0, 0, 0, 0, 0, 0, 0}, bool named = true,
+                   Escapes escapes = Scenario().escapes)
+      : scenario(Make(calls, mix, named, escapes)), log(scenario, kSeed), payloads(calls) {
     for (uint64_t id = 0; id < calls; ++id) {
       CallPlan plan = PlanCall(scenario, kSeed, id);
       WritePayload(plan, kSeed, &payloads[id]);
@@ -23,9 +25,15 @@ struct FakeRun {
       r.sent_digest = Digest(payloads[id].data(), payloads[id].size());
       r.start_ns = 1000;
       r.end_ns = 2000;
-      if (plan.behaviour == Behaviour::kRaise) {
+      bool returns = plan.behaviour != Behaviour::kRaise && plan.behaviour != Behaviour::kEscape;
+      if (plan.behaviour == Behaviour::kEscape) {
+        EscapeWay way = EscapeWayOf(plan.arg);
+        returns = way == EscapeWay::kNext || way == EscapeWay::kBreak;
+      }
+      if (!returns) {
         r.status = HANDOFF_TARGET_RAISED;
-        Raise(id, std::string(kRaisedClass) + ": " + Message(id));
+        ExpectedException e = ExpectedExceptionFor(payloads[id].data(), payloads[id].size());
+        Raise(id, e.class_name + ": " + e.message);
       } else {
         r.status = HANDOFF_TARGET_OK;
         Reply(id, ComputeReply(payloads[id].data(), payloads[id].size()));
@@ -37,11 +45,12 @@ struct FakeRun {
       }
     }
   }
-  static Scenario Make(uint64_t calls, Mix mix, bool named) {
+  static Scenario Make(uint64_t calls, Mix mix, bool named, Escapes escapes) {
     Scenario s;
     s.threads = 1;
     s.calls = calls;
     s.mix = mix;
+    s.escapes = escapes;
     if (named) {
       s.payload_min = 16;
       s.payload_max = 300;
@@ -189,6 +198,75 @@ TEST(Checker, AnExceptionThatEscapedInvokeIsSwallowed) {
   FakeRun run(40, {1, 1, 0, 0, 0, 0, 0, 0});
   run.log.calls[0][run.FirstWith(Behaviour::kRaise)].status = kEscapedInvoke;
   EXPECT_EQ(run.Check().Verdict(), "swallowed_exception");
+}
+
+// Escape calls: what target.h asks for each way out of the block.
+constexpr Mix kEscapesOnly = {0, 0, 0, 0, 0, 0, 0, 0, 1};
+Escapes Only(EscapeWay way) {
+  Escapes escapes{};
+  escapes[static_cast<int>(way)] = 1;
+  return escapes;
+}
+
+TEST(Checker, EveryWayOutOfTheBlockHandedBackAsTargetHSaysPasses) {
+  for (int way = 0; way < kEscapeWayCount; ++way) {
+    FakeRun run(12, kEscapesOnly, true, Only(static_cast<EscapeWay>(way)));
+    Result result = run.Check();
+    EXPECT_TRUE(result.passed()) << EscapeWayName(static_cast<EscapeWay>(way)) << ": " << result.detail;
+  }
+  FakeRun all(200, kEscapesOnly);  // every way, drawn per call
+  EXPECT_TRUE(all.Check().passed()) << all.Check().detail;
+}
+
+TEST(Checker, AnExceptionThatIsNoStandardErrorMustComeBackRaised) {
+  for (EscapeWay way : {EscapeWay::kException, EscapeWay::kNoMemory, EscapeWay::kStackOverflow,
+                        EscapeWay::kScriptError, EscapeWay::kThrow}) {
+    FakeRun stopped(12, kEscapesOnly, true, Only(way));
+    stopped.log.calls[0][3].status = HANDOFF_TARGET_STOPPED;
+    EXPECT_EQ(stopped.Check().Verdict(), "swallowed_exception") << EscapeWayName(way);
+    FakeRun returned(12, kEscapesOnly, true, Only(way));
+    returned.log.calls[0][3].status = HANDOFF_TARGET_OK;
+    returned.Reply(3, returned.ReplyOf(3));
+    EXPECT_EQ(returned.Check().Verdict(), "swallowed_exception") << EscapeWayName(way);
+    FakeRun renamed(12, kEscapesOnly, true, Only(way));  // another class, same message
+    renamed.Raise(3, std::string("RuntimeError: ") + ExpectedExceptionFor(renamed.payloads[3].data(),
+                                                                        renamed.payloads[3].size())
+                                                        .message);
+    EXPECT_EQ(renamed.Check().Verdict(), "swallowed_exception") << EscapeWayName(way);
+    FakeRun escaped(12, kEscapesOnly, true, Only(way));
+    escaped.log.calls[0][3].status = kEscapedInvoke;
+    EXPECT_EQ(escaped.Check().Verdict(), "swallowed_exception") << EscapeWayName(way);
+  }
+}
+
+TEST(Checker, ExitAndSignalsMayGoOnOnARubyCallersOwnThreadOnly) {
+  for (EscapeWay way : {EscapeWay::kExit, EscapeWay::kInterrupt, EscapeWay::kSignal}) {
+    FakeRun foreign(12, kEscapesOnly, true, Only(way));
+    foreign.log.calls[0][3].status = HANDOFF_TARGET_STOPPED;
+    EXPECT_EQ(foreign.Check().Verdict(), "swallowed_exception") << EscapeWayName(way);
+    FakeRun stopped(12, kEscapesOnly, true, Only(way));
+    stopped.scenario.callers = {0, 1, 0};  // a Ruby thread: re-delivered to it
+    stopped.log.calls[0][3].status = HANDOFF_TARGET_STOPPED;
+    EXPECT_TRUE(stopped.Check().passed()) << EscapeWayName(way);
+    FakeRun escaped(12, kEscapesOnly, true, Only(way));
+    escaped.log.calls[0][3].status = kEscapedInvoke;
+    EXPECT_TRUE(escaped.Check().passed()) << EscapeWayName(way);
+    FakeRun returned(12, kEscapesOnly, true, Only(way));
+    returned.log.calls[0][3].status = HANDOFF_TARGET_OK;
+    returned.Reply(3, returned.ReplyOf(3));
+    EXPECT_EQ(returned.Check().Verdict(), "swallowed_exception") << EscapeWayName(way);
+  }
+}
+
+TEST(Checker, NextReturnsAndBreakReturnsOrRaisesLocalJumpError) {
+  FakeRun next_raised(12, kEscapesOnly, true, Only(EscapeWay::kNext));
+  next_raised.log.calls[0][3].status = HANDOFF_TARGET_RAISED;
+  next_raised.Raise(3, "LocalJumpError: break from proc-closure");
+  EXPECT_EQ(next_raised.Check().Verdict(), "wrong_reply");
+  FakeRun break_raised(12, kEscapesOnly, true, Only(EscapeWay::kBreak));
+  break_raised.log.calls[0][3].status = HANDOFF_TARGET_RAISED;
+  break_raised.Raise(3, "LocalJumpError: break from proc-closure");
+  EXPECT_TRUE(break_raised.Check().passed()) << break_raised.Check().detail;
 }
 
 TEST(Checker, StoppedNeedsAStopOrKillInTheScenario) {

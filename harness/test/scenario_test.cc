@@ -34,6 +34,26 @@ TEST(Scenario, PrintsAndParsesBackTheSameScenario) {
   EXPECT_EQ(back.max_p99_us, 900u);
 }
 
+TEST(Scenario, EscapeWaysPrintParseAndAreDrawnByWeight) {
+  Scenario s;
+  std::string error;
+  ASSERT_TRUE(ParseScenario("calls=400 payload=16..64 mix=escape:1 escapes=throw:1,exit:3", &s, &error))
+      << error;
+  EXPECT_NE(ScenarioToText(s).find("escapes=throw:1,exit:3"), std::string::npos) << ScenarioToText(s);
+  int thrown = 0, exited = 0;
+  for (uint64_t id = 0; id < s.calls; ++id) {
+    CallPlan plan = PlanCall(s, 9, id);
+    ASSERT_EQ(plan.behaviour, Behaviour::kEscape);
+    EscapeWay way = EscapeWayOf(plan.arg);
+    ASSERT_TRUE(way == EscapeWay::kThrow || way == EscapeWay::kExit) << EscapeWayName(way);
+    (way == EscapeWay::kThrow ? thrown : exited)++;
+  }
+  EXPECT_GT(exited, 2 * thrown);  // weights 3:1
+  EXPECT_FALSE(ParseScenario("mix=escape:1 escapes=exit:0", &s, &error));
+  EXPECT_NE(error.find("escapes needs"), std::string::npos) << error;
+  EXPECT_FALSE(ParseScenario("escapes=return:1", &s, &error));
+}
+
 TEST(Scenario, AimedEventsPrintParseAndKeepTheirOrder) {
   Scenario s;
   std::string error;

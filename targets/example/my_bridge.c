@@ -161,8 +161,11 @@ MY_BRIDGE_MAYBE_UNUSED static VALUE exception_message(VALUE error) {
   return rb_str_cat(text, RSTRING_PTR(message), RSTRING_LEN(message));
 }
 
-/* Runs the block on payload (GVL held). Returns the rb_protect state: 0, or a
- * non-local exit the caller re-raises after handing back *out. */
+/* Runs the block on payload (GVL held). Any exception the block raises (not
+ * only a StandardError: also exit's SystemExit, Interrupt, a library's own
+ * Exception) is handed back as `raised`. Returns the rb_protect state: 0, or
+ * a non-local exit that is no exception (a Thread#kill of this thread), which
+ * the caller re-raises after handing back *out. */
 static int run_block_on(VALUE bytes, handoff_target_reply *out) {
   int state = 0;
   VALUE result = rb_protect(call_callback, bytes, &state);
@@ -173,7 +176,7 @@ static int run_block_on(VALUE bytes, handoff_target_reply *out) {
     out->status = HANDOFF_TARGET_OK;
     out->size = (size_t)RSTRING_LEN(result);
     out->data = copy_bytes(RSTRING_PTR(result), out->size);
-  } else if (state != 0 && rb_obj_is_kind_of(error, rb_eStandardError)) {
+  } else if (state != 0 && rb_obj_is_kind_of(error, rb_eException)) {
     int message_state = 0;
     VALUE message = rb_protect(exception_message, error, &message_state);
     if (message_state != 0) { /* #message itself raised: name the class instead */

@@ -255,8 +255,11 @@ MY_BRIDGE_MAYBE_UNUSED static VALUE exception_message(VALUE error) {
   return rb_str_cat(text, RSTRING_PTR(message), RSTRING_LEN(message));
 }
 
-/* Runs the block on payload (GVL held). Returns the rb_protect state: 0, or a
- * non-local exit the caller re-raises after handing back *out. */
+/* Runs the block on payload (GVL held). Any exception the block raises (not
+ * only a StandardError: also exit's SystemExit, Interrupt, a library's own
+ * Exception) is handed back as `raised`. Returns the rb_protect state: 0, or
+ * a non-local exit that is no exception (a Thread#kill of this thread), which
+ * the caller re-raises after handing back *out. */
 static int run_block_on(VALUE bytes, handoff_target_reply *out) {
   int state = 0;
 #ifdef MUTANT_NO_RB_PROTECT
@@ -274,7 +277,11 @@ static int run_block_on(VALUE bytes, handoff_target_reply *out) {
     if (out->size > 4096) out->size = 4096; /* "replies fit the 4 KiB reply slot" */
 #endif
     out->data = copy_bytes(RSTRING_PTR(result), out->size);
-  } else if (state != 0 && rb_obj_is_kind_of(error, rb_eStandardError)) {
+#ifdef MUTANT_RESCUE_STANDARD_ERROR_ONLY
+  } else if (state != 0 && rb_obj_is_kind_of(error, rb_eStandardError)) { /* "as `rescue => e` does" */
+#else
+  } else if (state != 0 && rb_obj_is_kind_of(error, rb_eException)) {
+#endif
 #ifdef MUTANT_SWALLOW_EXCEPTIONS
     out->status = HANDOFF_TARGET_OK; /* "the callback failed, reply empty": nobody hears of it */
 #else

@@ -4,6 +4,7 @@
 //
 //   threads=8 calls=10000 payload=0..65536 reply=0..65536 message=0..1024
 //   mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1 callers=foreign:6,gvl:1,nogvl:1
+//   escapes=exception:1,throw:1 (the ways out of an `escape` call's block)
 //   background=1 events=kill@3000,compact@5000,wakeup@7000,stop@9000 deadline_ms=30000
 //   fairness=0 max_p99_us=0 leak_bytes_per_call=0
 //
@@ -32,9 +33,28 @@ enum class Behaviour : uint8_t {
   kLarge = 5,    // replies with large_bytes extra bytes
   kReenterGvl = 6,    // fires a nested call from its own Ruby thread, GVL held (class 1)
   kReenterNoGvl = 7,  // fires a nested call from its own Ruby thread, GVL released
+  kEscape = 8,        // leaves the block another way than return or CallError (EscapeWay)
 };
-constexpr int kBehaviourCount = 8;
+constexpr int kBehaviourCount = 9;
 const char* BehaviourName(Behaviour behaviour);
+
+// The ways an `escape` call's block is left, each call's drawn from the
+// scenario's `escapes` weights. What the target must hand back for each is
+// in target.h (HANDOFF_TARGET_RAISED); EscapeRules says it for the checker.
+enum class EscapeWay : uint8_t {
+  kException = 0,      // raise HandoffHarness::Abort (< Exception, not a StandardError)
+  kInterrupt = 1,      // raise Interrupt
+  kSignal = 2,         // raise SignalException, "TERM"
+  kNoMemory = 3,       // raise NoMemoryError
+  kStackOverflow = 4,  // raise SystemStackError
+  kScriptError = 5,    // raise NotImplementedError (a ScriptError)
+  kThrow = 6,          // throw a tag nobody catches (UncaughtThrowError)
+  kBreak = 7,          // break out of the block, carrying the reply
+  kNext = 8,           // next, carrying the reply (a return by another name)
+  kExit = 9,           // Kernel#exit (SystemExit)
+};
+constexpr int kEscapeWayCount = 10;
+const char* EscapeWayName(EscapeWay way);
 
 // Who makes a caller thread's calls: a foreign thread (a std::thread Ruby
 // never saw), a Ruby thread holding the GVL, or a Ruby thread that released
@@ -75,7 +95,9 @@ struct Scenario {
   uint32_t reply_max = 65536;
   uint32_t message_min = 0;        // bytes after the raised message's prefix, log-uniform
   uint32_t message_max = 1024;
-  std::array<uint32_t, kBehaviourCount> mix = {1, 0, 0, 0, 0, 0, 0, 0};  // weights, by Behaviour
+  std::array<uint32_t, kBehaviourCount> mix = {1, 0, 0, 0, 0, 0, 0, 0, 0};  // weights, by Behaviour
+  // Weights by EscapeWay of an `escape` call's way out (all 1 by default).
+  std::array<uint32_t, kEscapeWayCount> escapes = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
   // Weights by CallerKind; thread t is of the kind whose share of
   // [0, threads) holds t (callers=foreign:2,nogvl:1 with 6 threads: 0-3
   // foreign, 4-5 Ruby threads without the GVL).
@@ -128,10 +150,15 @@ constexpr uint32_t kPayloadHeaderSize = 16;
 // their nested calls and the fork probe's, stay under this.
 constexpr uint64_t kMaxCallId = (uint64_t{1} << 56) - 1;
 
+// An escape call's arg: its way in the top byte, its message bytes below.
+constexpr uint32_t kEscapeMessageMask = (uint32_t{1} << 24) - 1;
+inline EscapeWay EscapeWayOf(uint32_t arg) { return static_cast<EscapeWay>(arg >> 24); }
+
 struct CallPlan {
   uint64_t call_id;
   Behaviour behaviour;
-  uint32_t arg;           // slow: µs; gc: objects; raise: message bytes after the prefix
+  uint32_t arg;           // slow: µs; gc: objects; raise: message bytes after the prefix;
+                          // escape: way << 24 | message bytes
   uint32_t payload_size;  // bytes; under kPayloadHeaderSize anonymous, the behaviour return
   uint32_t reply_size;    // bytes of the reply (large: large_bytes)
 };

@@ -33,6 +33,27 @@
  * WARNING: `invoke` must return for every call: with the reply, or with a
  * status saying why not. A call that never returns is reported as a
  * `deadlock` once the harness's watchdog deadline passes.
+ *
+ * How the block ends, and what `invoke` must hand back for it:
+ *   - it returns a String, or `next`s one: HANDOFF_TARGET_OK with it;
+ *   - it raises any exception that is neither a SystemExit nor a
+ *     SignalException — a StandardError, a library's own `class X <
+ *     Exception`, NoMemoryError, SystemStackError, a ScriptError; a `throw`
+ *     nobody catches (Ruby raises UncaughtThrowError) — HANDOFF_TARGET_RAISED
+ *     with its class and message; the bridge keeps serving later calls;
+ *   - it `break`s carrying a String: HANDOFF_TARGET_RAISED with
+ *     LocalJumpError (the block called as a Proc) or HANDOFF_TARGET_OK with
+ *     that String (the block yielded to);
+ *   - it calls `exit` (SystemExit) or raises Interrupt or another
+ *     SignalException: HANDOFF_TARGET_RAISED as above; or, for a caller that
+ *     is a Ruby thread, the exception may go on as that thread's own flow
+ *     control, as Ruby would: out of `invoke`, or HANDOFF_TARGET_STOPPED with
+ *     the exception re-delivered to the caller's thread. A foreign caller has
+ *     no Ruby thread to take it: raised. (Let go on a Ruby thread of the
+ *     bridge, SystemExit ends the whole process: Ruby takes it to the main
+ *     thread.) Either way later calls are served.
+ *   Any other escape of an exception out of `invoke` (it unwinds the
+ *   caller's C frames) is a `swallowed_exception`.
  */
 #ifndef HANDOFF_TARGET_H
 #define HANDOFF_TARGET_H
@@ -52,7 +73,7 @@ extern "C" {
 /* What a call came back with; the same meanings as the bridge's statuses. */
 typedef enum handoff_target_status {
   HANDOFF_TARGET_OK = 0,        /* reply holds the handler's String */
-  HANDOFF_TARGET_RAISED = 1,    /* reply holds the exception's class name and its whole
+  HANDOFF_TARGET_RAISED = 1,    /* (any exception: see above) reply holds its class name and its whole
                                    message, byte for byte ("Class: message") */
   HANDOFF_TARGET_STOPPED = 2,   /* bridge stopped or its event thread died */
   HANDOFF_TARGET_TIMED_OUT = 3, /* the call's deadline passed */

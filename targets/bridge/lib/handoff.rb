@@ -78,8 +78,8 @@ module Handoff
       Native.workers
     end
 
-    # Called with (exception, callback) for every StandardError a block raised
-    # (and every reply that could not be converted), after the C caller got
+    # Called with (exception, callback) for every exception a block raised but
+    # exit's and a signal's (and every reply that could not be converted), after the C caller got
     # its "raised" status. Without a handler the error is printed to $stderr.
     # The handler runs on a worker thread; if it raises, that is printed too.
     def on_error(&handler)

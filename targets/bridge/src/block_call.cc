@@ -68,10 +68,25 @@ std::string MessageOf(VALUE exception) {
   return std::string(RSTRING_PTR(message), static_cast<size_t>(RSTRING_LEN(message)));
 }
 
+// An exception the block raised is the callback's error, handed back, of
+// any class (a library's own Exception, NoMemoryError, SystemStackError, a
+// ScriptError, an uncaught throw's UncaughtThrowError...). On the calling
+// Ruby thread's own stack, exit's SystemExit and signals (Interrupt) go on
+// instead, as Ruby's flow control of that thread, like a kill; on a worker
+// they are handed back too (let go there, Ruby would take SystemExit to the
+// main thread and end the process).
+bool IsCallbackError(VALUE error, BlockThread thread) {
+  if (!RB_TYPE_P(error, T_OBJECT) || !RTEST(rb_obj_is_kind_of(error, rb_eException))) {
+    return false;  // a kill
+  }
+  return thread == BlockThread::kWorker || (!RTEST(rb_obj_is_kind_of(error, rb_eSystemExit)) &&
+                                            !RTEST(rb_obj_is_kind_of(error, rb_eSignal)));
+}
+
 }  // namespace
 
 Outcome CallBlock(CallbackHandle* handle, const std::vector<OwnedValue>& args,
-                  int* jump_state) {
+                  BlockThread thread, int* jump_state) {
   *jump_state = 0;
   if (handle->disposed.load(std::memory_order_acquire)) {
     return MakeOutcome(HANDOFF_INVALID, "", "handoff: the callback was disposed");
@@ -85,19 +100,19 @@ Outcome CallBlock(CallbackHandle* handle, const std::vector<OwnedValue>& args,
     return outcome;
   }
   VALUE error = rb_errinfo();
-  if (RB_TYPE_P(error, T_OBJECT) && RTEST(rb_obj_is_kind_of(error, rb_eStandardError))) {
+  if (IsCallbackError(error, thread)) {
     rb_set_errinfo(Qnil);
     outcome = MakeOutcome(HANDOFF_RAISED, ClassNameOf(error), MessageOf(error));
     ReportError(error, handle->self);
     return outcome;
   }
-  // Not a callback error: a kill, exit, Interrupt or throw. Leave errinfo for
-  // the caller's rb_jump_tag.
+  // Not a callback error: a kill, exit, Interrupt or another signal. Leave
+  // errinfo for the caller's rb_jump_tag.
   *jump_state = state;
   std::string cls = RB_TYPE_P(error, T_OBJECT) ? ClassNameOf(error) : "";
   return MakeOutcome(HANDOFF_STOPPED, cls,
                      "handoff: the Ruby thread running the block was interrupted "
-                     "(killed, exiting or a non-StandardError exception)");
+                     "(killed, exiting or signalled)");
 }
 
 }  // namespace handoff

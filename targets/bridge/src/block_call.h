@@ -11,18 +11,23 @@
 
 namespace handoff {
 
+// Where the block runs: a worker of the pool, or the calling Ruby thread.
+enum class BlockThread { kWorker, kCallersOwn };
+
 // Calls the handle's block with `args` and converts its reply.
 //  - returned: HANDOFF_OK with the reply;
-//  - a StandardError (raised by the block, or by converting the reply):
+//  - an exception (raised by the block, or by converting the reply), of any
+//    class (on kCallersOwn: but SystemExit and SignalException):
 //    HANDOFF_RAISED with its class and message, after reporting it on the
 //    Ruby side with Handoff.report_error (never swallowed);
-//  - any other non-local exit (Thread#kill, exit, Interrupt, throw): returns
-//    HANDOFF_STOPPED and sets *jump_state to the rb_protect state; the caller
-//    must rb_jump_tag(*jump_state) when it is safe to, so a kill is not lost;
+//  - any other non-local exit (Thread#kill; on kCallersOwn also exit,
+//    Interrupt and other signals): returns HANDOFF_STOPPED and sets
+//    *jump_state to the rb_protect state; the caller must
+//    rb_jump_tag(*jump_state) when it is safe to, so a kill is not lost;
 //  - a disposed handle: HANDOFF_INVALID, the block does not run.
 // *jump_state is 0 in every other case.
 Outcome CallBlock(CallbackHandle* handle, const std::vector<OwnedValue>& args,
-                  int* jump_state);
+                  BlockThread thread, int* jump_state);
 
 }  // namespace handoff
 

@@ -43,7 +43,7 @@ struct GvlCall {
 void* CallBlockWithGvl(void* arg) {
   auto* call = static_cast<GvlCall*>(arg);
   int jump_state = 0;
-  call->outcome = CallBlock(call->handle, *call->args, &jump_state);
+  call->outcome = CallBlock(call->handle, *call->args, BlockThread::kCallersOwn, &jump_state);
   // A jump cannot cross rb_thread_call_with_gvl: the caller gets STOPPED and
   // the kill or exception is re-delivered to this thread asynchronously, so
   // it is not swallowed (a swallowed kill makes Thread#join hang).
@@ -98,7 +98,7 @@ handoff_status InvokeAndCatch(handoff_callback* cb, const handoff_value* args, s
     case CallerKind::kRubyWithGvl: {
       handoff_status admitted = CurrentQueue().Admission();
       if (admitted != HANDOFF_OK) return FillReply(MakeOutcome(admitted), reply);
-      return FillReply(CallBlock(handle, copied, jump_state), reply);
+      return FillReply(CallBlock(handle, copied, BlockThread::kCallersOwn, jump_state), reply);
     }
   }
   return FillReply(MakeOutcome(HANDOFF_INVALID, "", "handoff: unreachable"), reply);

@@ -38,7 +38,7 @@ int RunRequestInHand(Worker* w) {
   }
   int jump_state = 0;
   w->queue->BlockStarted();
-  Outcome outcome = CallBlock(r->callback(), r->args(), &jump_state);
+  Outcome outcome = CallBlock(r->callback(), r->args(), BlockThread::kWorker, &jump_state);
   w->in_hand = nullptr;
   if (&CurrentQueue() != w->queue) {
     // The block forked and this is the child: the waiter lives in the

@@ -110,14 +110,28 @@ class TestErrors < Minitest::Test
     assert_equal "later", error.message
   end
 
-  def test_non_standard_error_in_a_worker_block_fails_the_call_and_is_not_swallowed
-    worker = nil
-    cb = Handoff::Callback.new { worker = Thread.current; raise Interrupt, "stop that" }
-    _out, err = capture_subprocess_io do
-      assert_equal :stopped, fire_one(cb).status
-      wait_until("the worker died, reporting its exception") { !worker.alive? }
+  # On a worker there is no caller's thread to take them: exit and signals
+  # are handed back like any exception (let go, exit would end the process).
+  def test_exit_or_a_signal_in_a_worker_block_comes_back_raised
+    [[proc { raise Interrupt, "stop that" }, "Interrupt", "stop that"],
+     [proc { exit }, "SystemExit", "exit"],
+     [proc { raise SignalException, "TERM" }, "SignalException", "SIGTERM"]].each do |block, klass, message|
+      reply = fire_one(Handoff::Callback.new(&block))
+      assert_equal [:raised, klass, message], [reply.status, reply.error_class, reply.error_message]
     end
-    assert_match(/Interrupt/, err)
-    assert_equal :ok, fire_one(Handoff::Callback.new { 1 }).status, "the worker was replaced"
+    assert_equal 3, reported.size, "each reported on the Ruby side too"
+    assert_equal :ok, fire_one(Handoff::Callback.new { 1 }).status, "the worker still serves"
+  end
+
+  class LibraryAbort < Exception; end # rubocop:disable Lint/InheritException
+
+  def test_an_exception_that_is_no_standard_error_comes_back_raised_on_every_path
+    cb = Handoff::Callback.new { raise LibraryAbort, "gave up" }
+    replies = [fire_one(cb), HandoffDemo.invoke(cb.handle, [], gvl: true),
+               HandoffDemo.invoke(cb.handle, [], gvl: false)]
+    replies.each do |reply|
+      assert_equal [:raised, "TestErrors::LibraryAbort", "gave up"],
+                   [reply.status, reply.error_class, reply.error_message]
+    end
   end
 end
