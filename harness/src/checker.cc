@@ -29,13 +29,6 @@ struct Finding {
 bool IsEscape(const CallPlan& plan, EscapeWay way) {
   return plan.behaviour == Behaviour::kEscape && EscapeWayOf(plan.arg) == way;
 }
-// exit, Interrupt and other signals: raised, or, for a Ruby caller, on as
-// that thread's own flow control (out of invoke, or stopped and re-delivered
-// to it as invoke returns).
-bool EndsItsThread(const CallPlan& plan) {
-  return IsEscape(plan, EscapeWay::kExit) || IsEscape(plan, EscapeWay::kInterrupt) ||
-         IsEscape(plan, EscapeWay::kSignal);
-}
 // next returns; break returns its value when the block is yielded to and
 // raises LocalJumpError when it is called as a Proc; any other way raises.
 bool MayReturn(const CallPlan& plan) {
@@ -58,8 +51,7 @@ class Checker {
 
   // Checks one call; the same thread's earlier calls have ids from
   // first_of_thread (for duplicate_reply). Returns true when the call is right.
-  bool Check(const CallPlan& plan, const CallRecord& r, uint64_t first_of_thread,
-             bool ruby_caller) {
+  bool Check(const CallPlan& plan, const CallRecord& r, uint64_t first_of_thread) {
     bool named = plan.payload_size >= kPayloadHeaderSize;
     uint32_t ran = log_.ran[plan.call_id].load(std::memory_order_relaxed);
     if (!named) anonymous_calls_ += r.status != kNotReturned;
@@ -86,16 +78,13 @@ class Checker {
         return true;
       }
       case HANDOFF_TARGET_STOPPED:
-        if (!may_stop_ && plan.behaviour == Behaviour::kEscape &&
-            !(EndsItsThread(plan) && ruby_caller)) {
+        if (!may_stop_ && MayRaise(plan) && ran > 0) {
           return Fail(FailureKind::kSwallowedException,
                       Where(plan) + ": the handler raised " + ExpectedClassOf(plan) +
-                          " (whatever its class, it must come back raised" +
-                          (EndsItsThread(plan) ? " to a caller without a Ruby thread of its own"
-                                               : "") +
-                          "), the call returned stopped");
+                          " (whatever its class, it must come back raised), the call returned "
+                          "stopped");
         }
-        if (!may_stop_ && !EndsItsThread(plan)) {
+        if (!may_stop_) {
           return Fail(FailureKind::kUnexpectedStatus,
                       Where(plan) + " returned stopped, but the scenario never stops the bridge");
         }
@@ -122,7 +111,6 @@ class Checker {
       case kNotReturned:
         return Fail(FailureKind::kLostReply, Where(plan) + " never returned");
       case kEscapedInvoke:
-        if (EndsItsThread(plan)) return true;  // only a Ruby caller has one
         return Fail(FailureKind::kSwallowedException,
                     Where(plan) + ", made by a Ruby thread, was left by a Ruby exception that "
                                   "escaped invoke (unwinding the caller's C frames) instead of "
@@ -377,7 +365,7 @@ Result CheckRun(const Scenario& scenario, uint64_t seed, RunLog& log, CheckStats
       ++checked;
       CallPlan plan = PlanCall(scenario, seed, first + i);
       const CallRecord& record = log.calls[t][i];
-      if (checker.Check(plan, record, first, scenario.KindOf(t) != CallerKind::kForeign) &&
+      if (checker.Check(plan, record, first) &&
           (!deadline_judged || checker.CheckDeadline(plan, record))) {
         ++stats->verified;
       }
@@ -399,7 +387,7 @@ Result CheckRun(const Scenario& scenario, uint64_t seed, RunLog& log, CheckStats
         continue;
       }
       ++checked;
-      if (checker.Check(plan, log.nested[outer], plan.call_id, false)) ++stats->verified;
+      if (checker.Check(plan, log.nested[outer], plan.call_id)) ++stats->verified;
     }
   }
   stats->replied = checker.replied();

@@ -149,6 +149,10 @@ const char* BehaviourName(Behaviour behaviour) {
 
 const char* EscapeWayName(EscapeWay way) { return kEscapeNames[static_cast<int>(way)]; }
 
+bool EndsARubyThread(EscapeWay way) {
+  return way == EscapeWay::kExit || way == EscapeWay::kInterrupt || way == EscapeWay::kSignal;
+}
+
 const char* EventTypeName(EventType type) { return kEventNames[static_cast<int>(type)]; }
 
 const char* CallerKindName(CallerKind kind) { return kCallerNames[static_cast<int>(kind)]; }
@@ -161,6 +165,12 @@ uint64_t Scenario::CallsOf(int thread) const {
 uint64_t Scenario::FirstCallOf(int thread) const {
   uint64_t n = static_cast<uint64_t>(threads), t = static_cast<uint64_t>(thread);
   return t * (calls / n) + std::min(t, calls % n);
+}
+
+int Scenario::ThreadOf(uint64_t call_id) const {
+  uint64_t n = static_cast<uint64_t>(threads), q = calls / n, r = calls % n;
+  if (call_id < r * (q + 1)) return static_cast<int>(call_id / (q + 1));
+  return static_cast<int>(r + (call_id - r * (q + 1)) / q);
 }
 
 bool Scenario::Has(EventType type) const {
@@ -325,6 +335,10 @@ CallPlan PlanCall(const Scenario& s, uint64_t seed, uint64_t call_id) {
       uint64_t way_pick = random.Below(total);
       int way = 0;
       while (way_pick >= s.escapes[way]) way_pick -= s.escapes[way++];
+      bool foreign_caller = call_id < s.calls && s.KindOf(s.ThreadOf(call_id)) == CallerKind::kForeign;
+      if (EndsARubyThread(static_cast<EscapeWay>(way)) && !foreign_caller) {
+        way = static_cast<int>(EscapeWay::kException);
+      }
       plan.arg = static_cast<uint32_t>(way) << 24 | static_cast<uint32_t>(message);
       break;
     }

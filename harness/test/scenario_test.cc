@@ -54,6 +54,29 @@ TEST(Scenario, EscapeWaysPrintParseAndAreDrawnByWeight) {
   EXPECT_FALSE(ParseScenario("escapes=return:1", &s, &error));
 }
 
+TEST(Scenario, RubyCallersNeverDrawAWayThatEndsTheirThread) {
+  Scenario s;
+  std::string error;
+  ASSERT_TRUE(ParseScenario("threads=4 calls=403 payload=16..64 mix=escape:1 escapes=exit:1,interrupt:1,"
+                            "signal:1 callers=foreign:1,gvl:1,nogvl:2",
+                            &s, &error))
+      << error;
+  int foreign_calls = 0;
+  for (uint64_t id = 0; id < s.calls; ++id) {
+    int thread = s.ThreadOf(id);
+    ASSERT_GE(id, s.FirstCallOf(thread));
+    ASSERT_LT(id, s.FirstCallOf(thread) + s.CallsOf(thread));
+    EscapeWay way = EscapeWayOf(PlanCall(s, 9, id).arg);
+    if (s.KindOf(thread) == CallerKind::kForeign) {
+      EXPECT_TRUE(EndsARubyThread(way)) << EscapeWayName(way);
+      ++foreign_calls;
+    } else {
+      EXPECT_EQ(way, EscapeWay::kException) << "call " << id;
+    }
+  }
+  EXPECT_EQ(foreign_calls, 101);  // thread 0 of 4, one of the 3 remainder calls
+}
+
 TEST(Scenario, AimedEventsPrintParseAndKeepTheirOrder) {
   Scenario s;
   std::string error;

@@ -40,7 +40,10 @@ const char* BehaviourName(Behaviour behaviour);
 
 // The ways an `escape` call's block is left, each call's drawn from the
 // scenario's `escapes` weights. What the target must hand back for each is
-// in target.h (HANDOFF_TARGET_RAISED); EscapeRules says it for the checker.
+// in target.h. exit, Interrupt and SignalException end a Ruby thread's own
+// flow, and a bridge may hand them to the calling Ruby thread later, where
+// no one call can be blamed: they are drawn for foreign callers only, and a
+// Ruby caller's call that drew one escapes by `exception` instead.
 enum class EscapeWay : uint8_t {
   kException = 0,      // raise HandoffHarness::Abort (< Exception, not a StandardError)
   kInterrupt = 1,      // raise Interrupt
@@ -55,6 +58,8 @@ enum class EscapeWay : uint8_t {
 };
 constexpr int kEscapeWayCount = 10;
 const char* EscapeWayName(EscapeWay way);
+// exit, Interrupt, SignalException.
+bool EndsARubyThread(EscapeWay way);
 
 // Who makes a caller thread's calls: a foreign thread (a std::thread Ruby
 // never saw), a Ruby thread holding the GVL, or a Ruby thread that released
@@ -123,6 +128,8 @@ struct Scenario {
   // Calls made by caller thread `thread`, and the id of its first call.
   uint64_t CallsOf(int thread) const;
   uint64_t FirstCallOf(int thread) const;
+  // The caller thread of top-level call `call_id` (< calls).
+  int ThreadOf(uint64_t call_id) const;
   CallerKind KindOf(int thread) const;
   bool Has(EventType type) const;
   uint32_t MixTotal() const;

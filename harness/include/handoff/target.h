@@ -45,13 +45,12 @@
  *     LocalJumpError (the block called as a Proc) or HANDOFF_TARGET_OK with
  *     that String (the block yielded to);
  *   - it calls `exit` (SystemExit) or raises Interrupt or another
- *     SignalException: HANDOFF_TARGET_RAISED as above; or, for a caller that
- *     is a Ruby thread, the exception may go on as that thread's own flow
- *     control, as Ruby would: out of `invoke`, or HANDOFF_TARGET_STOPPED with
- *     the exception re-delivered to the caller's thread. A foreign caller has
- *     no Ruby thread to take it: raised. (Let go on a Ruby thread of the
- *     bridge, SystemExit ends the whole process: Ruby takes it to the main
- *     thread.) Either way later calls are served.
+ *     SignalException, for a foreign caller: HANDOFF_TARGET_RAISED as above
+ *     (no Ruby thread of the caller's is there for it to end; let go on a
+ *     Ruby thread of the bridge's, SystemExit would end the whole process).
+ *     For a Ruby caller these are that thread's own flow control, which a
+ *     bridge may let go on out of `invoke` or hand to the thread later; the
+ *     harness draws them for foreign callers only.
  *   Any other escape of an exception out of `invoke` (it unwinds the
  *   caller's C frames) is a `swallowed_exception`.
  */

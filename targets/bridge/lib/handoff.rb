@@ -78,9 +78,10 @@ module Handoff
       Native.workers
     end
 
-    # Called with (exception, callback) for every exception a block raised but
-    # exit's and a signal's (and every reply that could not be converted), after the C caller got
-    # its "raised" status. Without a handler the error is printed to $stderr.
+    # Called with (exception, callback) for every exception a block raised
+    # that came back to its C caller as "raised" (and every reply that could
+    # not be converted), after the C caller got that status. Without a
+    # handler the error is printed to $stderr.
     # The handler runs on a worker thread; if it raises, that is printed too.
     def on_error(&handler)
       @on_error = handler
