@@ -311,6 +311,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const handoff_target* target = loaded.target;
+  if (o.default_run) AddDefaultLifecycle(&o.run.scenario, target->kill_event_thread != nullptr);
   if (std::string warning = SanitizerWarning(loaded); !o.target_lib.empty() && !warning.empty()) {
     std::fprintf(stderr, "handoff-stress: %s\n", warning.c_str());
   }

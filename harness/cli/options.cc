@@ -63,6 +63,7 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
     *error = "--scenario: " + *error;
     return false;
   }
+  o->default_run = scenario_given->count() == 0;
   if (threads_given->count() > 0) o->run.scenario.threads = threads;
   if (calls_given->count() > 0) o->run.scenario.calls = calls;
   if (max_p99_given->count() > 0) o->run.scenario.max_p99_us = max_p99_us;
@@ -171,7 +172,10 @@ run:
                        mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1,escape:1
                        escapes=exception:1,interrupt:1,signal:1,no_memory:1,
                        stack_overflow:1,script_error:1,throw:1,break:1,next:1,exit:1
-                       callers=foreign:6,gvl:1,nogvl:1'
+                       callers=foreign:6,gvl:1,nogvl:1', with a lifecycle sized
+                       to --calls: the event thread killed halfway (when the
+                       target has kill_event_thread) and a stop with calls in
+                       flight at 95% (events=kill@5000,stop@9500)
   --max-p99-us N       a run whose p99 call latency is over N µs fails as too_slow
   --seed N             seed for payloads, behaviours and perturbation
                        (default: a new one per invocation, printed)

@@ -26,6 +26,8 @@ struct CliOptions {
   int score_runs = 5;       // --score-runs R: runs per seed before a miss
   bool score_declared = false;  // --declared: each mutant's declared strategy only
   RunOptions run;           // scenario, seed, perturbation, hang deadline
+  bool default_run = true;  // no --scenario: the default run, its lifecycle added
+                            // once the target is known (AddDefaultLifecycle)
   std::string suite;        // --suite quick|full: every scenario of the suite (cli/suite.h)
   int suite_threads = 0;    // --threads / --calls given with --suite (0: the size's own)
   uint64_t suite_calls = 0;

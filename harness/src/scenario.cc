@@ -207,6 +207,12 @@ Scenario DefaultMixedScenario() {
   return s;
 }
 
+void AddDefaultLifecycle(Scenario* s, bool can_kill) {
+  if (s->calls < 40) return;
+  if (can_kill) s->events.push_back({EventType::kKill, s->calls / 2});
+  s->events.push_back({EventType::kStop, s->calls - s->calls / 20});
+}
+
 std::string ScenarioToText(const Scenario& s) {
   std::ostringstream out;
   out << "threads=" << s.threads << " calls=" << s.calls << " payload=" << s.payload_min

@@ -141,6 +141,12 @@ constexpr uint64_t kLeakCheckMinCalls = 40000;
 // The mix most runs want: mostly returns, some of every other behaviour.
 Scenario DefaultMixedScenario();
 
+// The default run's lifecycle, added once its size is known: the event
+// thread killed halfway (when the target can take a kill) and a stop with
+// calls in flight when 95% of the calls have returned (the rest come back
+// stopped). Runs of under 40 calls get none.
+void AddDefaultLifecycle(Scenario* scenario, bool can_kill);
+
 std::string ScenarioToText(const Scenario& scenario);
 // One event as the scenario text writes it: "stop@5000", "kill@handler:5".
 std::string EventToText(const Event& event);
