@@ -77,22 +77,29 @@ class Checker {
         latencies_ns_.push_back(r.end_ns - r.start_ns - r.runnable_ns);
         return true;
       }
-      case HANDOFF_TARGET_STOPPED:
-        if (!may_stop_ && MayRaise(plan) && ran > 0) {
-          return Fail(FailureKind::kSwallowedException,
-                      Where(plan) + ": the handler raised " + ExpectedClassOf(plan) +
-                          " (whatever its class, it must come back raised), the call returned "
-                          "stopped");
-        }
-        if (!may_stop_) {
+      case HANDOFF_TARGET_STOPPED: {
+        // Stopped only once a stop or kill began: a bridge cannot know of
+        // one before (a call whose handler raised and that came back
+        // stopped earlier lost its exception).
+        int64_t stop_began = log_.stop_began_ns.load(std::memory_order_relaxed);
+        if (stop_began == 0 || r.end_ns < stop_began) {
+          if (MayRaise(plan) && ran > 0) {
+            return Fail(FailureKind::kSwallowedException,
+                        Where(plan) + ": the handler raised " + ExpectedClassOf(plan) +
+                            " (whatever its class, it must come back raised), the call returned "
+                            "stopped" + (may_stop_ ? " before any stop or kill" : ""));
+          }
           return Fail(FailureKind::kUnexpectedStatus,
-                      Where(plan) + " returned stopped, but the scenario never stops the bridge");
+                      Where(plan) + " returned stopped, but " +
+                          (may_stop_ ? "before the scenario's first stop or kill began"
+                                     : "the scenario never stops the bridge"));
         }
         if (ran > 1) {
           return Fail(FailureKind::kHandlerNotOnce, Where(plan) + " returned stopped but its handler ran " +
                                                         std::to_string(ran) + " times");
         }
         return true;
+      }
       case HANDOFF_TARGET_TIMED_OUT: {
         // Right when the deadline really passed: the handler may have run
         // longer than it (once at most; its reply dropped) or not started.

@@ -190,6 +190,10 @@ Result CheckHandlesSettle(const OpenHandles& at_start, const Scenario& scenario,
 Result DoEvent(const handoff_target* target, const CallSite& site, const Event& event,
                double hang_seconds) {
   std::string error;
+  if (event.type == EventType::kStop || event.type == EventType::kKill) {
+    int64_t none = 0;
+    site.log->stop_began_ns.compare_exchange_strong(none, MonotonicNanos(), std::memory_order_relaxed);
+  }
   switch (event.type) {
     case EventType::kStop:
       target->stop();

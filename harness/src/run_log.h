@@ -84,6 +84,9 @@ class RunLog {
   StrayEvidence stray;                      // handler runs on payloads no call sent
   std::atomic<uint64_t> returned{0};        // calls of caller threads that returned
   std::atomic<uint8_t> events_done{0};      // EventBit()s
+  // When the first stop or kill event began (MonotonicNanos; 0: none yet):
+  // no call can come back stopped before it.
+  std::atomic<int64_t> stop_began_ns{0};
 
   // Whether an anonymous (short) payload with this digest is one some call
   // of this run sends. Read-only once the run starts.

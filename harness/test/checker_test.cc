@@ -271,9 +271,27 @@ TEST(Checker, StoppedNeedsAStopOrKillInTheScenario) {
   FakeRun stopped(10);
   stopped.scenario.events = {{EventType::kStop, 5}};
   stopped.log.calls[0][5].status = HANDOFF_TARGET_STOPPED;
+  stopped.log.stop_began_ns = 1500;  // the call returned at 2000
   EXPECT_TRUE(stopped.Check().passed());
   stopped.log.calls[0][6].events_before = EventBit(EventType::kStop);  // ok after a stop
   EXPECT_EQ(stopped.Check().Verdict(), "unexpected_status");
+}
+
+// A call that came back stopped before the first stop or kill began: the
+// bridge had no reason yet. Its handler's exception, when it raised, is lost.
+TEST(Checker, StoppedBeforeTheFirstStopOrKillBeganIsWrong) {
+  FakeRun early(10);
+  early.scenario.events = {{EventType::kKill, 5}, {EventType::kStop, 8}};
+  early.log.calls[0][5].status = HANDOFF_TARGET_STOPPED;
+  early.log.stop_began_ns = 2500;  // the call returned at 2000
+  EXPECT_EQ(early.Check().Verdict(), "unexpected_status");
+  FakeRun raised(12, kEscapesOnly, true, Only(EscapeWay::kException));
+  raised.scenario.events = {{EventType::kStop, 8}};
+  raised.log.calls[0][3].status = HANDOFF_TARGET_STOPPED;
+  raised.log.stop_began_ns = 2500;
+  EXPECT_EQ(raised.Check().Verdict(), "swallowed_exception");
+  raised.log.stop_began_ns = 1500;  // stopped after the stop began: allowed
+  EXPECT_TRUE(raised.Check().passed()) << raised.Check().detail;
 }
 
 TEST(Checker, NestedCallsAreHeldToTheSameRules) {
