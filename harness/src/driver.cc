@@ -2,6 +2,7 @@
 
 #include <ruby.h>
 #include <ruby/thread.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,8 +50,11 @@ void CallAndRecord(const CallSite& site, int thread, uint64_t index, std::string
   uint64_t id = site.scenario->FirstCallOf(thread) + index;
   activity.since_ns.store(MonotonicNanos(), std::memory_order_relaxed);
   activity.call_id.store(id, std::memory_order_relaxed);
-  MakeCall(site, PlanCall(*site.scenario, site.seed, id), buffer, &site.log->calls[thread][index],
-           wait);
+  CallRecord* record = &site.log->calls[thread][index];
+  MakeCall(site, PlanCall(*site.scenario, site.seed, id), buffer, record, wait);
+  if (record->status == HANDOFF_TARGET_TIMED_OUT || record->status == HANDOFF_TARGET_STOPPED) {
+    site.log->abandoned.fetch_add(1, std::memory_order_relaxed);
+  }
   activity.call_id.store(UINT64_MAX, std::memory_order_relaxed);
   activity.returned.fetch_add(1, std::memory_order_relaxed);
   site.log->returned.fetch_add(1, std::memory_order_relaxed);
@@ -61,12 +65,17 @@ std::unique_ptr<RunQueueWait> CallerRunQueueWait(const Scenario& scenario) {
   return MeasuresRunQueueWait(scenario) ? std::make_unique<RunQueueWait>() : nullptr;
 }
 
+long CurrentThreadId() { return static_cast<long>(syscall(SYS_gettid)); }
+
 void ForeignThreadBody(const CallSite& site, int thread) {
   SetSyncThreadIndex(thread);
+  site.log->activity[thread].tid.store(CurrentThreadId(), std::memory_order_relaxed);
   std::string buffer;
   std::unique_ptr<RunQueueWait> wait = CallerRunQueueWait(*site.scenario);
   for (uint64_t i = 0; i < site.log->calls[thread].size(); ++i) {
+    site.log->gate.Enter();
     CallAndRecord(site, thread, i, &buffer, wait.get());
+    site.log->gate.Leave();
   }
 }
 
@@ -102,10 +111,19 @@ VALUE RubyCallerBody(void* arg) {
   auto* caller = static_cast<RubyCaller*>(arg);
   SetSyncThreadIndex(caller->thread);
   caller->wait = CallerRunQueueWait(*caller->site->scenario);
-  std::vector<CallRecord>& records = caller->site->log->calls[caller->thread];
+  RunLog* log = caller->site->log;
+  log->activity[caller->thread].tid.store(CurrentThreadId(), std::memory_order_relaxed);
+  std::vector<CallRecord>& records = log->calls[caller->thread];
   for (caller->index = 0; caller->index < records.size(); ++caller->index) {
+    rb_thread_call_without_gvl(
+        [](void* gate) -> void* {
+          static_cast<CallGate*>(gate)->Enter();
+          return nullptr;
+        },
+        &log->gate, nullptr, nullptr);
     int state = 0;
     rb_protect(RubyCallThunk, reinterpret_cast<VALUE>(caller), &state);
+    log->gate.Leave();
     if (state == 0) continue;
     rb_set_errinfo(Qnil);
     records[caller->index].status = kEscapedInvoke;
@@ -186,9 +204,38 @@ Result CheckHandlesSettle(const OpenHandles& at_start, const Scenario& scenario,
   }
 }
 
+// An idle@ event: no call starts until none is in flight, one window is
+// judged (idle_window.h), then calls go on. `harness_threads`: the
+// watchdog's and the background load's; the callers' are added here.
+Result IdleWindow(const CallSite& site, std::vector<long> harness_threads, std::string* notes) {
+  if (const char* distorted = MeasurementsDistortedBySanitizer()) {
+    *notes += std::string("idle_cpu not judged in this build (") + distorted + ")\n";
+    return Result::Pass();
+  }
+  constexpr int64_t kDrainLimitNs = 10000000000LL;
+  RunLog& log = *site.log;
+  Result result = Result::Pass();
+  log.gate.Close();
+  CallWithoutGvl([&] {
+    const int64_t give_up = MonotonicNanos() + kDrainLimitNs;
+    while (!log.gate.Drained() && MonotonicNanos() < give_up) SleepMicros(1000);
+    if (!log.gate.Drained()) {
+      *notes += "idle_cpu not judged: calls were still in flight 10 s after the gate closed\n";
+    } else if (log.abandoned.load(std::memory_order_relaxed) != 0) {
+      *notes += "idle_cpu not judged: a call came back timed_out or stopped before the window, "
+                "so its block may still be running\n";
+    } else {
+      for (const ThreadActivity& a : log.activity) harness_threads.push_back(a.tid.load());
+      result = JudgeIdleWindow(harness_threads, log.gate, notes);
+    }
+  });
+  log.gate.Open();
+  return result;
+}
+
 // Does one lifecycle event with the GVL held; a failed fork probe is a result.
 Result DoEvent(const handoff_target* target, const CallSite& site, const Event& event,
-               double hang_seconds) {
+               double hang_seconds, const std::vector<long>& harness_threads, std::string* notes) {
   std::string error;
   if (event.type == EventType::kStop || event.type == EventType::kKill) {
     int64_t none = 0;
@@ -219,6 +266,11 @@ Result DoEvent(const handoff_target* target, const CallSite& site, const Event& 
     case EventType::kFork: {
       Result probe = RunForkProbe(site, hang_seconds);
       if (!probe.passed()) return probe;
+      break;
+    }
+    case EventType::kIdle: {
+      Result idle = IdleWindow(site, harness_threads, notes);
+      if (!idle.passed()) return idle;
       break;
     }
   }
@@ -311,8 +363,10 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
                              : "fewer handler runs") +
                         "): it fired after the last call returned\n";
       }
-      watchdog.SetMainPhase(EventTypeName(event.type));
-      Result result = DoEvent(target, site, event, options.hang_seconds);
+      watchdog.SetMainPhase(event.type == EventType::kIdle ? Watchdog::kIdleWindow
+                                                           : EventTypeName(event.type));
+      Result result = DoEvent(target, site, event, options.hang_seconds, watchdog.HarnessThreads(),
+                              &stats->notes);
       AimedEventDone();
       if (!result.passed() && event_result.passed()) event_result = result;
     }

@@ -92,6 +92,8 @@ double QuietWindowSeconds(const Scenario& scenario, double hang_seconds) {
   return std::min(window, hang_seconds);
 }
 
+int64_t ThreadCpuNanos(long tid) { return CpuNanos(ThreadCpuClock(tid)); }
+
 int64_t OtherThreadsCpuNanos() {
   return CpuNanos(CLOCK_PROCESS_CPUTIME_ID) - CpuNanos(CLOCK_THREAD_CPUTIME_ID);
 }
@@ -101,7 +103,7 @@ QuiescenceSample SampleQuiescence(const std::vector<long>& ignored) {
   // Read first, so the threads' CPU includes at least what they used
   // before they were looked at.
   sample.cpu_ns = OtherThreadsCpuNanos();
-  for (long tid : ignored) sample.cpu_ns -= CpuNanos(ThreadCpuClock(tid));
+  for (long tid : ignored) sample.cpu_ns -= ThreadCpuNanos(tid);
   char self[32];
   std::snprintf(self, sizeof self, "%ld", static_cast<long>(syscall(SYS_gettid)));
   DIR* tasks = opendir("/proc/self/task");

@@ -20,6 +20,7 @@ const std::vector<FailureKindInfo>& FailureKinds() {
       {FailureKind::kLeak, "leak", "with leak_bytes_per_call=N: resident memory grew faster"},
       {FailureKind::kHandleLeak, "handle_leak", "file descriptors or threads left open by the calls"},
       {FailureKind::kDeadlineMissed, "deadline_missed", "a target that honours deadlines came back long after one"},
+      {FailureKind::kIdleCpu, "idle_cpu", "with idle@N: the target used CPU while no call was in flight"},
   };
   return kinds;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "handoff/scenario.h"
+#include "idle_window.h"
 #include "payload.h"
 
 namespace handoff {
@@ -39,6 +40,7 @@ struct CallRecord {
 
 // What a foreign thread is doing, for the deadlock dump.
 struct alignas(64) ThreadActivity {
+  std::atomic<long> tid{0};                   // the caller's thread id (idle windows leave it out)
   std::atomic<uint64_t> call_id{UINT64_MAX};  // UINT64_MAX: not in a call
   std::atomic<int64_t> since_ns{0};
   std::atomic<uint64_t> returned{0};
@@ -87,6 +89,9 @@ class RunLog {
   // When the first stop or kill event began (MonotonicNanos; 0: none yet):
   // no call can come back stopped before it.
   std::atomic<int64_t> stop_began_ns{0};
+  // Calls that came back timed_out or stopped: their blocks may still run.
+  std::atomic<uint64_t> abandoned{0};
+  CallGate gate;  // closed for an idle window (idle_window.h)
 
   // Whether an anonymous (short) payload with this digest is one some call
   // of this run sends. Read-only once the run starts.

@@ -18,7 +18,7 @@ constexpr const char* kEscapeNames[kEscapeWayCount] = {
 constexpr const char* kCallerNames[kCallerKindCount] = {"foreign", "gvl", "nogvl"};
 constexpr const char* kAimNames[3] = {"", "handler", "sync"};  // by EventAim
 constexpr const char* kEventNames[kEventTypeCount] = {"stop", "kill", "compact", "fork", "wakeup",
-                                                         "gc_stress"};
+                                                         "gc_stress", "idle"};
 
 std::string NameList(const char* const* names, int count) {
   std::string list;
@@ -209,6 +209,7 @@ Scenario DefaultMixedScenario() {
 
 void AddDefaultLifecycle(Scenario* s, bool can_kill) {
   if (s->calls < 40) return;
+  s->events.push_back({EventType::kIdle, s->calls / 4});
   if (can_kill) s->events.push_back({EventType::kKill, s->calls / 2});
   s->events.push_back({EventType::kStop, s->calls - s->calls / 20});
 }

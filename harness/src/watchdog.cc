@@ -1,5 +1,8 @@
 #include "watchdog.h"
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -31,7 +34,15 @@ void Watchdog::IgnoreThreads(std::vector<long> thread_ids) {
   ignored_threads_ = std::move(thread_ids);
 }
 
+std::vector<long> Watchdog::HarnessThreads() {
+  MutexLock lock(&mutex_);
+  std::vector<long> threads = ignored_threads_;
+  threads.push_back(thread_id_.load(std::memory_order_relaxed));
+  return threads;
+}
+
 void Watchdog::Watch() {
+  thread_id_.store(static_cast<long>(syscall(SYS_gettid)), std::memory_order_relaxed);
   const int64_t start = MonotonicNanos();
   int64_t last_change = start, last_progress_line = start;
   uint64_t last_returned = 0;
@@ -51,7 +62,8 @@ void Watchdog::Watch() {
     // A window held open by an aimed event is the harness's own sleep,
     // bounded: the run goes on when it ends.
     bool progressed = returned != last_returned || phase != last_phase ||
-                      std::strcmp(phase, kSettling) == 0 || AimedHoldInProgress();
+                      std::strcmp(phase, kSettling) == 0 || std::strcmp(phase, kIdleWindow) == 0 ||
+                      AimedHoldInProgress();
     if (progressed) {
       last_returned = returned;
       last_phase = phase;

@@ -40,6 +40,10 @@ class Watchdog {
   static constexpr const char* kStartingTarget = "starting the target";
   static constexpr const char* kSettling =
       "waiting for the run's descriptors and threads to settle (GVL released)";
+  // The harness holding calls back for an idle window (idle_window.h): a
+  // bounded wait of its own, counted as progress.
+  static constexpr const char* kIdleWindow =
+      "holding calls back for an idle window (GVL released)";
   explicit Watchdog(Config config);
   ~Watchdog();  // stops the thread
   // What the driving Ruby thread is doing, for the dump; a new phase counts
@@ -48,6 +52,8 @@ class Watchdog {
   // Threads whose state and CPU say nothing of the target's progress (the
   // harness's GVL load): quiescence does not look at them.
   void IgnoreThreads(std::vector<long> thread_ids);
+  // The watchdog's own thread and the ignored ones: not the target's.
+  std::vector<long> HarnessThreads();
 
  private:
   void Watch();
@@ -59,6 +65,7 @@ class Watchdog {
   std::condition_variable wake_;
   bool done_ GUARDED_BY(mutex_) = false;
   std::vector<long> ignored_threads_ GUARDED_BY(mutex_);
+  std::atomic<long> thread_id_{0};
   std::thread thread_;
 };
 

@@ -609,6 +609,13 @@ static void *wait_for_request(void *arg) {
     nanosleep(&nap, NULL);
     pthread_mutex_lock(&g_mutex);
   }
+#elif defined(MUTANT_SPIN_WHILE_IDLE)
+  while (!w->abort && !g_stopping && g_head == NULL) { /* "a condvar wakeup is too slow": spin */
+    pthread_mutex_unlock(&g_mutex);
+    for (volatile int spin = 0; spin < 1000; ++spin) {
+    }
+    pthread_mutex_lock(&g_mutex);
+  }
 #else
   while (!w->abort && !g_stopping && g_head == NULL) pthread_cond_wait(&g_queue_cond, &g_mutex);
 #endif

@@ -30,6 +30,7 @@ enum class FailureKind {
   kLeak,
   kHandleLeak,
   kDeadlineMissed,
+  kIdleCpu,
 };
 
 // One kind as everything that lists them sees it.

@@ -71,8 +71,11 @@ const char* CallerKindName(CallerKind kind);
 // wakeup: Thread#wakeup on every other Ruby thread, which runs the unblocking
 // function of a thread waiting without the GVL (a spurious unblock, class 6).
 // gc_stress: GC.stress on for 20 ms while calls go on (class 12).
-enum class EventType { kStop, kKill, kCompact, kFork, kWakeup, kGcStress };
-constexpr int kEventTypeCount = 6;
+// idle: no call starts until none is in flight, then 250 ms with none, in
+// which the target's threads may use at most 5% of one core (idle_window.h;
+// release builds).
+enum class EventType { kStop, kKill, kCompact, kFork, kWakeup, kGcStress, kIdle };
+constexpr int kEventTypeCount = 7;
 const char* EventTypeName(EventType type);
 
 // Where a lifecycle event is aimed (aimed_event.h): after N calls returned
@@ -141,8 +144,8 @@ constexpr uint64_t kLeakCheckMinCalls = 40000;
 // The mix most runs want: mostly returns, some of every other behaviour.
 Scenario DefaultMixedScenario();
 
-// The default run's lifecycle, added once its size is known: the event
-// thread killed halfway (when the target can take a kill) and a stop with
+// The default run's lifecycle, added once its size is known: an idle
+// window at a quarter of the calls (idle_window.h), the event thread killed halfway (when the target can take a kill) and a stop with
 // calls in flight when 95% of the calls have returned (the rest come back
 // stopped). Runs of under 40 calls get none.
 void AddDefaultLifecycle(Scenario* scenario, bool can_kill);
