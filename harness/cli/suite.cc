@@ -26,7 +26,8 @@ std::vector<SuiteScenario> Suite(const std::string& size, int threads, uint64_t 
   // that wrap at 16 or 17 bits; resident memory judged (release builds).
   const uint64_t long_calls = full ? 140000 : 70000;
   return {
-      {"basic", base + "mix=return:1", "every call gets exactly its own reply", false, 1},
+      {"basic", base + "mix=return:1 events=idle@" + n(calls / 2),
+       "every call gets exactly its own reply; an idle bridge uses no CPU", false, 1},
       {"raise", base + "mix=return:8,raise:1,escape:1",
        "a raising block comes back raised, with its exception, of any class; a block left by "
        "throw, break, next or exit comes back as target.h says",
