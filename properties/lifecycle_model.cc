@@ -250,7 +250,7 @@ void CheckLifecycle() {
 Property LifecycleModelProperty() {
   return {"lifecycle_model",
           "stateful model of the bridge's lifecycle (start, stop, invoke from foreign and Ruby "
-          "threads, kill a worker, fork): the model predicts every status (classes 2, 3, 9, 10)",
+          "threads, kill a worker, fork): the model predicts every status",
           CheckLifecycle, /*needs_fork=*/false, /*bridge_only=*/true};
 }
 

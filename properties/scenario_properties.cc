@@ -31,18 +31,18 @@ std::vector<Property> ScenarioProperties() {
   all.push_back(ScenarioProperty(
       "one_reply_per_call",
       "every call gets exactly one reply, computed from its own payload; the handler runs once "
-      "per call (classes 4, 7)",
+      "per call",
       {256, 1500, {B::kSlow, B::kGc, B::kLarge}, {}, 0, 2}));
   all.push_back(ScenarioProperty(
       "raise_becomes_raised",
       "a raising handler becomes a `raised` reply carrying that exception and the bridge keeps "
       "serving, whatever the exception's class and however the block is left (raise, throw, "
-      "break, next, exit: what target.h asks for each) (class 11)",
+      "break, next, exit: what target.h asks for each)",
       {8, 1500, {B::kRaise, B::kEscape, B::kSlow}, {}, 0, 1}));
   all.push_back(ScenarioProperty(
       "stop_and_kill_in_flight",
       "stop, a killed event thread or a spurious unblock with calls in flight: every call "
-      "returns a fitting status before its deadline (classes 3, 5, 6, 9)",
+      "returns a fitting status before its deadline",
       {8, 1500, {B::kSlow, B::kRaise}, {E::kStop, E::kKill, E::kWakeup}, 3, 1}));
   ScenarioSpace idle_space{8, 1500, {B::kSlow, B::kGc, B::kRaise}, {E::kIdle}, 1, 1};
   idle_space.min_events = 1;  // every case has its idle window, after a call count
@@ -57,28 +57,27 @@ std::vector<Property> ScenarioProperties() {
       "deadlines_honoured",
       "calls with 1-50 ms deadlines against blocks shorter and far longer than them: each "
       "comes back with its reply or timed_out, in time when the target declares deadlines, "
-      "and a request its caller gave up on is not touched after (class 8)",
+      "and a request its caller gave up on is not touched after",
       deadline_space));
   all.push_back(ScenarioProperty(
       "reentrant_callbacks",
-      "a block that fires another foreign callback and waits on it completes (class 13)",
+      "a block that fires another foreign callback and waits on it completes",
       {8, 600, {B::kReenter, B::kSlow, B::kRaise, B::kLarge}, {}, 0, 1}));
   all.push_back(ScenarioProperty(
       "three_calling_paths",
       "Ruby threads holding the GVL, Ruby threads without it and foreign threads, mixed, make "
       "and re-enter calls that return, raise, sleep and reply large: all get exactly their "
-      "replies (classes 1, 2, 11)",
+      "replies",
       {8, 800, {B::kReenterGvl, B::kReenterNoGvl, B::kReenter, B::kRaise, B::kSlow, B::kLarge}, {}, 0, 1}));
   all.push_back(ScenarioProperty(
       "gc_loses_nothing",
-      "allocation, GC runs, GC.compact and GC.stress during a run lose nothing (class 12)",
+      "allocation, GC runs, GC.compact and GC.stress during a run lose nothing",
       {8, 1500, {B::kGc, B::kLarge}, {E::kCompact, E::kGcStress}, 3, 1}));
   ScenarioSpace fork_space{8, 1500, {B::kSlow, B::kRaise}, {E::kFork}, 3, 0};
   fork_space.min_events = 1;  // every case forks (a case without one tested nothing of it)
   all.push_back(ScenarioProperty(
       "fork_during_run",
-      "fork with calls in flight: the child's bridge works and nothing crosses the fork "
-      "(class 10)",
+      "fork with calls in flight: the child's bridge works and nothing crosses the fork",
       fork_space, /*needs_fork=*/true));
   ScenarioSpace long_run{16, 150000, {B::kRaise}, {}, 0, 1};
   long_run.min_calls = 140000;  // past 2^16 and 2^17 calls in one process: ids and counters wrap there

@@ -6,7 +6,7 @@
  */
 #define MUTANT_CHECK_DONE_BEFORE_WAIT 1
 #define MUTANT_NAME "check_done_before_wait"
-#define MUTANT_CLASS "class 5 (lost wakeup)"
+#define MUTANT_CLASS "lost wakeup"
 #define MUTANT_MUST_PRODUCE "deadlock"
 #define MUTANT_PERTURB "random"
 #define MUTANT_SCENARIO "threads=8 calls=20000 mix=return:1"

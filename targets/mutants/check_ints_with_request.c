@@ -7,7 +7,7 @@
  */
 #define MUTANT_CHECK_INTS_WITH_REQUEST 1
 #define MUTANT_NAME "check_ints_with_request"
-#define MUTANT_CLASS "class 4 (popped request dropped)"
+#define MUTANT_CLASS "popped request dropped"
 #define MUTANT_MUST_PRODUCE "deadlock"
 #define MUTANT_SCENARIO "threads=16 calls=2000 mix=return:1 background=2 events=kill@100"
 #include "switchable_bridge.c"

@@ -8,7 +8,7 @@
  */
 #define MUTANT_CLASSIFY_BY_GVL_ONLY 1
 #define MUTANT_NAME "classify_by_gvl_only"
-#define MUTANT_CLASS "class 2 (calling thread misclassified)"
+#define MUTANT_CLASS "calling thread misclassified"
 #define MUTANT_MUST_PRODUCE "gvl_violation"
 #define MUTANT_SCENARIO "threads=2 calls=100 mix=return:1"
 #include "switchable_bridge.c"

@@ -7,7 +7,7 @@
  */
 #define MUTANT_EMPTY_PAYLOAD_SHORTCUT 1
 #define MUTANT_NAME "empty_payload_shortcut"
-#define MUTANT_CLASS "class 4 (a request dropped before dispatch)"
+#define MUTANT_CLASS "a request dropped before dispatch"
 #define MUTANT_MUST_PRODUCE "handler_not_once"
 #define MUTANT_SCENARIO "threads=8 calls=2000 mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1 callers=foreign:6,gvl:1,nogvl:1"
 #include "switchable_bridge.c"

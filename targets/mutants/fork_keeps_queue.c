@@ -6,7 +6,7 @@
  */
 #define MUTANT_FORK_KEEPS_QUEUE 1
 #define MUTANT_NAME "fork_keeps_queue"
-#define MUTANT_CLASS "class 10 (state inherited across fork)"
+#define MUTANT_CLASS "state inherited across fork"
 #define MUTANT_MUST_PRODUCE "handler_not_once"
 #define MUTANT_SCENARIO "threads=16 calls=8000 mix=return:1 background=2 events=fork@1000,fork@3000,fork@5000"
 #include "switchable_bridge.c"

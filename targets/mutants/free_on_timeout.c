@@ -15,7 +15,7 @@
  */
 #define MUTANT_FREE_ON_TIMEOUT 1
 #define MUTANT_NAME "free_on_timeout"
-#define MUTANT_CLASS "class 8 (request freed on timeout)"
+#define MUTANT_CLASS "request freed on timeout"
 #define MUTANT_MUST_PRODUCE "use_after_free"
 #define MUTANT_ALSO_ACCEPTED "data_race"
 #define MUTANT_SCENARIO "threads=8 calls=2000 mix=return:3,slow:1 slow_us=3000 deadline_ms=1"

@@ -6,7 +6,7 @@
  */
 #define MUTANT_HANDLER_ON_EVENT_THREAD 1
 #define MUTANT_NAME "handler_on_event_thread"
-#define MUTANT_CLASS "class 13 (re-entrant callback)"
+#define MUTANT_CLASS "re-entrant callback"
 #define MUTANT_MUST_PRODUCE "deadlock"
 #define MUTANT_SCENARIO "threads=4 calls=1000 mix=return:9,reenter:1"
 #include "switchable_bridge.c"

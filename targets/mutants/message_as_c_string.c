@@ -6,7 +6,7 @@
  */
 #define MUTANT_MESSAGE_AS_C_STRING 1
 #define MUTANT_NAME "message_as_c_string"
-#define MUTANT_CLASS "class 11 (the exception's message lost)"
+#define MUTANT_CLASS "the exception's message lost"
 #define MUTANT_MUST_PRODUCE "swallowed_exception"
 #define MUTANT_SCENARIO "threads=8 calls=2000 mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1 callers=foreign:6,gvl:1,nogvl:1"
 #include "switchable_bridge.c"

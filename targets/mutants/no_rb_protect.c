@@ -6,7 +6,7 @@
  */
 #define MUTANT_NO_RB_PROTECT 1
 #define MUTANT_NAME "no_rb_protect"
-#define MUTANT_CLASS "class 11 (exception escapes the handler thread)"
+#define MUTANT_CLASS "exception escapes the handler thread"
 #define MUTANT_MUST_PRODUCE "deadlock"
 #define MUTANT_SCENARIO "threads=4 calls=1000 mix=return:9,raise:1"
 #include "switchable_bridge.c"

@@ -5,7 +5,7 @@
  */
 #define MUTANT_NO_STOPPED_CHECK 1
 #define MUTANT_NAME "no_stopped_check"
-#define MUTANT_CLASS "class 9 (callback after shutdown)"
+#define MUTANT_CLASS "callback after shutdown"
 #define MUTANT_MUST_PRODUCE "deadlock"
 #define MUTANT_SCENARIO "threads=8 calls=1000 mix=return:1 events=stop@100"
 #include "switchable_bridge.c"

@@ -6,7 +6,7 @@
  */
 #define MUTANT_NOGVL_PATH_UNPROTECTED 1
 #define MUTANT_NAME "nogvl_path_unprotected"
-#define MUTANT_CLASS "class 11 (an exception escapes the bridge)"
+#define MUTANT_CLASS "an exception escapes the bridge"
 #define MUTANT_MUST_PRODUCE "swallowed_exception"
 #define MUTANT_SCENARIO "threads=8 calls=2000 mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1 callers=foreign:6,gvl:1,nogvl:1"
 #include "switchable_bridge.c"

@@ -7,7 +7,7 @@
  */
 #define MUTANT_PAYLOAD_AS_C_STRING 1
 #define MUTANT_NAME "payload_as_c_string"
-#define MUTANT_CLASS "class 7 (a reply made from the wrong bytes)"
+#define MUTANT_CLASS "a reply made from the wrong bytes"
 #define MUTANT_MUST_PRODUCE "wrong_reply"
 #define MUTANT_SCENARIO "threads=8 calls=2000 mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1 callers=foreign:6,gvl:1,nogvl:1"
 #include "switchable_bridge.c"

@@ -6,7 +6,7 @@
  */
 #define MUTANT_POLLING_EVENT_THREAD 1
 #define MUTANT_NAME "polling_event_thread"
-#define MUTANT_CLASS "class 15 (latency: polling with a sleep)"
+#define MUTANT_CLASS "latency: polling with a sleep"
 #define MUTANT_MUST_PRODUCE "too_slow"
 #define MUTANT_SCENARIO "threads=2 calls=400 payload=0..64 reply=0..64 mix=return:1 max_p99_us=8000"
 #include "switchable_bridge.c"

@@ -7,7 +7,7 @@
  */
 #define MUTANT_QUEUE_EVERY_CALLER 1
 #define MUTANT_NAME "queue_every_caller"
-#define MUTANT_CLASS "class 1 (GVL holder waits on the event thread)"
+#define MUTANT_CLASS "GVL holder waits on the event thread"
 #define MUTANT_MUST_PRODUCE "deadlock"
 #define MUTANT_SCENARIO "threads=4 calls=400 mix=return:8,reenter_gvl:2"
 #include "switchable_bridge.c"

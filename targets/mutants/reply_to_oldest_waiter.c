@@ -11,7 +11,7 @@
  */
 #define MUTANT_REPLY_TO_OLDEST_WAITER 1
 #define MUTANT_NAME "reply_to_oldest_waiter"
-#define MUTANT_CLASS "class 7 (wrong waiter)"
+#define MUTANT_CLASS "wrong waiter"
 #define MUTANT_MUST_PRODUCE "wrong_reply"
 #define MUTANT_SCENARIO "threads=8 calls=4000 mix=return:20,slow:1"
 #include "switchable_bridge.c"

@@ -9,7 +9,7 @@
  */
 #define MUTANT_RUBY_THREAD_MEANS_GVL 1
 #define MUTANT_NAME "ruby_thread_means_gvl"
-#define MUTANT_CLASS "class 2 (calling thread misclassified)"
+#define MUTANT_CLASS "calling thread misclassified"
 #define MUTANT_MUST_PRODUCE "gvl_violation"
 #define MUTANT_SCENARIO "threads=4 calls=400 mix=return:3,reenter_nogvl:1"
 #include "switchable_bridge.c"

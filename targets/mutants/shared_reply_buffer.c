@@ -7,7 +7,7 @@
  */
 #define MUTANT_SHARED_REPLY_BUFFER 1
 #define MUTANT_NAME "shared_reply_buffer"
-#define MUTANT_CLASS "class 7 (reply to the wrong waiter)"
+#define MUTANT_CLASS "reply to the wrong waiter"
 #define MUTANT_MUST_PRODUCE "wrong_reply"
 #define MUTANT_SCENARIO "threads=8 calls=4000 mix=return:6,slow:2,gc:1"
 #include "switchable_bridge.c"

@@ -8,7 +8,7 @@
  */
 #define MUTANT_SIGNAL_AFTER_UNLOCK 1
 #define MUTANT_NAME "signal_after_unlock"
-#define MUTANT_CLASS "class 8 (destroy after signal)"
+#define MUTANT_CLASS "destroy after signal"
 #define MUTANT_MUST_PRODUCE "data_race"
 #define MUTANT_SCENARIO "threads=8 calls=4000 mix=return:1"
 #include "switchable_bridge.c"

@@ -7,7 +7,7 @@
  */
 #define MUTANT_STOP_FLAG_UNSYNCHRONISED 1
 #define MUTANT_NAME "stop_flag_unsynchronised"
-#define MUTANT_CLASS "class 9 (stop races the callers)"
+#define MUTANT_CLASS "stop races the callers"
 #define MUTANT_MUST_PRODUCE "data_race"
 #define MUTANT_SCENARIO "threads=8 calls=4000 mix=return:1 events=stop@2000"
 #include "switchable_bridge.c"

@@ -5,7 +5,7 @@
  */
 #define MUTANT_SWALLOW_EXCEPTIONS 1
 #define MUTANT_NAME "swallow_exceptions"
-#define MUTANT_CLASS "class 11 (exception swallowed)"
+#define MUTANT_CLASS "exception swallowed"
 #define MUTANT_MUST_PRODUCE "swallowed_exception"
 #define MUTANT_SCENARIO "threads=4 calls=1000 mix=return:9,raise:1"
 #include "switchable_bridge.c"

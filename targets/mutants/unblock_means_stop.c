@@ -7,7 +7,7 @@
  */
 #define MUTANT_UNBLOCK_MEANS_STOP 1
 #define MUTANT_NAME "unblock_means_stop"
-#define MUTANT_CLASS "class 6 (spurious unblock taken as real)"
+#define MUTANT_CLASS "spurious unblock taken as real"
 #define MUTANT_MUST_PRODUCE "unexpected_status"
 #define MUTANT_SCENARIO "threads=8 calls=4000 mix=return:1 events=wakeup@500"
 #include "switchable_bridge.c"

@@ -8,7 +8,7 @@
  */
 #define MUTANT_UNROOTED_QUEUED_VALUE 1
 #define MUTANT_NAME "unrooted_queued_value"
-#define MUTANT_CLASS "class 12 (GC collects a queued value)"
+#define MUTANT_CLASS "GC collects a queued value"
 #define MUTANT_MUST_PRODUCE "crash"
 #define MUTANT_SCENARIO "threads=8 calls=4000 mix=return:4,gc:1 gc_objects=5000"
 #include "switchable_bridge.c"

@@ -24,7 +24,7 @@ extern "C" {
 typedef struct handoff_mutant {
   const char *must_produce; /* a failure kind: "deadlock", "data_race", ... */
   const char *scenario;     /* scenario text (harness scenario.h) that exposes it */
-  const char *bug_class;    /* numbered and named: "class 5 (lost wakeup)" */
+  const char *bug_class;    /* what is broken, named: "lost wakeup" */
   /* The perturbation strategy its test runs under (handoff-stress --perturb);
    * NULL or "" for none. Its test is skipped in builds without the target's
    * synchronisation points. */
