@@ -23,20 +23,27 @@ RC_PARAMS="max_success=5" ctest --test-dir "$work/build" -j2 -R '^(my_bridge\.|b
   --output-junit "$work/junit.xml" >"$work/ctest.log" 2>&1
 status=$?
 [[ $status -ne 0 ]] || fail "ctest passed although broken_bridge is broken"
+# As many tests as the installed tools list: a suite scenario each, a
+# property each of those --all runs against a library.
+scenarios=$("$work/prefix/bin/handoff-stress" --suite quick --list-scenarios | wc -l)
+properties=$("$work/prefix/bin/handoff-properties" --list --target-lib any | grep -vc '\[not in --all')
 ruby -rrexml/document -e '
   xml = REXML::Document.new(File.read(ARGV[0]))
   cases = REXML::XPath.match(xml, "//testcase")
   mine = cases.select { |c| c.attributes["name"].start_with?("my_bridge.") }
   bad = mine.reject { |c| c.attributes["status"] == "run" }.map { |c| c.attributes["name"] }
   errors = []
-  errors << "my_bridge: #{mine.size} tests, want 13 suite + 8 property tests" unless mine.size == 21
+  want_suite, want_properties = Integer(ARGV[1]), Integer(ARGV[2])
+  unless mine.size == want_suite + want_properties
+    errors << "my_bridge: #{mine.size} tests, want #{want_suite} suite + #{want_properties} property tests"
+  end
   errors << "my_bridge tests not passed: #{bad.join(", ")}" unless bad.empty?
   basic = cases.find { |c| c.attributes["name"] == "broken_bridge.suite.basic" }
   out = basic && REXML::XPath.first(basic, "system-out")&.text.to_s
   errors << "broken_bridge.suite.basic: not failed as wrong_reply with a replay line" unless
     basic && basic.attributes["status"] == "fail" && out.include?("wrong_reply") && out.include?("replay: ")
   puts errors.empty? ? "PASS: #{cases.size} tests; my_bridge passed all #{mine.size}; broken_bridge.suite.basic: wrong_reply" : errors
-  exit(errors.empty? ? 0 : 1)' "$work/junit.xml" || { tail -n 30 "$work/ctest.log"; exit 1; }
+  exit(errors.empty? ? 0 : 1)' "$work/junit.xml" "$scenarios" "$properties" || { tail -n 30 "$work/ctest.log"; exit 1; }
 
 # A gem's way (extconf.rb + rake): the installed rake tasks build the adapter
 # and run the suite on it; a broken adapter makes rake fail.
