@@ -2,7 +2,6 @@
 
 #include <ruby.h>
 #include <ruby/thread.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +25,7 @@
 #include "open_handles.h"
 #include "other_cpu_load.h"
 #include "perturbation/sync_point.h"
+#include "process_threads.h"
 #include "quiescence.h"
 #include "run_log.h"
 #include "run_queue_wait.h"
@@ -64,8 +64,6 @@ void CallAndRecord(const CallSite& site, int thread, uint64_t index, std::string
 std::unique_ptr<RunQueueWait> CallerRunQueueWait(const Scenario& scenario) {
   return MeasuresRunQueueWait(scenario) ? std::make_unique<RunQueueWait>() : nullptr;
 }
-
-long CurrentThreadId() { return static_cast<long>(syscall(SYS_gettid)); }
 
 void ForeignThreadBody(const CallSite& site, int thread) {
   SetSyncThreadIndex(thread);

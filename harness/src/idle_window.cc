@@ -1,17 +1,13 @@
 #include "idle_window.h"
 
-#include <dirent.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 
-#include "quiescence.h"  // ThreadCpuNanos
-#include "run_log.h"     // MonotonicNanos
+#include "process_threads.h"
+#include "run_log.h"  // MonotonicNanos
 
 namespace handoff {
 namespace {
@@ -30,28 +26,12 @@ struct ThreadCpu {
 // CPU time it used so far.
 std::vector<ThreadCpu> SampleThreads(const std::vector<long>& excluded) {
   std::vector<ThreadCpu> sample;
-  const long self = static_cast<long>(syscall(SYS_gettid));
-  DIR* tasks = opendir("/proc/self/task");
-  if (tasks == nullptr) return sample;
-  while (dirent* entry = readdir(tasks)) {
-    if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
-    long tid = std::atol(entry->d_name);
+  const long self = CurrentThreadId();
+  for (long tid : ThreadIdsOfThisProcess().value_or(std::vector<long>{})) {
     if (tid == self || std::find(excluded.begin(), excluded.end(), tid) != excluded.end()) continue;
     sample.push_back({tid, ThreadCpuNanos(tid)});
   }
-  closedir(tasks);
   return sample;
-}
-
-std::string ThreadName(long tid) {
-  char path[64], name[32] = {0};
-  std::snprintf(path, sizeof path, "/proc/self/task/%ld/comm", tid);
-  FILE* comm = std::fopen(path, "r");
-  if (comm == nullptr) return "?";
-  if (std::fgets(name, sizeof name, comm) == nullptr) name[0] = '\0';
-  std::fclose(comm);
-  name[std::strcspn(name, "\n")] = '\0';
-  return name;
 }
 
 }  // namespace

@@ -1,53 +1,25 @@
 #include "quiescence.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
+#include <cstdio>
 #include <cstring>
+#include <optional>
+
+#include "process_threads.h"
 
 namespace handoff {
 namespace {
-
-int64_t CpuNanos(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
-
-// The CPU clock of thread `tid` of this process: what glibc's
-// pthread_getcpuclockid builds (Linux's CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED
-// over the thread id), for a thread known only by its id. A thread that is
-// gone reads as 0.
-clockid_t ThreadCpuClock(long tid) {
-  unsigned long bits = (~static_cast<unsigned long>(tid) << 3) | 6;  // shifted unsigned: defined
-  return static_cast<clockid_t>(static_cast<long>(bits));
-}
-
-// Reads a small /proc file into buf (NUL-terminated); its length, or -1.
-ssize_t ReadSmallFile(const char* path, char* buf, size_t size) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  ssize_t n = read(fd, buf, size - 1);
-  close(fd);
-  if (n < 0) return -1;
-  buf[n] = '\0';
-  return n;
-}
 
 // Paths hold a directory entry's name (up to NAME_MAX bytes).
 constexpr size_t kTaskPathSize = 32 + NAME_MAX;
 
 // The state letter of /proc/self/task/<tid>/stat: after the ")" that ends
 // the thread's name (which may itself hold ")" and spaces).
-char ThreadState(const char* tid) {
+char ThreadState(long tid) {
   char path[kTaskPathSize], stat[512];
-  std::snprintf(path, sizeof path, "/proc/self/task/%s/stat", tid);
+  std::snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
   if (ReadSmallFile(path, stat, sizeof stat) <= 0) return 'X';  // gone meanwhile
   const char* close_paren = std::strrchr(stat, ')');
   if (close_paren == nullptr || close_paren[1] == '\0' || close_paren[2] == '\0') return '?';
@@ -65,9 +37,9 @@ bool IsSymbolizer(const char* pid) {
   return std::strncmp(comm, "llvm-symbolizer", 15) == 0 || std::strcmp(comm, "addr2line\n") == 0;
 }
 
-bool HasChildProcess(const char* tid) {
+bool HasChildProcess(long tid) {
   char path[kTaskPathSize], children[512];
-  std::snprintf(path, sizeof path, "/proc/self/task/%s/children", tid);
+  std::snprintf(path, sizeof path, "/proc/self/task/%ld/children", tid);
   if (ReadSmallFile(path, children, sizeof children) <= 0) return false;
   char* rest = children;
   while (char* pid = strtok_r(rest, " \n", &rest)) {
@@ -92,42 +64,32 @@ double QuietWindowSeconds(const Scenario& scenario, double hang_seconds) {
   return std::min(window, hang_seconds);
 }
 
-int64_t ThreadCpuNanos(long tid) { return CpuNanos(ThreadCpuClock(tid)); }
-
-int64_t OtherThreadsCpuNanos() {
-  return CpuNanos(CLOCK_PROCESS_CPUTIME_ID) - CpuNanos(CLOCK_THREAD_CPUTIME_ID);
-}
-
 QuiescenceSample SampleQuiescence(const std::vector<long>& ignored) {
   QuiescenceSample sample;
   // Read first, so the threads' CPU includes at least what they used
   // before they were looked at.
   sample.cpu_ns = OtherThreadsCpuNanos();
   for (long tid : ignored) sample.cpu_ns -= ThreadCpuNanos(tid);
-  char self[32];
-  std::snprintf(self, sizeof self, "%ld", static_cast<long>(syscall(SYS_gettid)));
-  DIR* tasks = opendir("/proc/self/task");
-  if (tasks == nullptr) {
+  const long self = CurrentThreadId();
+  std::optional<std::vector<long>> tids = ThreadIdsOfThisProcess();
+  if (!tids) {
     sample.awake = 1;  // cannot tell: never quiescent
     sample.first_awake = "/proc/self/task unreadable";
     return sample;
   }
-  while (dirent* entry = readdir(tasks)) {
-    if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
-    if (!sample.has_children && HasChildProcess(entry->d_name)) sample.has_children = true;
-    if (std::strcmp(entry->d_name, self) == 0) continue;
-    long tid = std::atol(entry->d_name);
+  for (long tid : *tids) {
+    if (!sample.has_children && HasChildProcess(tid)) sample.has_children = true;
+    if (tid == self) continue;
     if (std::find(ignored.begin(), ignored.end(), tid) != ignored.end()) continue;
-    char state = ThreadState(entry->d_name);
+    char state = ThreadState(tid);
     if (state == 'X' || state == 'Z') continue;  // exited meanwhile
     ++sample.threads;
     if (state != 'S') {
       if (sample.awake++ == 0) {
-        sample.first_awake = std::string("tid ") + entry->d_name + " (state " + state + ")";
+        sample.first_awake = "tid " + std::to_string(tid) + " (state " + state + ")";
       }
     }
   }
-  closedir(tasks);
   return sample;
 }
 

@@ -37,13 +37,6 @@ constexpr double kQuietFloorSeconds = 0.4;
 // never more than hang_seconds.
 double QuietWindowSeconds(const Scenario& scenario, double hang_seconds);
 
-// CPU time used so far by every thread of this process but the calling one
-// (a watcher's own sampling is not the run's progress), in ns.
-int64_t OtherThreadsCpuNanos();
-
-// CPU time used so far by thread `tid` of this process, in ns (0: gone).
-int64_t ThreadCpuNanos(long tid);
-
 // One look at this process's threads.
 struct QuiescenceSample {
   int threads = 0;         // threads looked at (the caller's own excluded)

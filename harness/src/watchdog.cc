@@ -1,8 +1,5 @@
 #include "watchdog.h"
 
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +9,7 @@
 
 #include "aimed_event.h"
 #include "handoff/supervisor.h"
+#include "process_threads.h"
 #include "quiescence.h"
 
 namespace handoff {
@@ -42,7 +40,7 @@ std::vector<long> Watchdog::HarnessThreads() {
 }
 
 void Watchdog::Watch() {
-  thread_id_.store(static_cast<long>(syscall(SYS_gettid)), std::memory_order_relaxed);
+  thread_id_.store(CurrentThreadId(), std::memory_order_relaxed);
   const int64_t start = MonotonicNanos();
   int64_t last_change = start, last_progress_line = start;
   uint64_t last_returned = 0;
