@@ -218,16 +218,22 @@ TEST(Checker, EveryWayOutOfTheBlockHandedBackAsTargetHSaysPasses) {
   EXPECT_TRUE(all.Check().passed()) << all.Check().detail;
 }
 
+// A call whose block left by `way` and that came back stopped (the scenario
+// stops nothing) or ok lost its exception.
+void ExpectStoppedOrOkIsSwallowed(EscapeWay way) {
+  FakeRun stopped(12, kEscapesOnly, true, Only(way));
+  stopped.log.calls[0][3].status = HANDOFF_TARGET_STOPPED;
+  EXPECT_EQ(stopped.Check().Verdict(), "swallowed_exception") << EscapeWayName(way);
+  FakeRun returned(12, kEscapesOnly, true, Only(way));
+  returned.log.calls[0][3].status = HANDOFF_TARGET_OK;
+  returned.Reply(3, returned.ReplyOf(3));
+  EXPECT_EQ(returned.Check().Verdict(), "swallowed_exception") << EscapeWayName(way);
+}
+
 TEST(Checker, AnExceptionThatIsNoStandardErrorMustComeBackRaised) {
   for (EscapeWay way : {EscapeWay::kException, EscapeWay::kNoMemory, EscapeWay::kStackOverflow,
                         EscapeWay::kScriptError, EscapeWay::kThrow}) {
-    FakeRun stopped(12, kEscapesOnly, true, Only(way));
-    stopped.log.calls[0][3].status = HANDOFF_TARGET_STOPPED;
-    EXPECT_EQ(stopped.Check().Verdict(), "swallowed_exception") << EscapeWayName(way);
-    FakeRun returned(12, kEscapesOnly, true, Only(way));
-    returned.log.calls[0][3].status = HANDOFF_TARGET_OK;
-    returned.Reply(3, returned.ReplyOf(3));
-    EXPECT_EQ(returned.Check().Verdict(), "swallowed_exception") << EscapeWayName(way);
+    ExpectStoppedOrOkIsSwallowed(way);
     FakeRun renamed(12, kEscapesOnly, true, Only(way));  // another class, same message
     renamed.Raise(3, std::string("RuntimeError: ") + ExpectedExceptionFor(renamed.payloads[3].data(),
                                                                         renamed.payloads[3].size())
@@ -243,13 +249,7 @@ TEST(Checker, AnExceptionThatIsNoStandardErrorMustComeBackRaised) {
 // come back raised like any exception (Ruby callers never draw them).
 TEST(Checker, ExitAndSignalsFromAForeignCallerMustComeBackRaised) {
   for (EscapeWay way : {EscapeWay::kExit, EscapeWay::kInterrupt, EscapeWay::kSignal}) {
-    FakeRun stopped(12, kEscapesOnly, true, Only(way));
-    stopped.log.calls[0][3].status = HANDOFF_TARGET_STOPPED;
-    EXPECT_EQ(stopped.Check().Verdict(), "swallowed_exception") << EscapeWayName(way);
-    FakeRun returned(12, kEscapesOnly, true, Only(way));
-    returned.log.calls[0][3].status = HANDOFF_TARGET_OK;
-    returned.Reply(3, returned.ReplyOf(3));
-    EXPECT_EQ(returned.Check().Verdict(), "swallowed_exception") << EscapeWayName(way);
+    ExpectStoppedOrOkIsSwallowed(way);
   }
 }
 
