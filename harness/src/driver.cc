@@ -249,6 +249,11 @@ Result DoEvent(const handoff_target* target, const CallSite& site, const Event& 
     case EventType::kCompact:
       if (!EvalRuby("GC.compact", &error)) return Result::HarnessError("GC.compact: " + error);
       break;
+    case EventType::kMove:
+      if (!EvalRuby("HandoffHarness.move_everything", &error)) {
+        return Result::HarnessError("moving every object: " + error);
+      }
+      break;
     case EventType::kWakeup:
       if (!EvalRuby("Thread.list.each { |t| t.wakeup unless t.equal?(Thread.current) rescue nil }",
                     &error)) {

@@ -19,6 +19,16 @@ module HandoffHarness
   class CallError < StandardError; end
   class Abort < Exception; end  # a library's own, not a StandardError
 
+  # The move@ event: every object that can move moves (GC.compact moves only
+  # what fills holes). Ruby 3.1 grows the heap first with double_heap:,
+  # 3.2 and later with expand_heap:.
+  GROW_HEAP = GC.method(:verify_compaction_references).parameters.any? { |_, name| name == :expand_heap } ?
+    :expand_heap : :double_heap
+  def self.move_everything
+    GC.verify_compaction_references(toward: :empty, GROW_HEAP => true)
+    nil
+  end
+
   HANDLER = proc do |payload|
     behaviour, arg, call_id = HandoffHarness.enter(payload)
     case behaviour

@@ -18,7 +18,7 @@ constexpr const char* kEscapeNames[kEscapeWayCount] = {
 constexpr const char* kCallerNames[kCallerKindCount] = {"foreign", "gvl", "nogvl"};
 constexpr const char* kAimNames[3] = {"", "handler", "sync"};  // by EventAim
 constexpr const char* kEventNames[kEventTypeCount] = {"stop", "kill", "compact", "fork", "wakeup",
-                                                         "gc_stress", "idle"};
+                                                         "gc_stress", "idle", "move"};
 
 std::string NameList(const char* const* names, int count) {
   std::string list;

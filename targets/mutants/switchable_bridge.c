@@ -100,6 +100,17 @@ static void park_until_stop(void) {
 
 static VALUE g_callback = Qnil; /* the block, as the bridge's own callback object */
 static VALUE g_event_thread = Qnil;
+#ifdef MUTANT_MOVABLE_WITHOUT_COMPACT
+/* "Register the callback through a wrapper object, and let the GC move it":
+   the holder marks g_callback with rb_gc_mark_movable but has no dcompact
+   function, so when compaction moves the callback g_callback is never
+   updated (rb_gc_location) and points at the slot it left: freed, then
+   reused by some other object. */
+static void mark_held_callback(void *held) { rb_gc_mark_movable(*(VALUE *)held); }
+static const rb_data_type_t g_holder_type = {
+    "my_bridge_callback_holder", {mark_held_callback, NULL, NULL, NULL, {NULL}}, NULL, NULL, 0};
+static VALUE g_callback_holder = Qnil;
+#endif
 #ifdef MUTANT_ZERO_COPY_REPLY
 /* "Zero copy": the caller copies its reply straight out of the block's
    String. The String stays alive (it is in g_replies_in_use) until the
@@ -733,7 +744,12 @@ static int my_start(const handoff_target_host *host, uintptr_t handler, char *er
 #ifdef MUTANT_HANDLER_CALLS_BLOCK_WITHOUT_GVL
   g_id_call = rb_intern("call");
 #endif
+#ifdef MUTANT_MOVABLE_WITHOUT_COMPACT
+  g_callback_holder = TypedData_Wrap_Struct(0, &g_holder_type, &g_callback);
+  rb_gc_register_address(&g_callback_holder); /* the holder is pinned; what it marks is not */
+#else
   rb_gc_register_address(&g_callback);
+#endif
   rb_gc_register_address(&g_event_thread);
 #ifdef MUTANT_ZERO_COPY_REPLY
   g_replies_in_use = rb_ary_new();

@@ -71,11 +71,15 @@ const char* CallerKindName(CallerKind kind);
 // wakeup: Thread#wakeup on every other Ruby thread, which runs the unblocking
 // function of a thread waiting without the GVL (a spurious unblock, class 6).
 // gc_stress: GC.stress on for 20 ms while calls go on (class 12).
+// compact: GC.compact, which moves some objects; move: every object that can
+// move is moved (GC.verify_compaction_references toward empty pages), so a
+// VALUE a target keeps in C memory without pinning it or updating it on
+// compaction is left pointing at a dead slot.
 // idle: no call starts until none is in flight, then 250 ms with none, in
 // which the target's threads may use at most 5% of one core (idle_window.h;
 // release builds).
-enum class EventType { kStop, kKill, kCompact, kFork, kWakeup, kGcStress, kIdle };
-constexpr int kEventTypeCount = 7;
+enum class EventType { kStop, kKill, kCompact, kFork, kWakeup, kGcStress, kIdle, kMove };
+constexpr int kEventTypeCount = 8;
 const char* EventTypeName(EventType type);
 
 // Where a lifecycle event is aimed (aimed_event.h): after N calls returned

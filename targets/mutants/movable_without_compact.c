@@ -1,0 +1,16 @@
+/*
+ * Mutant movable_without_compact — a VALUE held in C memory, marked
+ * movable, is never updated when compaction moves it. The bridge keeps its
+ * callback in a static that a wrapper object marks with rb_gc_mark_movable,
+ * and the wrapper's type has no dcompact function: once the GC moves the
+ * callback, every later call goes to the slot it left (freed, then reused by
+ * another object): the VM crashes, or `call` reaches the wrong object.
+ * GC.compact moves only what fills holes and may leave the callback where it
+ * is; move@ moves every object that can move.
+ */
+#define MUTANT_MOVABLE_WITHOUT_COMPACT 1
+#define MUTANT_NAME "movable_without_compact"
+#define MUTANT_CLASS "a VALUE held in C memory, marked movable, not updated when compaction moves it"
+#define MUTANT_MUST_PRODUCE "crash"
+#define MUTANT_SCENARIO "threads=8 calls=4000 mix=return:8,gc:1,raise:1 events=move@1000,move@2000,move@3000"
+#include "switchable_bridge.c"
