@@ -73,6 +73,14 @@ std::vector<Property> ScenarioProperties() {
       "gc_loses_nothing",
       "allocation, GC runs, GC.compact and GC.stress during a run lose nothing",
       {8, 1500, {B::kGc, B::kLarge}, {E::kCompact, E::kGcStress}, 3, 1}));
+  ScenarioSpace move_space{8, 1500, {B::kGc, B::kSlow, B::kRaise}, {E::kMove}, 3, 1};
+  move_space.min_events = 1;  // every case moves the heap at least once
+  all.push_back(ScenarioProperty(
+      "moved_objects_reached",
+      "every object that can move is moved (move@) while calls are queued, running and "
+      "returning: the target still reaches its block and hands back every reply (a VALUE kept "
+      "in C memory must be pinned, or updated when compaction moves it)",
+      move_space));
   ScenarioSpace fork_space{8, 1500, {B::kSlow, B::kRaise}, {E::kFork}, 3, 0};
   fork_space.min_events = 1;  // every case forks (a case without one tested nothing of it)
   all.push_back(ScenarioProperty(

@@ -32,8 +32,12 @@ std::vector<SuiteScenario> Suite(const std::string& size, int threads, uint64_t 
        "a raising block comes back raised, with its exception, of any class; a block left by "
        "throw, break, next or exit comes back as target.h says",
        false, 1},
-      {"mixed", base + mix_all + " background=1 events=compact@" + n(calls / 2),
-       "every behaviour, GVL contention and GC.compact during the run", false, 1.5},
+      {"mixed",
+       base + mix_all + " background=1 events=compact@" + n(calls / 4) + ",move@" +
+           n(calls * 3 / 8) + ",move@" + n(calls * 5 / 8) + ",move@" + n(calls * 7 / 8),
+       "every behaviour, GVL contention, GC.compact and every movable object moved three times "
+       "during the run",
+       false, 1.5},
       {"lifecycle",
        base + mix_all + " events=kill@" + n(calls / 4) + ",kill@" + n(calls / 2) + ",stop@" +
            n(calls * 3 / 4),

@@ -210,7 +210,10 @@ Scenario DefaultMixedScenario() {
 void AddDefaultLifecycle(Scenario* s, bool can_kill) {
   if (s->calls < 40) return;
   s->events.push_back({EventType::kIdle, s->calls / 4});
+  s->events.push_back({EventType::kMove, s->calls / 4});  // as the idle window ends: no block running
+  s->events.push_back({EventType::kMove, s->calls * 2 / 5});
   if (can_kill) s->events.push_back({EventType::kKill, s->calls / 2});
+  s->events.push_back({EventType::kMove, s->calls * 7 / 10});
   s->events.push_back({EventType::kStop, s->calls - s->calls / 20});
 }
 

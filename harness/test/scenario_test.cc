@@ -81,11 +81,11 @@ TEST(Scenario, TheDefaultRunStopsAndKillsWithCallsInFlight) {
   Scenario s = DefaultMixedScenario();
   s.calls = 100000;
   AddDefaultLifecycle(&s, true);
-  EXPECT_NE(ScenarioToText(s).find("events=idle@25000,kill@50000,stop@95000 "), std::string::npos) << ScenarioToText(s);
+  EXPECT_NE(ScenarioToText(s).find("events=idle@25000,move@25000,move@40000,kill@50000,move@70000,stop@95000 "), std::string::npos) << ScenarioToText(s);
   Scenario kill_less = DefaultMixedScenario();
   kill_less.calls = 1000;
   AddDefaultLifecycle(&kill_less, false);  // a target without kill_event_thread
-  EXPECT_NE(ScenarioToText(kill_less).find("events=idle@250,stop@950 "), std::string::npos);
+  EXPECT_NE(ScenarioToText(kill_less).find("events=idle@250,move@250,move@400,move@700,stop@950 "), std::string::npos);
   Scenario tiny = DefaultMixedScenario();
   tiny.calls = 39;
   AddDefaultLifecycle(&tiny, true);

@@ -149,9 +149,12 @@ constexpr uint64_t kLeakCheckMinCalls = 40000;
 Scenario DefaultMixedScenario();
 
 // The default run's lifecycle, added once its size is known: an idle
-// window at a quarter of the calls (idle_window.h), the event thread killed halfway (when the target can take a kill) and a stop with
-// calls in flight when 95% of the calls have returned (the rest come back
-// stopped). Runs of under 40 calls get none.
+// window at a quarter of the calls (idle_window.h), every movable object
+// moved as it ends (no block running: nothing pinned by a stack) and at 40%
+// and 70% (move), the event thread killed halfway (when the
+// target can take a kill) and a stop with calls in flight when 95% of the
+// calls have returned (the rest come back stopped). Runs of under 40 calls
+// get none.
 void AddDefaultLifecycle(Scenario* scenario, bool can_kill);
 
 std::string ScenarioToText(const Scenario& scenario);
