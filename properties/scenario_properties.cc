@@ -77,8 +77,8 @@ std::vector<Property> ScenarioProperties() {
   move_space.min_events = 1;  // every case moves the heap at least once
   all.push_back(ScenarioProperty(
       "moved_objects_reached",
-      "every object that can move is moved (move@) while calls are queued, running and "
-      "returning: the target still reaches its block and hands back every reply (a VALUE kept "
+      "the heap is moved (move@: objects toward the emptiest pages) while calls are queued, "
+      "running and returning: the target still reaches its block and hands back every reply (a VALUE kept "
       "in C memory must be pinned, or updated when compaction moves it)",
       move_space));
   ScenarioSpace fork_space{8, 1500, {B::kSlow, B::kRaise}, {E::kFork}, 3, 0};

@@ -173,9 +173,9 @@ run:
                        escapes=exception:1,interrupt:1,signal:1,no_memory:1,
                        stack_overflow:1,script_error:1,throw:1,break:1,next:1,exit:1
                        callers=foreign:6,gvl:1,nogvl:1', with a lifecycle sized
-                       to --calls: an idle window at 25% (idle_cpu), every
-                       movable object moved as it ends and at 40% and 70%, the
-                       event thread killed halfway (when the target has
+                       to --calls: an idle window at 25% (idle_cpu), the heap
+                       moved (move) as it ends and at 40% and 70%, the event
+                       thread killed halfway (when the target has
                        kill_event_thread) and a stop with calls in flight at
                        95% (events=idle@2500,move@2500,move@4000,kill@5000,
                        move@7000,stop@9500)

@@ -35,8 +35,8 @@ std::vector<SuiteScenario> Suite(const std::string& size, int threads, uint64_t 
       {"mixed",
        base + mix_all + " background=1 events=compact@" + n(calls / 4) + ",move@" +
            n(calls * 3 / 8) + ",move@" + n(calls * 5 / 8) + ",move@" + n(calls * 7 / 8),
-       "every behaviour, GVL contention, GC.compact and every movable object moved three times "
-       "during the run",
+       "every behaviour, GVL contention, GC.compact and the heap moved (move) three times during "
+       "the run",
        false, 1.5},
       {"lifecycle",
        base + mix_all + " events=kill@" + n(calls / 4) + ",kill@" + n(calls / 2) + ",stop@" +

@@ -30,4 +30,20 @@ void MakeCall(const CallSite& site, const CallPlan& plan, std::string* buffer,
   std::free(reply.data);
 }
 
+void CallAndRecord(const CallSite& site, int thread, uint64_t index, std::string* buffer,
+                   const RunQueueWait* wait) {
+  ThreadActivity& activity = site.log->activity[thread];
+  uint64_t id = site.scenario->FirstCallOf(thread) + index;
+  activity.since_ns.store(MonotonicNanos(), std::memory_order_relaxed);
+  activity.call_id.store(id, std::memory_order_relaxed);
+  CallRecord* record = &site.log->calls[thread][index];
+  MakeCall(site, PlanCall(*site.scenario, site.seed, id), buffer, record, wait);
+  if (record->status == HANDOFF_TARGET_TIMED_OUT || record->status == HANDOFF_TARGET_STOPPED) {
+    site.log->abandoned.fetch_add(1, std::memory_order_relaxed);
+  }
+  activity.call_id.store(UINT64_MAX, std::memory_order_relaxed);
+  activity.returned.fetch_add(1, std::memory_order_relaxed);
+  site.log->returned.fetch_add(1, std::memory_order_relaxed);
+}
+
 }  // namespace handoff

@@ -23,4 +23,13 @@ struct CallSite {
 void MakeCall(const CallSite& site, const CallPlan& plan, std::string* buffer,
               CallRecord* record, const RunQueueWait* wait = nullptr);
 
+// Caller thread `thread`'s call number `index`: made, recorded in its row
+// of the run log, and counted (activity, returned, abandoned). `buffer`
+// belongs to the caller, not to the native thread: under Ruby 3.3's M:N
+// threads (RUBY_MN_THREADS=1) Ruby threads share native threads, and a
+// thread_local buffer was overwritten by another Ruby caller while a call
+// that blocked was still reading it.
+void CallAndRecord(const CallSite& site, int thread, uint64_t index, std::string* buffer,
+                   const RunQueueWait* wait);
+
 }  // namespace handoff

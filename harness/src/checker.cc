@@ -17,6 +17,8 @@ const char* StatusName(uint8_t status) {
   static const char* const kNames[] = {"ok", "raised", "stopped", "timed_out", "forked", "invalid"};
   if (status == kNotReturned) return "never returned";
   if (status == kEscapedInvoke) return "escaped by an exception";
+  if (status == kInterrupted) return "interrupted";
+  if (status == kNeverMade) return "never made";
   return status < 6 ? kNames[status] : "out-of-range status";
 }
 
@@ -54,7 +56,7 @@ class Checker {
   bool Check(const CallPlan& plan, const CallRecord& r, uint64_t first_of_thread) {
     bool named = plan.payload_size >= kPayloadHeaderSize;
     uint32_t ran = log_.ran[plan.call_id].load(std::memory_order_relaxed);
-    if (!named) anonymous_calls_ += r.status != kNotReturned;
+    if (!named) anonymous_calls_ += r.status != kNotReturned && r.status != kNeverMade;
     bool stop_before = r.events_before & EventBit(EventType::kStop);
     switch (r.status) {
       case HANDOFF_TARGET_OK:
@@ -117,6 +119,19 @@ class Checker {
       }
       case kNotReturned:
         return Fail(FailureKind::kLostReply, Where(plan) + " never returned");
+      case kInterrupted:  // by its thread's interrupt: no reply; the handler ran at most once
+        if (ran > 1) {
+          return Fail(FailureKind::kHandlerNotOnce, Where(plan) + " was interrupted but its handler ran " +
+                                                        std::to_string(ran) + " times");
+        }
+        return true;
+      case kNeverMade:  // its thread was killed first
+        if (ran != 0) {
+          return Fail(FailureKind::kHandlerNotOnce,
+                      Where(plan) + " was never made (its thread was killed before) but its handler ran " +
+                          std::to_string(ran) + " times");
+        }
+        return true;
       case kEscapedInvoke:
         return Fail(FailureKind::kSwallowedException,
                     Where(plan) + ", made by a Ruby thread, was left by a Ruby exception that "
@@ -143,6 +158,35 @@ class Checker {
                     std::to_string(deadline_ms_) +
                     " ms deadline (the target declares HANDOFF_TARGET_HAS_DEADLINES: it must "
                     "return timed_out by then)");
+  }
+
+  // Every interrupt a caller event sent a Ruby caller thread must reach it
+  // (ruby_caller.h): raised out of invoke or after it, handed back as a
+  // call's `raised` reply, or, for a kill, ending the thread. One that never
+  // did was swallowed by the target.
+  void CheckInterruptsSeen(const Scenario& s) {
+    for (int t = 0; t < s.threads; ++t) {
+      const SentInterrupt& sent = log_.interrupts[t];
+      int type = sent.type.load(std::memory_order_relaxed);
+      if (type < 0 || sent.seen.load(std::memory_order_relaxed)) continue;
+      uint64_t during = sent.during_call.load(std::memory_order_relaxed);
+      std::string where = "Ruby caller thread " + std::to_string(t) + " (callers=" +
+                          CallerKindName(s.KindOf(t)) + ")" +
+                          (during == UINT64_MAX ? " between two calls"
+                                                : " during call " + std::to_string(during));
+      const char* what = "Thread#raise(HandoffHarness::CallerInterrupt) sent to ";
+      if (type == static_cast<int>(EventType::kCallerKill)) what = "Thread#kill sent to ";
+      if (type == static_cast<int>(EventType::kCallerTimeout)) {
+        what = "Timeout.timeout raised HandoffHarness::CallerTimeout in ";
+      }
+      Fail(FailureKind::kSwallowedException,
+           std::string(EventTypeName(static_cast<EventType>(type))) + ": " + what + where +
+               " never reached it: the thread made its later calls and waited 5 s more, and no "
+               "call was left by it or came back raised with it (the target swallowed the "
+               "thread's interrupt" +
+               (type == static_cast<int>(EventType::kCallerKill) ? "; the thread was never killed)"
+                                                                  : ")"));
+    }
   }
 
   // Calls that came back ok or raised with the right content.
@@ -364,6 +408,8 @@ int64_t DeadlineSlackNs(uint32_t deadline_ms) {
 Result CheckRun(const Scenario& scenario, uint64_t seed, RunLog& log, CheckStats* stats,
                 bool target_honours_deadlines, const std::string& scheduling_not_judged) {
   Checker checker(scenario, log, scheduling_not_judged);
+  // A swallowed interrupt first: a call it stopped is its symptom.
+  checker.CheckInterruptsSeen(scenario);
   uint64_t checked = 0;
   for (int t = 0; t < scenario.threads; ++t) {
     uint64_t first = scenario.FirstCallOf(t);

@@ -20,6 +20,7 @@
 #include "fork_probe.h"
 #include "gvl_check.h"
 #include "handoff/embedded_ruby.h"
+#include "handoff/seeded_random.h"
 #include "handoff/supervised_run.h"
 #include "harness_handler.h"
 #include "open_handles.h"
@@ -28,6 +29,7 @@
 #include "process_threads.h"
 #include "quiescence.h"
 #include "run_log.h"
+#include "ruby_caller.h"
 #include "run_queue_wait.h"
 #include "watchdog.h"
 
@@ -37,32 +39,6 @@ namespace {
 void SleepMicros(long micros) {
   timespec delay{micros / 1000000, (micros % 1000000) * 1000};
   nanosleep(&delay, nullptr);
-}
-
-// One call made by a caller thread, recorded in its activity row. `buffer`
-// (the payload, reused between calls) belongs to the caller, not to the
-// native thread: under Ruby 3.3's M:N threads (RUBY_MN_THREADS=1) Ruby
-// threads share native threads, and a thread_local buffer was overwritten
-// by another Ruby caller while a call that blocked was still reading it.
-void CallAndRecord(const CallSite& site, int thread, uint64_t index, std::string* buffer,
-                   const RunQueueWait* wait) {
-  ThreadActivity& activity = site.log->activity[thread];
-  uint64_t id = site.scenario->FirstCallOf(thread) + index;
-  activity.since_ns.store(MonotonicNanos(), std::memory_order_relaxed);
-  activity.call_id.store(id, std::memory_order_relaxed);
-  CallRecord* record = &site.log->calls[thread][index];
-  MakeCall(site, PlanCall(*site.scenario, site.seed, id), buffer, record, wait);
-  if (record->status == HANDOFF_TARGET_TIMED_OUT || record->status == HANDOFF_TARGET_STOPPED) {
-    site.log->abandoned.fetch_add(1, std::memory_order_relaxed);
-  }
-  activity.call_id.store(UINT64_MAX, std::memory_order_relaxed);
-  activity.returned.fetch_add(1, std::memory_order_relaxed);
-  site.log->returned.fetch_add(1, std::memory_order_relaxed);
-}
-
-// The caller's run-queue clock, when the scenario's checks use it.
-std::unique_ptr<RunQueueWait> CallerRunQueueWait(const Scenario& scenario) {
-  return MeasuresRunQueueWait(scenario) ? std::make_unique<RunQueueWait>() : nullptr;
 }
 
 void ForeignThreadBody(const CallSite& site, int thread) {
@@ -76,63 +52,6 @@ void ForeignThreadBody(const CallSite& site, int thread) {
     site.log->gate.Leave();
   }
 }
-
-// A Ruby caller thread: its calls hold the GVL (kRubyGvl) or release it
-// around each invoke (kRubyNoGvl), as a C extension's blocking call does.
-// An exception that escapes invoke (a bridge without rb_protect) unwinds to
-// here: the call is marked kEscapedInvoke and the thread goes on.
-struct RubyCaller {
-  const CallSite* site;
-  int thread;
-  uint64_t index = 0;
-  std::string buffer;  // the payload of its calls
-  std::unique_ptr<RunQueueWait> wait;  // made on the caller's own thread
-};
-
-VALUE RubyCallThunk(VALUE arg) {
-  auto* caller = reinterpret_cast<RubyCaller*>(arg);
-  if (caller->site->scenario->KindOf(caller->thread) == CallerKind::kRubyGvl) {
-    CallAndRecord(*caller->site, caller->thread, caller->index, &caller->buffer, caller->wait.get());
-  } else {
-    rb_thread_call_without_gvl(
-        [](void* c) -> void* {
-          auto* rc = static_cast<RubyCaller*>(c);
-          CallAndRecord(*rc->site, rc->thread, rc->index, &rc->buffer, rc->wait.get());
-          return nullptr;
-        },
-        caller, nullptr, nullptr);
-  }
-  return Qnil;
-}
-
-VALUE RubyCallerBody(void* arg) {
-  auto* caller = static_cast<RubyCaller*>(arg);
-  SetSyncThreadIndex(caller->thread);
-  caller->wait = CallerRunQueueWait(*caller->site->scenario);
-  RunLog* log = caller->site->log;
-  log->activity[caller->thread].tid.store(CurrentThreadId(), std::memory_order_relaxed);
-  std::vector<CallRecord>& records = log->calls[caller->thread];
-  for (caller->index = 0; caller->index < records.size(); ++caller->index) {
-    rb_thread_call_without_gvl(
-        [](void* gate) -> void* {
-          static_cast<CallGate*>(gate)->Enter();
-          return nullptr;
-        },
-        &log->gate, nullptr, nullptr);
-    int state = 0;
-    rb_protect(RubyCallThunk, reinterpret_cast<VALUE>(caller), &state);
-    log->gate.Leave();
-    if (state == 0) continue;
-    rb_set_errinfo(Qnil);
-    records[caller->index].status = kEscapedInvoke;
-    caller->site->log->activity[caller->thread].call_id.store(UINT64_MAX, std::memory_order_relaxed);
-    caller->site->log->returned.fetch_add(1, std::memory_order_relaxed);
-  }
-  caller->wait.reset();  // its descriptor is not the target's to count (handle_leak)
-  return Qnil;
-}
-
-VALUE JoinThunk(VALUE thread) { return rb_funcall(thread, rb_intern("join"), 0); }
 
 // Resident memory of this process, in bytes (0 if unknown).
 uint64_t ResidentBytes() {
@@ -276,6 +195,10 @@ Result DoEvent(const handoff_target* target, const CallSite& site, const Event& 
       if (!idle.passed()) return idle;
       break;
     }
+    case EventType::kCallerRaise:
+    case EventType::kCallerKill:
+    case EventType::kCallerTimeout:
+      break;  // RubyCallers::Interrupt
   }
   site.log->events_done.fetch_or(EventBit(event.type), std::memory_order_release);
   return Result::Pass();
@@ -320,16 +243,8 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
     cpu_at_start = SampleCpu();
     start_ns = MonotonicNanos();
     std::vector<std::thread> threads;
-    std::vector<RubyCaller> ruby_callers;
-    ruby_callers.reserve(static_cast<size_t>(scenario.threads));
-    VALUE ruby_threads = rb_ary_new();
-    rb_gc_register_address(&ruby_threads);
     watchdog.SetMainPhase("starting caller threads");
-    for (int t = 0; t < scenario.threads; ++t) {
-      if (scenario.KindOf(t) == CallerKind::kForeign) continue;
-      ruby_callers.push_back({&site, t, 0, {}, nullptr});
-      rb_ary_push(ruby_threads, rb_thread_create(RubyCallerBody, &ruby_callers.back()));
-    }
+    RubyCallers ruby_callers(site);
     CallWithoutGvl([&] {
       for (int t = 0; t < scenario.threads; ++t) {
         if (scenario.KindOf(t) == CallerKind::kForeign) {
@@ -346,6 +261,7 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
         }
       });
     };
+    uint64_t event_index = 0;
     for (const Event& event : scenario.events) {
       watchdog.SetMainPhase("waiting for the next lifecycle event (GVL released)");
       if (event.aim == EventAim::kAfterCalls) {
@@ -368,8 +284,14 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
       }
       watchdog.SetMainPhase(event.type == EventType::kIdle ? Watchdog::kIdleWindow
                                                            : EventTypeName(event.type));
-      Result result = DoEvent(target, site, event, options.hang_seconds, watchdog.HarnessThreads(),
-                              &stats->notes);
+      Result result = Result::Pass();
+      if (InterruptsACaller(event.type)) {
+        ruby_callers.Interrupt(event.type, Mix64(options.seed ^ Mix64(++event_index)), &stats->notes);
+        site.log->events_done.fetch_or(EventBit(event.type), std::memory_order_release);
+      } else {
+        result = DoEvent(target, site, event, options.hang_seconds, watchdog.HarnessThreads(),
+                         &stats->notes);
+      }
       AimedEventDone();
       if (!result.passed() && event_result.passed()) event_result = result;
     }
@@ -396,12 +318,7 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
     CallWithoutGvl([&] {
       for (std::thread& thread : threads) thread.join();
     });
-    for (long i = 0; i < RARRAY_LEN(ruby_threads); ++i) {
-      int state = 0;
-      rb_protect(JoinThunk, rb_ary_entry(ruby_threads, i), &state);
-      if (state != 0) rb_set_errinfo(Qnil);
-    }
-    rb_gc_unregister_address(&ruby_threads);
+    ruby_callers.Join();
     stats->seconds = (MonotonicNanos() - start_ns) / 1e9;
     cpu_at_end = SampleCpu();
     ResidentSample at_end;

@@ -2,10 +2,13 @@
 
 #include <ruby/thread.h>
 
+#include <cstdio>
+#include <string>
 #include <thread>
 
 #include "aimed_event.h"
 #include "handoff/embedded_ruby.h"
+#include "ruby_caller.h"
 #include "run_queue_wait.h"
 
 namespace handoff {
@@ -15,17 +18,33 @@ const CallSite* g_site = nullptr;
 VALUE g_handler = Qnil;
 
 constexpr char kHandlerSource[] = R"RUBY(
+require "timeout"
+
 module HandoffHarness
   class CallError < StandardError; end
   class Abort < Exception; end  # a library's own, not a StandardError
 
+  # The interrupts caller events send a Ruby caller thread (ruby_caller.h).
+  class CallerInterrupt < Exception; end  # caller_raise: Thread#raise
+  class CallerTimeout < Exception         # caller_timeout: Timeout.timeout(t, CallerTimeout, "caller N")
+    # Made by the thread that raises it: so the harness knows it was sent.
+    def self.exception(*args)
+      HandoffHarness.caller_timeout_fired(args.first.to_s)
+      super
+    end
+  end
+
   # The move@ event: every object that can move moves (GC.compact moves only
-  # what fills holes). Ruby 3.1 grows the heap first with double_heap:,
-  # 3.2 and later with expand_heap:.
-  GROW_HEAP = GC.method(:verify_compaction_references).parameters.any? { |_, name| name == :expand_heap } ?
-    :expand_heap : :double_heap
+  # what fills holes). From Ruby 3.3 the heap is grown first (expand_heap:),
+  # so that there is room for all of it. Not before: Ruby 3.1's compaction
+  # reads one VM stack slot past each thread's top frame (ruby/ruby#7081,
+  # fixed in 3.2.1), where a dead object's address may be left; growing the
+  # heap frees whole pages, and that read of an unmapped page crashed the
+  # process in GC, blaming whichever bridge parks a Ruby thread that ran a
+  # block.
+  GROW_HEAP = RUBY_VERSION >= "3.3" ? { expand_heap: true } : {}
   def self.move_everything
-    GC.verify_compaction_references(toward: :empty, GROW_HEAP => true)
+    GC.verify_compaction_references(toward: :empty, **GROW_HEAP)
     nil
   end
 
@@ -199,6 +218,18 @@ VALUE Reenter(VALUE, VALUE call_id, VALUE from) {
 }
 
 
+// HandoffHarness.caller_timeout_fired("caller N"): a caller_timeout's
+// Timeout.timeout is raising CallerTimeout in Ruby caller thread N.
+VALUE CallerTimeoutFired(VALUE, VALUE message) {
+  std::string text = StringValueCStr(message);
+  int thread = -1;
+  if (std::sscanf(text.c_str(), "caller %d", &thread) == 1 && thread >= 0 &&
+      thread < g_site->scenario->threads) {
+    MarkInterruptSent(g_site->log, thread, EventType::kCallerTimeout);
+  }
+  return Qnil;
+}
+
 }  // namespace
 
 VALUE DefineHarnessHandler(const CallSite* site) {
@@ -208,6 +239,7 @@ VALUE DefineHarnessHandler(const CallSite* site) {
   rb_define_module_function(module, "reply", RUBY_METHOD_FUNC(Reply), 1);
   rb_define_module_function(module, "raised_message", RUBY_METHOD_FUNC(RaisedMessage), 1);
   rb_define_module_function(module, "reenter", RUBY_METHOD_FUNC(Reenter), 2);
+  rb_define_module_function(module, "caller_timeout_fired", RUBY_METHOD_FUNC(CallerTimeoutFired), 1);
   std::string error;
   if (!EvalRuby(kHandlerSource, &error, &g_handler)) {
     rb_fatal("handoff-stress: the harness's own handler does not load: %s", error.c_str());

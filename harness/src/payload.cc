@@ -167,6 +167,8 @@ ReplyCheck CheckRaised(const char* payload, size_t payload_size, const char* rep
   check.size = reply_size;
   check.expected_size = expected.message.size();
   check.right = Contains(got, expected.class_name) && Contains(got, expected.message);
+  if (got.rfind("HandoffHarness::CallerInterrupt", 0) == 0) check.harness_interrupt = 1;
+  if (got.rfind("HandoffHarness::CallerTimeout", 0) == 0) check.harness_interrupt = 2;
   size_t at = got.find(kRaisedPrefix);
   if (!check.right && at != std::string_view::npos) {
     check.names_call = true;

@@ -69,6 +69,10 @@ struct ReplyCheck {
   uint64_t named_call = 0;  // ...this one
   uint64_t size = 0;        // bytes received
   uint64_t expected_size = 0;
+  // raised: the class is one of the interrupts the harness sends a Ruby
+  // caller thread (ruby_caller.h), not the block's own: 0 none,
+  // 1 HandoffHarness::CallerInterrupt, 2 HandoffHarness::CallerTimeout.
+  uint8_t harness_interrupt = 0;
 };
 ReplyCheck CheckReply(const char* payload, size_t payload_size, const char* reply,
                       size_t reply_size);

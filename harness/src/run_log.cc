@@ -9,7 +9,8 @@ namespace handoff {
 
 RunLog::RunLog(const Scenario& scenario, uint64_t seed)
     : calls(static_cast<size_t>(scenario.threads)),
-      activity(static_cast<size_t>(scenario.threads)) {
+      activity(static_cast<size_t>(scenario.threads)),
+      interrupts(static_cast<size_t>(scenario.threads)) {
   for (int t = 0; t < scenario.threads; ++t) calls[t].resize(scenario.CallsOf(t));
   ran_size = 2 * scenario.calls + kForkProbeCalls;
   ran.reset(new std::atomic<uint32_t>[ran_size]);

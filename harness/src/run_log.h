@@ -21,9 +21,18 @@ namespace handoff {
 constexpr uint8_t kNotReturned = 0xff;
 // A Ruby caller's call whose invoke was left by a Ruby exception (longjmp).
 constexpr uint8_t kEscapedInvoke = 0xfe;
+// A Ruby caller's call left by the interrupt a caller event sent its thread
+// (ruby_caller.h): raised out of invoke, before it, or handed back as the
+// call's `raised` reply by a bridge that ran the block on that thread.
+constexpr uint8_t kInterrupted = 0xfd;
+// A call its thread never made: the thread was killed (caller_kill) first.
+constexpr uint8_t kNeverMade = 0xfc;
 
-// Bits of CallRecord::events_*: lifecycle events already done.
-constexpr uint8_t EventBit(EventType type) { return uint8_t(1u << static_cast<int>(type)); }
+// Bits of CallRecord::events_before and RunLog::events_done: lifecycle
+// events already done.
+using EventBits = uint16_t;
+static_assert(kEventTypeCount <= 16, "EventBits holds a bit per event type");
+constexpr EventBits EventBit(EventType type) { return EventBits(1u << static_cast<int>(type)); }
 
 struct CallRecord {
   uint64_t sent_digest = 0;       // Digest of the payload sent
@@ -35,7 +44,7 @@ struct CallRecord {
   // when not measured.
   int64_t runnable_ns = 0;
   uint8_t status = kNotReturned;  // handoff_target_status once returned
-  uint8_t events_before = 0;      // events done before the call started
+  EventBits events_before = 0;    // events done before the call started
 };
 
 // What a foreign thread is doing, for the deadlock dump.
@@ -44,6 +53,16 @@ struct alignas(64) ThreadActivity {
   std::atomic<uint64_t> call_id{UINT64_MAX};  // UINT64_MAX: not in a call
   std::atomic<int64_t> since_ns{0};
   std::atomic<uint64_t> returned{0};
+};
+
+// The interrupt a caller event sent one Ruby caller thread (ruby_caller.h),
+// and whether that thread saw it: one at a time per thread. Written by the
+// Ruby main thread (sent) and by the caller thread (seen), both with the GVL.
+struct SentInterrupt {
+  std::atomic<int> type{-1};                       // the EventType sent; -1: none
+  std::atomic<uint64_t> during_call{UINT64_MAX};   // the call it was in then (UINT64_MAX: none)
+  std::atomic<bool> seen{false};
+  std::atomic<uint64_t> seen_at_call{UINT64_MAX};  // the call it was attributed to
 };
 
 // The first payload a handler got that no call of this run sent (altered,
@@ -63,6 +82,7 @@ class RunLog {
   // [thread][index of the call within the thread]
   std::vector<std::vector<CallRecord>> calls;
   std::vector<ThreadActivity> activity;  // [thread]
+  std::vector<SentInterrupt> interrupts;  // [thread]: Ruby callers' only
   // Handler runs by call id; ids calls..2*calls-1 are the nested calls of
   // re-entrant handlers; the last kForkProbeCalls ids are the fork probe's.
   std::unique_ptr<std::atomic<uint32_t>[]> ran;
@@ -85,13 +105,16 @@ class RunLog {
   std::atomic<uint64_t> anonymous_runs{0};  // handler runs on payloads too short to name a call
   StrayEvidence stray;                      // handler runs on payloads no call sent
   std::atomic<uint64_t> returned{0};        // calls of caller threads that returned
-  std::atomic<uint8_t> events_done{0};      // EventBit()s
+  std::atomic<EventBits> events_done{0};    // EventBit()s
   // When the first stop or kill event began (MonotonicNanos; 0: none yet):
   // no call can come back stopped before it.
   std::atomic<int64_t> stop_began_ns{0};
   // Calls that came back timed_out or stopped: their blocks may still run.
   std::atomic<uint64_t> abandoned{0};
   CallGate gate;  // closed for an idle window (idle_window.h)
+  // Ruby callers waiting, after their last call, for an interrupt sent to
+  // them (ruby_caller.h): the harness's own bounded sleep, not a hang.
+  std::atomic<int> late_interrupt_waits{0};
 
   // Whether an anonymous (short) payload with this digest is one some call
   // of this run sends. Read-only once the run starts.

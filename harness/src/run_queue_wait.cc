@@ -28,6 +28,10 @@ int64_t RunQueueWait::Nanos() const {
   return end == second ? -1 : waited;
 }
 
+std::unique_ptr<RunQueueWait> CallerRunQueueWait(const Scenario& scenario) {
+  return MeasuresRunQueueWait(scenario) ? std::make_unique<RunQueueWait>() : nullptr;
+}
+
 bool MeasuresRunQueueWait(const Scenario& scenario) {
   // A deadline the scenario chose (under the default 30 s, whose slack no
   // wait for a CPU comes near): the deadline check subtracts the wait.

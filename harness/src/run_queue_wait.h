@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "handoff/scenario.h"
 
@@ -41,5 +42,9 @@ class RunQueueWait {
 // fairness, a p99 budget, or a deadline shorter than the default (every
 // scenario has one; the default's 30 s slack leaves a CPU wait no weight).
 bool MeasuresRunQueueWait(const Scenario& scenario);
+
+// A caller thread's own run-queue clock when the scenario measures one
+// (opened on that thread), else nullptr.
+std::unique_ptr<RunQueueWait> CallerRunQueueWait(const Scenario& scenario);
 
 }  // namespace handoff

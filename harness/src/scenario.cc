@@ -18,7 +18,9 @@ constexpr const char* kEscapeNames[kEscapeWayCount] = {
 constexpr const char* kCallerNames[kCallerKindCount] = {"foreign", "gvl", "nogvl"};
 constexpr const char* kAimNames[3] = {"", "handler", "sync"};  // by EventAim
 constexpr const char* kEventNames[kEventTypeCount] = {"stop", "kill", "compact", "fork", "wakeup",
-                                                         "gc_stress", "idle", "move"};
+                                                         "gc_stress", "idle", "move",
+                                                         "caller_raise", "caller_kill",
+                                                         "caller_timeout"};
 
 std::string NameList(const char* const* names, int count) {
   std::string list;
@@ -154,6 +156,11 @@ bool EndsARubyThread(EscapeWay way) {
 }
 
 const char* EventTypeName(EventType type) { return kEventNames[static_cast<int>(type)]; }
+
+bool InterruptsACaller(EventType type) {
+  return type == EventType::kCallerRaise || type == EventType::kCallerKill ||
+         type == EventType::kCallerTimeout;
+}
 
 const char* CallerKindName(CallerKind kind) { return kCallerNames[static_cast<int>(kind)]; }
 
@@ -306,6 +313,12 @@ bool ValidateScenario(const Scenario& s, std::string* error) {
     *error = "callers needs at least one caller kind with a weight above 0";
   } else if (s.deadline_ms == 0) {
     *error = "deadline_ms must be above 0";
+  } else if (std::any_of(s.events.begin(), s.events.end(),
+                         [](const Event& e) { return InterruptsACaller(e.type); }) &&
+             s.callers[static_cast<int>(CallerKind::kRubyGvl)] == 0 &&
+             s.callers[static_cast<int>(CallerKind::kRubyNoGvl)] == 0) {
+    *error = "caller_raise, caller_kill and caller_timeout interrupt Ruby callers: callers needs "
+             "gvl or nogvl with a weight above 0";
   } else {
     return true;
   }

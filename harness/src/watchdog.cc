@@ -61,7 +61,8 @@ void Watchdog::Watch() {
     // bounded: the run goes on when it ends.
     bool progressed = returned != last_returned || phase != last_phase ||
                       std::strcmp(phase, kSettling) == 0 || std::strcmp(phase, kIdleWindow) == 0 ||
-                      AimedHoldInProgress();
+                      AimedHoldInProgress() ||
+                      config_.log->late_interrupt_waits.load(std::memory_order_relaxed) > 0;
     if (progressed) {
       last_returned = returned;
       last_phase = phase;

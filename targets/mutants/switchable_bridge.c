@@ -434,6 +434,10 @@ typedef struct with_gvl_call {
   handoff_target_reply *reply;
 } with_gvl_call;
 
+/* Kills `thread` from a thread of its own: Thread#kill of another thread
+ * queues the kill, to be taken at that thread's next interrupt check. */
+MY_BRIDGE_MAYBE_UNUSED static VALUE kill_later(void *thread) { return rb_thread_kill((VALUE)thread); }
+
 MY_BRIDGE_MAYBE_UNUSED static void *run_block_with_gvl(void *arg) {
   with_gvl_call *call = arg;
 #ifdef MUTANT_NOGVL_PATH_UNPROTECTED
@@ -444,7 +448,17 @@ MY_BRIDGE_MAYBE_UNUSED static void *run_block_with_gvl(void *arg) {
   call->reply->size = (size_t)RSTRING_LEN(result);
   call->reply->data = copy_bytes(RSTRING_PTR(result), call->reply->size);
 #else
-  run_block(call->payload, call->size, call->reply); /* a kill is re-delivered by Ruby later */
+  /* A Thread#kill of this thread landed in the block: it cannot jump out of
+   * rb_thread_call_with_gvl, and once caught Ruby does not deliver it again,
+   * so it is sent again, to be taken once this call is back in Ruby (the
+   * call comes back stopped). Dropped, the thread would never die. */
+#ifdef MUTANT_KILL_DROPPED_WITHOUT_GVL
+  run_block(call->payload, call->size, call->reply); /* "Ruby delivers a kill again later": it does not */
+#else
+  if (run_block(call->payload, call->size, call->reply) != 0) {
+    rb_thread_create(kill_later, (void *)rb_thread_current());
+  }
+#endif
 #endif
   return NULL;
 }

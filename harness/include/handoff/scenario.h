@@ -71,16 +71,32 @@ const char* CallerKindName(CallerKind kind);
 // wakeup: Thread#wakeup on every other Ruby thread, which runs the unblocking
 // function of a thread waiting without the GVL (a spurious unblock, class 6).
 // gc_stress: GC.stress on for 20 ms while calls go on (class 12).
-// compact: GC.compact, which moves some objects; move: every object that can
-// move is moved (GC.verify_compaction_references toward empty pages), so a
-// VALUE a target keeps in C memory without pinning it or updating it on
-// compaction is left pointing at a dead slot.
+// compact: GC.compact, which moves objects only into holes. move: the heap
+// moved (GC.verify_compaction_references toward the emptiest pages): as many
+// objects as there is room for, every movable one from Ruby 3.3 (which grows
+// the heap first; harness_handler.cc says why not before), so a VALUE a
+// target keeps in C memory without pinning it or updating it on compaction
+// is left pointing at a dead slot.
 // idle: no call starts until none is in flight, then 250 ms with none, in
 // which the target's threads may use at most 5% of one core (idle_window.h;
 // release builds).
-enum class EventType { kStop, kKill, kCompact, kFork, kWakeup, kGcStress, kIdle, kMove };
-constexpr int kEventTypeCount = 8;
+//
+// Caller events interrupt a Ruby caller thread (callers=gvl or nogvl) while
+// it is inside a call, as an application would (ruby_caller.h): caller_raise
+// does Thread#raise(HandoffHarness::CallerInterrupt), caller_kill
+// Thread#kill, and caller_timeout makes that thread's next call inside
+// Timeout.timeout(t, HandoffHarness::CallerTimeout), t from 50 us to 2 ms.
+// The interrupted call may come back (with its reply) or be left by the
+// interrupt; either way the interrupt must reach the thread (a killed one
+// makes no more calls) and every other call must go on.
+enum class EventType {
+  kStop, kKill, kCompact, kFork, kWakeup, kGcStress, kIdle, kMove,
+  kCallerRaise, kCallerKill, kCallerTimeout
+};
+constexpr int kEventTypeCount = 11;
 const char* EventTypeName(EventType type);
+// caller_raise, caller_kill, caller_timeout.
+bool InterruptsACaller(EventType type);
 
 // Where a lifecycle event is aimed (aimed_event.h): after N calls returned
 // (`stop@N`), inside the N-th handler run (`stop@handler:N`), or at the N-th
@@ -149,9 +165,9 @@ constexpr uint64_t kLeakCheckMinCalls = 40000;
 Scenario DefaultMixedScenario();
 
 // The default run's lifecycle, added once its size is known: an idle
-// window at a quarter of the calls (idle_window.h), every movable object
-// moved as it ends (no block running: nothing pinned by a stack) and at 40%
-// and 70% (move), the event thread killed halfway (when the
+// window at a quarter of the calls (idle_window.h), the heap moved as it
+// ends (no block running: nothing pinned by a stack) and at 40% and 70%
+// (move), the event thread killed halfway (when the
 // target can take a kill) and a stop with calls in flight when 95% of the
 // calls have returned (the rest come back stopped). Runs of under 40 calls
 // get none.

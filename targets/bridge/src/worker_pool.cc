@@ -61,6 +61,12 @@ VALUE WorkerLoop(VALUE arg) {
   rb_funcall(self, rb_intern("report_on_exception="), 1, Qtrue);
   while (&CurrentQueue() == w->queue) {
     w->queue->ClearInterrupt(&w->slot);
+    // Ruby 3.1's compaction reads the VM stack slot at the top frame's sp
+    // (vm.c rb_vm_each_stack_value, `p <= sp`; ruby/ruby#7081), where the
+    // last block call left its first argument, dead and unmarked by now.
+    // A C method called through rb_funcall overwrites it with its (live)
+    // method entry before this thread parks.
+    rb_funcall(Qnil, rb_intern("nil?"), 0);
     rb_thread_call_without_gvl2(WaitForWorkWithoutGvl, w, UnblockWorker, w);
     if (!w->queue->running()) break;
     // Drain, oldest first. Popped only here, with the GVL, and only after
