@@ -81,6 +81,14 @@ std::vector<Property> ScenarioProperties() {
       "running and returning: the target still reaches its block and hands back every reply (a VALUE kept "
       "in C memory must be pinned, or updated when compaction moves it)",
       move_space));
+  ScenarioSpace interrupt_space{8, 1500, {B::kSlow, B::kGc, B::kRaise},
+                                {E::kCallerRaise, E::kCallerKill, E::kCallerTimeout}, 3, 1};
+  interrupt_space.min_events = 1;  // every case interrupts a Ruby caller at least once
+  all.push_back(ScenarioProperty(
+      "interrupted_ruby_callers",
+      "a Ruby caller thread interrupted inside a call (Thread#raise, Thread#kill, "
+      "Timeout.timeout) gets the interrupt, as target.h says, and every other call goes on",
+      interrupt_space));
   ScenarioSpace fork_space{8, 1500, {B::kSlow, B::kRaise}, {E::kFork}, 3, 0};
   fork_space.min_events = 1;  // every case forks (a case without one tested nothing of it)
   all.push_back(ScenarioProperty(

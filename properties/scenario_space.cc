@@ -88,6 +88,13 @@ Scenario DrawScenario(const ScenarioSpace& space) {
                        [](const Event& a, const Event& b) { return a.after_calls < b.after_calls; });
     }
   }
+  // Caller events interrupt Ruby callers: a case with one has one at least.
+  bool interrupts = std::any_of(s.events.begin(), s.events.end(),
+                                [](const Event& e) { return InterruptsACaller(e.type); });
+  if (interrupts && s.callers[static_cast<int>(CallerKind::kRubyGvl)] == 0 &&
+      s.callers[static_cast<int>(CallerKind::kRubyNoGvl)] == 0) {
+    s.callers[static_cast<int>(CallerKind::kRubyNoGvl)] = 1;
+  }
   return s;
 }
 

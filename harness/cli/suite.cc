@@ -42,8 +42,13 @@ std::vector<SuiteScenario> Suite(const std::string& size, int threads, uint64_t 
        base + mix_all + " events=kill@" + n(calls / 4) + ",kill@" + n(calls / 2) + ",stop@" +
            n(calls * 3 / 4),
        "the event thread killed twice, then a stop, with calls in flight", false, 1.5},
-      {"paths", base + "mix=return:6,raise:2,slow:1,reenter:1,large:1 callers=foreign:1,gvl:1,nogvl:1",
-       "every behaviour from foreign threads and Ruby threads with and without the GVL", false, 3},
+      {"paths",
+       base + "mix=return:6,raise:2,slow:1,reenter:1,large:1 callers=foreign:1,gvl:1,nogvl:1 events=" +
+           "caller_raise@" + n(calls / 5) + ",caller_timeout@" + n(calls * 2 / 5) + ",caller_kill@" +
+           n(calls * 3 / 5) + ",caller_kill@" + n(calls * 4 / 5),
+       "every behaviour from foreign threads and Ruby threads with and without the GVL; Ruby "
+       "callers interrupted inside calls (Thread#raise, Timeout.timeout, Thread#kill)",
+       false, 3},
       {"sizes",
        base + "calls=" + n(calls / 10 + 1) +
            " payload=0..1048576 reply=0..1048576 message=0..65536 mix=return:8,raise:2",

@@ -216,12 +216,17 @@ Scenario DefaultMixedScenario() {
 
 void AddDefaultLifecycle(Scenario* s, bool can_kill) {
   if (s->calls < 40) return;
-  s->events.push_back({EventType::kIdle, s->calls / 4});
-  s->events.push_back({EventType::kMove, s->calls / 4});  // as the idle window ends: no block running
-  s->events.push_back({EventType::kMove, s->calls * 2 / 5});
-  if (can_kill) s->events.push_back({EventType::kKill, s->calls / 2});
-  s->events.push_back({EventType::kMove, s->calls * 7 / 10});
-  s->events.push_back({EventType::kStop, s->calls - s->calls / 20});
+  const uint64_t n = s->calls;
+  s->events.push_back({EventType::kIdle, n / 4});
+  s->events.push_back({EventType::kMove, n / 4});  // as the idle window ends: no block running
+  s->events.push_back({EventType::kCallerRaise, n * 3 / 10});
+  s->events.push_back({EventType::kMove, n * 2 / 5});
+  s->events.push_back({EventType::kCallerTimeout, n * 9 / 20});
+  if (can_kill) s->events.push_back({EventType::kKill, n / 2});
+  s->events.push_back({EventType::kMove, n * 7 / 10});
+  s->events.push_back({EventType::kCallerKill, n * 4 / 5});
+  s->events.push_back({EventType::kCallerKill, n * 9 / 10});
+  s->events.push_back({EventType::kStop, n - n / 20});
 }
 
 std::string ScenarioToText(const Scenario& s) {

@@ -200,6 +200,56 @@ TEST(Checker, AnExceptionThatEscapedInvokeIsSwallowed) {
   EXPECT_EQ(run.Check().Verdict(), "swallowed_exception");
 }
 
+// Interrupts of Ruby caller threads (ruby_caller.h).
+TEST(Checker, AnInterruptedCallIsRightIfItsHandlerRanAtMostOnce) {
+  FakeRun run(20);
+  run.log.calls[0][4].status = kInterrupted;  // left by the interrupt, handler ran once
+  run.log.calls[0][5].status = kInterrupted;
+  run.log.ran[5].store(0);  // ... before its handler started
+  run.log.interrupts[0].type.store(static_cast<int>(EventType::kCallerRaise));
+  run.log.interrupts[0].seen.store(true);
+  EXPECT_TRUE(run.Check().passed()) << run.Check().detail;
+  run.log.ran[4].store(2);
+  EXPECT_EQ(run.Check().Verdict(), "handler_not_once");
+}
+
+TEST(Checker, ACallNeverMadeAfterAKillMustNotHaveRun) {
+  FakeRun run(20);
+  for (uint64_t id = 10; id < 20; ++id) {
+    run.log.calls[0][id].status = kNeverMade;
+    run.log.ran[id].store(0);
+  }
+  run.log.interrupts[0].type.store(static_cast<int>(EventType::kCallerKill));
+  run.log.interrupts[0].seen.store(true);
+  EXPECT_TRUE(run.Check().passed()) << run.Check().detail;
+  run.log.ran[15].store(1);
+  EXPECT_EQ(run.Check().Verdict(), "handler_not_once");
+}
+
+TEST(Checker, AnInterruptThatNeverReachedItsThreadWasSwallowed) {
+  for (EventType type : {EventType::kCallerRaise, EventType::kCallerKill, EventType::kCallerTimeout}) {
+    FakeRun run(20);
+    run.log.calls[0][7].status = HANDOFF_TARGET_STOPPED;  // its symptom: comes second
+    run.log.interrupts[0].type.store(static_cast<int>(type));
+    run.log.interrupts[0].during_call.store(7);
+    Result result = run.Check();
+    EXPECT_EQ(result.Verdict(), "swallowed_exception") << EventTypeName(type);
+    EXPECT_NE(result.detail.find(std::string(EventTypeName(type)) + ": "), std::string::npos)
+        << result.detail;
+    EXPECT_NE(result.detail.find("during call 7 never reached it"), std::string::npos) << result.detail;
+  }
+}
+
+TEST(Checker, TheHarnessInterruptHandedBackAsRaisedIsNamed) {
+  FakeRun run(4);
+  run.Raise(2, "HandoffHarness::CallerInterrupt: Thread#raise from the harness (caller_raise)");
+  EXPECT_EQ(run.log.calls[0][2].check.harness_interrupt, 1);
+  run.Raise(3, "HandoffHarness::CallerTimeout: caller 0");
+  EXPECT_EQ(run.log.calls[0][3].check.harness_interrupt, 2);
+  run.Raise(1, "HandoffHarness::CallError: call 1");
+  EXPECT_EQ(run.log.calls[0][1].check.harness_interrupt, 0);
+}
+
 // Escape calls: what target.h asks for each way out of the block.
 constexpr Mix kEscapesOnly = {0, 0, 0, 0, 0, 0, 0, 0, 1};
 Escapes Only(EscapeWay way) {

@@ -81,11 +81,11 @@ TEST(Scenario, TheDefaultRunStopsAndKillsWithCallsInFlight) {
   Scenario s = DefaultMixedScenario();
   s.calls = 100000;
   AddDefaultLifecycle(&s, true);
-  EXPECT_NE(ScenarioToText(s).find("events=idle@25000,move@25000,move@40000,kill@50000,move@70000,stop@95000 "), std::string::npos) << ScenarioToText(s);
+  EXPECT_NE(ScenarioToText(s).find("events=idle@25000,move@25000,caller_raise@30000,move@40000,caller_timeout@45000,kill@50000,move@70000,caller_kill@80000,caller_kill@90000,stop@95000 "), std::string::npos) << ScenarioToText(s);
   Scenario kill_less = DefaultMixedScenario();
   kill_less.calls = 1000;
   AddDefaultLifecycle(&kill_less, false);  // a target without kill_event_thread
-  EXPECT_NE(ScenarioToText(kill_less).find("events=idle@250,move@250,move@400,move@700,stop@950 "), std::string::npos);
+  EXPECT_NE(ScenarioToText(kill_less).find("events=idle@250,move@250,caller_raise@300,move@400,caller_timeout@450,move@700,caller_kill@800,caller_kill@900,stop@950 "), std::string::npos);
   Scenario tiny = DefaultMixedScenario();
   tiny.calls = 39;
   AddDefaultLifecycle(&tiny, true);
@@ -132,6 +132,26 @@ TEST(Scenario, RejectsBadInputWithAReason) {
   EXPECT_FALSE(ParseScenario("fairness=-1", &s, &error));
   EXPECT_FALSE(ParseScenario("events=nap@3", &s, &error));
   EXPECT_NE(error.find("wakeup"), std::string::npos) << "the error lists every event name";
+  // Caller events interrupt Ruby callers: a scenario with none is refused.
+  EXPECT_FALSE(ParseScenario("callers=foreign:1 events=caller_kill@3", &s, &error));
+  EXPECT_NE(error.find("gvl or nogvl"), std::string::npos) << error;
+}
+
+TEST(Scenario, CallerEventsAndMovePrintAndParseBack) {
+  Scenario s;
+  std::string error;
+  const std::string text =
+      "callers=foreign:1,nogvl:1 events=caller_raise@10,caller_kill@handler:3,caller_timeout@sync:4,"
+      "move@handler:2";
+  ASSERT_TRUE(ParseScenario(text, &s, &error)) << error;
+  ASSERT_EQ(s.events.size(), 4u);
+  EXPECT_EQ(s.events[1].type, EventType::kCallerKill);
+  EXPECT_TRUE(InterruptsACaller(s.events[2].type));
+  EXPECT_FALSE(InterruptsACaller(s.events[3].type));
+  EXPECT_NE(ScenarioToText(s).find("events=caller_raise@10,caller_kill@handler:3,"
+                                   "caller_timeout@sync:4,move@handler:2 "),
+            std::string::npos)
+      << ScenarioToText(s);
 }
 
 TEST(Scenario, SplitsCallsEvenlyAndContiguously) {

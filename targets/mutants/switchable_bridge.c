@@ -428,15 +428,12 @@ static VALUE handle_in_order(void *arg) {
 }
 #endif
 
+#if defined(MUTANT_NOGVL_PATH_UNPROTECTED) || defined(MUTANT_KILL_DROPPED_WITHOUT_GVL) || defined(MUTANT_CLASSIFY_BY_GVL_ONLY)
 typedef struct with_gvl_call {
   const char *payload;
   size_t size;
   handoff_target_reply *reply;
 } with_gvl_call;
-
-/* Kills `thread` from a thread of its own: Thread#kill of another thread
- * queues the kill, to be taken at that thread's next interrupt check. */
-MY_BRIDGE_MAYBE_UNUSED static VALUE kill_later(void *thread) { return rb_thread_kill((VALUE)thread); }
 
 MY_BRIDGE_MAYBE_UNUSED static void *run_block_with_gvl(void *arg) {
   with_gvl_call *call = arg;
@@ -448,22 +445,14 @@ MY_BRIDGE_MAYBE_UNUSED static void *run_block_with_gvl(void *arg) {
   call->reply->size = (size_t)RSTRING_LEN(result);
   call->reply->data = copy_bytes(RSTRING_PTR(result), call->reply->size);
 #else
-  /* A Thread#kill of this thread landed in the block: it cannot jump out of
-   * rb_thread_call_with_gvl, and once caught Ruby does not deliver it again,
-   * so it is sent again, to be taken once this call is back in Ruby (the
-   * call comes back stopped). Dropped, the thread would never die. */
-#ifdef MUTANT_KILL_DROPPED_WITHOUT_GVL
-  run_block(call->payload, call->size, call->reply); /* "Ruby delivers a kill again later": it does not */
-#else
-  if (run_block(call->payload, call->size, call->reply) != 0) {
-    rb_thread_create(kill_later, (void *)rb_thread_current());
-  }
-#endif
+  run_block(call->payload, call->size, call->reply); /* "a kill is delivered again later": it is not */
 #endif
   return NULL;
 }
+#endif
 
-/* A foreign thread's call: queue it, wait for the event thread's reply. */
+/* A foreign thread's call, or a Ruby thread's without the GVL: queue it,
+ * wait for the event thread's reply. */
 static void queue_and_wait(const char *payload, size_t size, int64_t timeout_ns,
                            handoff_target_reply *reply) {
 #ifdef MUTANT_PAYLOAD_AS_C_STRING
@@ -608,11 +597,20 @@ static void my_invoke(const char *payload, size_t size, int64_t timeout_ns,
     if (state != 0) rb_jump_tag(state);
     return;
   }
-  if (ruby_thread) {
+#if defined(MUTANT_NOGVL_PATH_UNPROTECTED) || defined(MUTANT_KILL_DROPPED_WITHOUT_GVL) || defined(MUTANT_CLASSIFY_BY_GVL_ONLY)
+  if (ruby_thread) { /* "the caller is a Ruby thread: it runs the block itself, faster" */
     with_gvl_call call = {payload, size, reply};
     rb_thread_call_with_gvl(run_block_with_gvl, &call);
     return;
   }
+#endif
+  /* A Ruby thread without the GVL queues too, rather than run the block
+   * itself through rb_thread_call_with_gvl: there a Thread#kill of the
+   * thread could land in the block, where rb_protect catches it and it
+   * cannot jump on (not across rb_thread_call_with_gvl), and Ruby never
+   * delivers a caught kill again (later kills are ignored too): the thread
+   * could not be killed any more. Queued, an interrupt of the thread waits
+   * until the call is back in Ruby. */
 #else
   (void)ruby_thread;
 #endif

@@ -53,6 +53,19 @@
  *     harness draws them for foreign callers only.
  *   Any other escape of an exception out of `invoke` (it unwinds the
  *   caller's C frames) is a `swallowed_exception`.
+ *
+ * Interrupts of a Ruby caller. An application may interrupt a Ruby thread
+ * while it is inside `invoke`: Thread#raise, Thread#kill, Timeout.timeout.
+ * The interrupt must reach that thread: out of `invoke` (a kill goes on and
+ * ends the thread), or once `invoke` has returned, or — when the block ran
+ * on that very thread and the interrupt landed in it — as that call's
+ * HANDOFF_TARGET_RAISED with its class (a kill cannot be handed back: it
+ * must go on). The interrupted call may come back with its reply, STOPPED,
+ * or not at all; every other call goes on. An interrupt the target caught
+ * and dropped is a `swallowed_exception`. (Ruby never delivers a Thread#kill
+ * again once rb_protect caught it, and cannot jump it across
+ * rb_thread_call_with_gvl: run no block on a Ruby caller that released the
+ * GVL, or let nothing catch the kill there.)
  */
 #ifndef HANDOFF_TARGET_H
 #define HANDOFF_TARGET_H

@@ -99,16 +99,6 @@ module Handoff
       warn "handoff: the on_error handler raised #{e.class}: #{e.message}"
     end
 
-    # Called by the extension when a kill or non-StandardError exception hit a
-    # block run for a Ruby thread without the GVL: re-delivered asynchronously
-    # so it is not swallowed. Not for users.
-    def resume_later(thread, error)
-      Thread.new do
-        error.is_a?(Exception) ? thread.raise(error) : thread.kill
-      end
-      nil
-    end
-
     # Called in a forked child by the Process._fork hook below.
     def after_fork_in_child(options)
       Native.forget_workers

@@ -22,39 +22,6 @@ CallerKind ClassifyCaller() {
   return ruby_thread_has_gvl_p() ? CallerKind::kRubyWithGvl : CallerKind::kRubyWithoutGvl;
 }
 
-VALUE CallResumeLater(VALUE pair) {
-  VALUE handoff = rb_const_get(rb_cObject, rb_intern("Handoff"));
-  return rb_funcall(handoff, rb_intern("resume_later"), 2, rb_ary_entry(pair, 0),
-                    rb_ary_entry(pair, 1));
-}
-
-void ResumeLater(VALUE thread, VALUE error) {
-  int state = 0;
-  rb_protect(CallResumeLater, rb_assoc_new(thread, error), &state);
-  if (state != 0) rb_set_errinfo(Qnil);
-}
-
-struct GvlCall {
-  CallbackHandle* handle;
-  const std::vector<OwnedValue>* args;
-  Outcome outcome;
-};
-
-void* CallBlockWithGvl(void* arg) {
-  auto* call = static_cast<GvlCall*>(arg);
-  int jump_state = 0;
-  call->outcome = CallBlock(call->handle, *call->args, BlockThread::kCallersOwn, &jump_state);
-  // A jump cannot cross rb_thread_call_with_gvl: the caller gets STOPPED and
-  // the kill or exception is re-delivered to this thread asynchronously, so
-  // it is not swallowed (a swallowed kill makes Thread#join hang).
-  if (jump_state != 0) {
-    VALUE error = rb_errinfo();
-    rb_set_errinfo(Qnil);
-    ResumeLater(rb_thread_current(), error);
-  }
-  return nullptr;
-}
-
 Outcome RunOnForeignThread(CallbackHandle* handle, std::vector<OwnedValue> args,
                            int64_t timeout_ns) {
   auto* request = new Request(handle, std::move(args));
@@ -88,13 +55,14 @@ handoff_status InvokeAndCatch(handoff_callback* cb, const handoff_value* args, s
   switch (ClassifyCaller()) {
     case CallerKind::kForeign:
       return FillReply(RunOnForeignThread(handle, std::move(copied), timeout_ns), reply);
-    case CallerKind::kRubyWithoutGvl: {
-      handoff_status admitted = CurrentQueue().Admission();
-      if (admitted != HANDOFF_OK) return FillReply(MakeOutcome(admitted), reply);
-      GvlCall call{handle, &copied, {}};
-      rb_thread_call_with_gvl(CallBlockWithGvl, &call);
-      return FillReply(std::move(call.outcome), reply);
-    }
+    case CallerKind::kRubyWithoutGvl:
+      // Queued like a foreign thread's call, not run here through
+      // rb_thread_call_with_gvl: a Thread#kill of this thread that landed
+      // in the block would be caught there, could not jump on across
+      // rb_thread_call_with_gvl, and Ruby never delivers a caught kill
+      // again (nor any later one): the thread could never be killed. Queued,
+      // an interrupt of this thread waits until the call is back in Ruby.
+      return FillReply(RunOnForeignThread(handle, std::move(copied), timeout_ns), reply);
     case CallerKind::kRubyWithGvl: {
       handoff_status admitted = CurrentQueue().Admission();
       if (admitted != HANDOFF_OK) return FillReply(MakeOutcome(admitted), reply);

@@ -21,10 +21,12 @@
  *
  * Calling threads. handoff_invoke picks the path from the calling thread:
  *   - a Ruby thread that holds the GVL runs the block directly;
- *   - a Ruby thread without the GVL takes it with rb_thread_call_with_gvl;
- *   - any other (foreign) thread queues the request to the bridge's Ruby
- *     worker threads and blocks until the reply arrives, the deadline passes,
- *     or the bridge stops. A foreign thread never touches the Ruby C API.
+ *   - any other thread — a Ruby thread without the GVL, or a foreign one —
+ *     queues the request to the bridge's Ruby worker threads and blocks
+ *     until the reply arrives, the deadline passes, or the bridge stops. A
+ *     foreign thread never touches the Ruby C API. An interrupt of a Ruby
+ *     thread that waits here (Thread#raise, Thread#kill, Timeout.timeout)
+ *     is taken once the call is back in Ruby.
  *
  * Memory ordering. Everything the calling thread wrote before handoff_invoke
  * happens-before the block starts; everything the block (and the Ruby side)
@@ -39,9 +41,8 @@
  * unwinding (a longjmp) out of handoff_invoke, through your C frames, after
  * the reply has been freed. Hold no C++ object with a destructor and no lock
  * across such a call, or use rb_protect around it. StandardErrors always
- * become HANDOFF_RAISED. On any other thread the call returns HANDOFF_STOPPED
- * and the non-local exit carries on in Ruby (the killed worker exits; a
- * Ruby thread without the GVL is interrupted again once it is back in Ruby).
+ * become HANDOFF_RAISED. On a worker the call returns HANDOFF_STOPPED and the
+ * non-local exit carries on in Ruby (the killed worker exits).
  */
 #ifndef HANDOFF_BRIDGE_H
 #define HANDOFF_BRIDGE_H

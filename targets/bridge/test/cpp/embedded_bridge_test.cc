@@ -122,8 +122,10 @@ TEST_F(EmbeddedBridge, RaisedBlockHandsBackClassAndMessage) {
   Eval("Handoff.on_error");
 }
 
-TEST_F(EmbeddedBridge, RubyThreadsWithAndWithoutTheGvlRunTheBlockThemselves) {
-  handoff_callback* cb = MakeCallback("{ |x| Thread.current == Thread.main ? x : -1 }");
+// A Ruby thread holding the GVL runs the block itself; one that released it
+// has a worker run it (where a Thread#kill of the caller cannot be caught).
+TEST_F(EmbeddedBridge, ARubyThreadWithTheGvlRunsTheBlockOneWithoutQueuesIt) {
+  handoff_callback* cb = MakeCallback("{ |x| Thread.current == Thread.main ? x : -x }");
   EXPECT_EQ(InvokeInt(cb, {handoff_int(5)}).value, 5);  // holding the GVL
   Call without;
   std::pair<handoff_callback*, Call*> call(cb, &without);
@@ -134,7 +136,7 @@ TEST_F(EmbeddedBridge, RubyThreadsWithAndWithoutTheGvlRunTheBlockThemselves) {
         return nullptr;
       },
       &call, nullptr, nullptr);
-  EXPECT_EQ(without.value, 6);
+  EXPECT_EQ(without.value, -6);
 }
 
 TEST_F(EmbeddedBridge, StopWithCallsInFlightReturnsEveryCall) {

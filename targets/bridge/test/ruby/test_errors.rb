@@ -93,21 +93,35 @@ class TestErrors < Minitest::Test
     assert_raises(Interrupt) { HandoffDemo.invoke(cb.handle, [], gvl: true) }
   end
 
-  def test_non_standard_error_on_a_ruby_thread_without_the_gvl_is_redelivered
-    cb = Handoff::Callback.new { raise Interrupt, "later" }
-    statuses = Queue.new
-    thread = Thread.new do
-      # the redelivered Interrupt may arrive as soon as invoke returns: hold it
-      # until the status is recorded
-      Thread.handle_interrupt(Interrupt => :never) do
-        statuses << HandoffDemo.invoke(cb.handle, [], gvl: false).status
+  # A Ruby thread without the GVL has its block run by a worker: what the
+  # block raises comes back raised, as from a foreign thread.
+  def test_non_standard_error_on_a_ruby_thread_without_the_gvl_comes_back_raised
+    cb = Handoff::Callback.new { raise Interrupt, "in the block" }
+    reply = HandoffDemo.invoke(cb.handle, [], gvl: false)
+    assert_equal [:raised, "Interrupt", "in the block"], [reply.status, reply.error_class, reply.error_message]
+  end
+
+  # An interrupt of that thread while it waits (Thread#kill, Thread#raise)
+  # is taken once the call is back in Ruby: not lost in a block. (The
+  # thread never gets to record the reply: the interrupt comes first.)
+  def test_a_ruby_thread_without_the_gvl_can_be_killed_or_raised_in_a_call
+    started = Queue.new
+    cb = Handoff::Callback.new { started << 1; sleep 0.05; 7 }
+    after = Queue.new
+    [:kill, :raise].each do |how|
+      thread = Thread.new { HandoffDemo.invoke(cb.handle, [], gvl: false); after << how; sleep }
+      thread.report_on_exception = false
+      started.pop
+      how == :kill ? thread.kill : thread.raise(RuntimeError, "while it waited")
+      if how == :kill
+        assert thread.join(10), "the killed thread ended"
+      else
+        error = assert_raises(RuntimeError) { thread.join(10) }
+        assert_equal "while it waited", error.message
       end
-      sleep # the Interrupt arrives here
     end
-    thread.report_on_exception = false
-    assert_equal :stopped, statuses.pop
-    error = assert_raises(Interrupt) { thread.join(10) }
-    assert_equal "later", error.message
+    assert after.empty?, "neither thread went on past its call"
+    assert_equal :ok, fire_one(cb).status, "the bridge still serves"
   end
 
   # On a worker there is no caller's thread to take them: exit and signals
