@@ -173,15 +173,16 @@ run:
                        escapes=exception:1,interrupt:1,signal:1,no_memory:1,
                        stack_overflow:1,script_error:1,throw:1,break:1,next:1,exit:1
                        callers=foreign:6,gvl:1,nogvl:1', with a lifecycle sized
-                       to --calls: an idle window at 25% (idle_cpu), the heap
-                       moved (move) as it ends and at 40% and 70%, a Ruby
-                       caller interrupted at 30% (caller_raise), 45%
-                       (caller_timeout), 80% and 90% (caller_kill), the event
-                       thread killed halfway (when the target has
+                       to --calls: an idle window at 4% (idle_cpu), the heap
+                       moved (move) as it ends and at 40% and 70%, the Ruby
+                       callers interrupted at 6% (caller_raise), 8%
+                       (caller_timeout), 10%, 12% and 14% (caller_kill), the
+                       event thread killed halfway (when the target has
                        kill_event_thread) and a stop with calls in flight at
-                       95% (events=idle@2500,move@2500,caller_raise@3000,
-                       move@4000,caller_timeout@4500,kill@5000,move@7000,
-                       caller_kill@8000,caller_kill@9000,stop@9500)
+                       95% (events=idle@400,move@400,caller_raise@600,
+                       caller_timeout@800,caller_kill@1000,caller_kill@1200,
+                       caller_kill@1400,move@4000,kill@5000,move@7000,
+                       stop@9500)
   --max-p99-us N       a run whose p99 call latency is over N µs fails as too_slow
   --seed N             seed for payloads, behaviours and perturbation
                        (default: a new one per invocation, printed)

@@ -286,7 +286,8 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
                                                            : EventTypeName(event.type));
       Result result = Result::Pass();
       if (InterruptsACaller(event.type)) {
-        ruby_callers.Interrupt(event.type, Mix64(options.seed ^ Mix64(++event_index)), &stats->notes);
+        // Consecutive caller events take turns among the Ruby callers.
+        ruby_callers.Interrupt(event.type, Mix64(options.seed) + event_index++, &stats->notes);
         site.log->events_done.fetch_or(EventBit(event.type), std::memory_order_release);
       } else {
         result = DoEvent(target, site, event, options.hang_seconds, watchdog.HarnessThreads(),

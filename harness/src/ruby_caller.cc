@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "handoff/seeded_random.h"
 #include "handoff/target.h"
 #include "perturbation/sync_point.h"
 #include "process_threads.h"
@@ -22,6 +23,8 @@ struct RubyCallers::Caller {
   // microseconds (0: none). Set by the Ruby main thread.
   std::atomic<uint32_t> timeout_us{0};
   std::atomic<bool> timed_call{false};  // a call under Timeout.timeout is being made
+  VALUE ruby_thread = Qnil;  // the Ruby thread making its calls now (GVL)
+  VALUE* all_threads;        // RubyCallers::threads_, where a successor is rooted
 };
 
 namespace {
@@ -150,12 +153,33 @@ bool AfterCall(Caller* c, int state, VALUE error) {
   return state != 0 && IsKill(state, error);
 }
 
-// A killed thread's later calls are never made; counted as returned, so
-// that events waiting for a number of returned calls still come.
+VALUE CallerBody(void* arg);
+
+VALUE StartThread(VALUE arg) { return rb_thread_create(CallerBody, reinterpret_cast<void*>(arg)); }
+
+// A killed thread's later calls (from c->index on) are made by a new Ruby
+// thread of the same caller, so a kill costs the run no coverage. Returns
+// false when it could not be started. REQUIRES: GVL held; the killed thread
+// touches `c` no more after this.
+bool StartSuccessor(Caller* c) {
+  int state = 0;
+  VALUE successor = rb_protect(StartThread, reinterpret_cast<VALUE>(c), &state);
+  if (state != 0) {
+    rb_set_errinfo(Qnil);
+    return false;
+  }
+  c->ruby_thread = successor;
+  rb_ary_push(*c->all_threads, successor);
+  return true;
+}
+
+// A killed thread's later calls when no successor could make them: never
+// made, counted as returned so that events waiting for a number of returned
+// calls still come.
 void GiveUpLaterCalls(Caller* c) {
   RunLog& log = *c->site->log;
   std::vector<CallRecord>& records = log.calls[c->thread];
-  for (uint64_t i = c->index + 1; i < records.size(); ++i) {
+  for (uint64_t i = c->index; i < records.size(); ++i) {
     records[i].status = kNeverMade;
     log.activity[c->thread].returned.fetch_add(1, std::memory_order_relaxed);
     log.returned.fetch_add(1, std::memory_order_relaxed);
@@ -194,24 +218,25 @@ VALUE CallerBody(void* arg) {
   c->wait = CallerRunQueueWait(*c->site->scenario);
   RunLog& log = *c->site->log;
   log.activity[c->thread].tid.store(CurrentThreadId(), std::memory_order_relaxed);
-  int kill_state = 0;
-  for (c->index = 0; c->index < log.calls[c->thread].size(); ++c->index) {
+  // From c->index: 0, or the call after the one its killed predecessor was in.
+  for (; c->index < log.calls[c->thread].size(); ++c->index) {
     int state = 0;
     rb_protect(CallIteration, reinterpret_cast<VALUE>(c), &state);
     c->timed_call.store(false, std::memory_order_relaxed);
     if (c->in_gate) log.gate.Leave();
     c->in_gate = false;
     VALUE error = state != 0 ? rb_errinfo() : Qnil;
-    if (AfterCall(c, state, error)) {
-      GiveUpLaterCalls(c);
-      kill_state = state;
-      break;
+    if (AfterCall(c, state, error)) {  // killed: the kill goes on, the thread ends
+      c->wait.reset();  // its descriptor is not the target's to count (handle_leak)
+      ++c->index;
+      if (c->index < log.calls[c->thread].size() && !StartSuccessor(c)) GiveUpLaterCalls(c);
+      rb_jump_tag(state);
     }
     if (state != 0) rb_set_errinfo(Qnil);
   }
-  if (kill_state == 0) kill_state = WaitForLateInterrupt(c);
-  c->wait.reset();  // its descriptor is not the target's to count (handle_leak)
-  if (kill_state != 0) rb_jump_tag(kill_state);  // a kill goes on: the thread ends
+  int kill_state = WaitForLateInterrupt(c);
+  c->wait.reset();
+  if (kill_state != 0) rb_jump_tag(kill_state);
   return Qnil;
 }
 
@@ -253,13 +278,16 @@ RubyCallers::RubyCallers(const CallSite& site) : site_(site), threads_(rb_ary_ne
     Caller* c = callers_.back().get();
     c->site = &site_;
     c->thread = t;
-    rb_ary_push(threads_, rb_thread_create(CallerBody, c));
+    c->all_threads = &threads_;
+    c->ruby_thread = rb_thread_create(CallerBody, c);
+    rb_ary_push(threads_, c->ruby_thread);
   }
 }
 
 RubyCallers::~RubyCallers() { rb_gc_unregister_address(&threads_); }
 
 void RubyCallers::Join() {
+  // A killed caller's successor is appended before the killed one ends.
   for (long i = 0; i < RARRAY_LEN(threads_); ++i) {
     int state = 0;
     rb_protect(JoinThunk, rb_ary_entry(threads_, i), &state);
@@ -292,13 +320,12 @@ void RubyCallers::Interrupt(EventType type, uint64_t pick, std::string* notes) {
   Caller& victim = *callers_[candidates[pick % candidates.size()]];
   if (type == EventType::kCallerTimeout) {
     // 50 us to 2 ms, log-uniform: before, inside and after the block.
-    uint32_t us = static_cast<uint32_t>(50.0 * std::pow(40.0, (pick >> 16) % 1000 / 1000.0));
+    uint32_t us = static_cast<uint32_t>(50.0 * std::pow(40.0, Mix64(pick) % 1000 / 1000.0));
     victim.timeout_us.store(us, std::memory_order_relaxed);
     return;
   }
   MarkInterruptSent(&log, victim.thread, type);
-  InterruptCall call{rb_ary_entry(threads_, static_cast<long>(candidates[pick % candidates.size()])),
-                     type};
+  InterruptCall call{victim.ruby_thread, type};
   int state = 0;
   rb_protect(SendInterrupt, reinterpret_cast<VALUE>(&call), &state);
   if (state != 0) {

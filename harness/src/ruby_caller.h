@@ -10,7 +10,8 @@
 //     HandoffHarness::CallerTimeout, or Thread#kill): the call it was in is
 //     kInterrupted, or, if that call had already come back (the interrupt was
 //     taken after invoke), stays as it came back. A kill then goes on: the
-//     thread ends and its later calls are kNeverMade;
+//     thread ends, and a new Ruby thread of the same caller makes its later
+//     calls (kNeverMade if none could be started);
 //   - anything else: the call is kEscapedInvoke (an exception escaped
 //     invoke, unwinding the caller's C frames).
 // A call that comes back `raised` with the interrupt's class (a bridge ran
@@ -43,7 +44,8 @@ class RubyCallers {
   // Waits for every Ruby caller thread to end. REQUIRES: GVL held.
   void Join();
 
-  // Does a caller event: picks, with `pick`, one Ruby caller thread that is
+  // Does a caller event: picks, with `pick` (consecutive picks take turns),
+  // one Ruby caller thread that is
   // inside a call (else one between calls) with at least two calls left and
   // no interrupt pending, and interrupts it; caller_timeout arms its next
   // call instead. With no such thread, adds a note and does nothing.

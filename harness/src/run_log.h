@@ -25,7 +25,8 @@ constexpr uint8_t kEscapedInvoke = 0xfe;
 // (ruby_caller.h): raised out of invoke, before it, or handed back as the
 // call's `raised` reply by a bridge that ran the block on that thread.
 constexpr uint8_t kInterrupted = 0xfd;
-// A call its thread never made: the thread was killed (caller_kill) first.
+// A call its thread never made: the thread was killed (caller_kill) first
+// and no new thread could be started to make it (ruby_caller.h).
 constexpr uint8_t kNeverMade = 0xfc;
 
 // Bits of CallRecord::events_before and RunLog::events_done: lifecycle

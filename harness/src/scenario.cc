@@ -217,15 +217,21 @@ Scenario DefaultMixedScenario() {
 void AddDefaultLifecycle(Scenario* s, bool can_kill) {
   if (s->calls < 40) return;
   const uint64_t n = s->calls;
-  s->events.push_back({EventType::kIdle, n / 4});
-  s->events.push_back({EventType::kMove, n / 4});  // as the idle window ends: no block running
-  s->events.push_back({EventType::kCallerRaise, n * 3 / 10});
+  // Early: the idle window before any call was interrupted (whose block
+  // might still run, leaving it unjudged), and the caller events before a
+  // Ruby caller that runs blocks itself finishes its share of the calls,
+  // long before the foreign callers may. A killed caller's later calls are
+  // made by a new thread (ruby_caller.h).
+  s->events.push_back({EventType::kIdle, n / 25});
+  s->events.push_back({EventType::kMove, n / 25});  // as the idle window ends: no block running
+  s->events.push_back({EventType::kCallerRaise, n * 3 / 50});
+  s->events.push_back({EventType::kCallerTimeout, n * 2 / 25});
+  s->events.push_back({EventType::kCallerKill, n / 10});
+  s->events.push_back({EventType::kCallerKill, n * 3 / 25});
+  s->events.push_back({EventType::kCallerKill, n * 7 / 50});
   s->events.push_back({EventType::kMove, n * 2 / 5});
-  s->events.push_back({EventType::kCallerTimeout, n * 9 / 20});
   if (can_kill) s->events.push_back({EventType::kKill, n / 2});
   s->events.push_back({EventType::kMove, n * 7 / 10});
-  s->events.push_back({EventType::kCallerKill, n * 4 / 5});
-  s->events.push_back({EventType::kCallerKill, n * 9 / 10});
   s->events.push_back({EventType::kStop, n - n / 20});
 }
 

@@ -165,10 +165,10 @@ constexpr uint64_t kLeakCheckMinCalls = 40000;
 Scenario DefaultMixedScenario();
 
 // The default run's lifecycle, added once its size is known: an idle
-// window at a quarter of the calls (idle_window.h), the heap moved as it
-// ends (no block running: nothing pinned by a stack) and at 40% and 70%
-// (move), a Ruby caller interrupted at 30% (caller_raise), 45%
-// (caller_timeout), 80% and 90% (caller_kill), the event thread killed
+// window at 4% of the calls (idle_window.h), the heap moved as it ends (no
+// block running: nothing pinned by a stack) and at 40% and 70% (move), the
+// Ruby callers interrupted in turn at 6% (caller_raise), 8%
+// (caller_timeout), 10%, 12% and 14% (caller_kill), the event thread killed
 // halfway (when the target can take a kill) and a stop with calls in flight
 // when 95% of the calls have returned (the rest come back stopped). Runs of
 // under 40 calls get none.
