@@ -42,9 +42,14 @@ module HandoffHarness
   # heap frees whole pages, and that read of an unmapped page crashed the
   # process in GC, blaming whichever bridge parks a Ruby thread that ran a
   # block.
+  # Before 3.3 the room comes from 100,000 fresh objects, every other one
+  # garbage: pages half empty (none freed) ahead of the old, full ones.
   GROW_HEAP = RUBY_VERSION >= "3.3" ? { expand_heap: true } : {}
   def self.move_everything
+    room = []
+    200_000.times { |i| object = Object.new; room << object if i.even? } if GROW_HEAP.empty?
     GC.verify_compaction_references(toward: :empty, **GROW_HEAP)
+    room.clear
     nil
   end
 
