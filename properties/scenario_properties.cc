@@ -82,7 +82,7 @@ std::vector<Property> ScenarioProperties() {
       "in C memory must be pinned, or updated when compaction moves it)",
       move_space));
   ScenarioSpace interrupt_space{8, 1500, {B::kSlow, B::kGc, B::kRaise},
-                                {E::kCallerRaise, E::kCallerKill, E::kCallerTimeout}, 3, 1};
+                                {E::kCallerRaise, E::kCallerKill, E::kCallerTimeout}, 4, 1};
   interrupt_space.min_events = 1;  // every case interrupts a Ruby caller at least once
   all.push_back(ScenarioProperty(
       "interrupted_ruby_callers",

@@ -78,7 +78,11 @@ Scenario DrawScenario(const ScenarioSpace& space) {
     for (int i = 0; i < count; ++i) {
       EventType type = *rc::gen::elementOf(space.events);
       EventAim aim = i < space.min_events ? EventAim::kAfterCalls : *rc::gen::elementOf(aims);
-      uint64_t n = aim == EventAim::kAfterCalls ? *rc::gen::inRange<uint64_t>(0, s.calls)
+      // A caller event in the first quarter of the calls: a Ruby caller
+      // that runs its blocks itself may have made all of its own by then
+      // while foreign callers still wait on theirs.
+      uint64_t last = InterruptsACaller(type) ? s.calls / 4 + 1 : s.calls;
+      uint64_t n = aim == EventAim::kAfterCalls ? *rc::gen::inRange<uint64_t>(0, last)
                                                 : *rc::gen::inRange<uint64_t>(1, 60);
       aimed = aimed || aim != EventAim::kAfterCalls;
       s.events.push_back({type, n, aim});

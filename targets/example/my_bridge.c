@@ -179,14 +179,19 @@ static int run_block_on(VALUE bytes, handoff_target_reply *out) {
   } else if (state != 0 && rb_obj_is_kind_of(error, rb_eException)) {
     int message_state = 0;
     VALUE message = rb_protect(exception_message, error, &message_state);
-    if (message_state != 0) { /* #message itself raised: name the class instead */
+    state = 0;
+    if (message_state != 0 && !rb_obj_is_kind_of(rb_errinfo(), rb_eException)) {
+      /* A Thread#kill landed while #message ran: it goes on (dropped, Ruby
+       * would ignore every later kill of this thread). */
+      state = message_state;
+      message = rb_class_name(rb_obj_class(error));
+    } else if (message_state != 0) { /* #message itself raised: name the class instead */
       rb_set_errinfo(Qnil);
       message = rb_class_name(rb_obj_class(error));
     }
     out->status = HANDOFF_TARGET_RAISED;
     out->size = (size_t)RSTRING_LEN(message);
     out->data = copy_bytes(RSTRING_PTR(message), out->size);
-    state = 0;
   }
   return state;
 }

@@ -295,10 +295,17 @@ static int run_block_on(VALUE bytes, handoff_target_reply *out) {
 #endif
 #ifdef MUTANT_SWALLOW_EXCEPTIONS
     out->status = HANDOFF_TARGET_OK; /* "the callback failed, reply empty": nobody hears of it */
+    state = 0;
 #else
     int message_state = 0;
     VALUE message = rb_protect(exception_message, error, &message_state);
-    if (message_state != 0) { /* #message itself raised: name the class instead */
+    state = 0;
+    if (message_state != 0 && !rb_obj_is_kind_of(rb_errinfo(), rb_eException)) {
+      /* A Thread#kill landed while #message ran: it goes on (dropped, Ruby
+       * would ignore every later kill of this thread). */
+      state = message_state;
+      message = rb_class_name(rb_obj_class(error));
+    } else if (message_state != 0) { /* #message itself raised: name the class instead */
       rb_set_errinfo(Qnil);
       message = rb_class_name(rb_obj_class(error));
     }
@@ -310,7 +317,6 @@ static int run_block_on(VALUE bytes, handoff_target_reply *out) {
 #endif
     out->data = copy_bytes(RSTRING_PTR(message), out->size);
 #endif
-    state = 0;
   }
   return state;
 }

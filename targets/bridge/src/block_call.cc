@@ -43,10 +43,20 @@ VALUE CallReportError(VALUE pair) {
   return rb_funcall(handoff, report_error, 2, rb_ary_entry(pair, 0), rb_ary_entry(pair, 1));
 }
 
-void ReportError(VALUE exception, VALUE callback) {
+// Whether what an rb_protect caught is a kill (its errinfo is no exception):
+// never to be dropped, or the thread can never be killed again (Ruby
+// ignores every later Thread#kill of a thread whose kill was caught).
+bool IsKill(int state) {
+  return state != 0 && !RTEST(rb_obj_is_kind_of(rb_errinfo(), rb_eException));
+}
+
+// A kill that lands while the error is reported goes on (*jump_state).
+void ReportError(VALUE exception, VALUE callback, int* jump_state) {
   int state = 0;
   rb_protect(CallReportError, rb_assoc_new(exception, callback), &state);
-  if (state != 0) {
+  if (IsKill(state)) {
+    *jump_state = state;
+  } else if (state != 0) {
     rb_set_errinfo(Qnil);
     fprintf(stderr, "handoff: Handoff.report_error failed while reporting a callback error\n");
   }
@@ -57,10 +67,15 @@ std::string ClassNameOf(VALUE obj) {
   return std::string(RSTRING_PTR(name), static_cast<size_t>(RSTRING_LEN(name)));
 }
 
-std::string MessageOf(VALUE exception) {
+// A kill that lands while #message runs goes on (*jump_state).
+std::string MessageOf(VALUE exception, int* jump_state) {
   int state = 0;
   VALUE message = rb_protect([](VALUE e) { return rb_funcall(e, rb_intern("message"), 0); },
                              exception, &state);
+  if (IsKill(state)) {
+    *jump_state = state;
+    return "(message unavailable: the thread was killed)";
+  }
   if (state != 0 || !RB_TYPE_P(message, T_STRING)) {
     rb_set_errinfo(Qnil);
     return "(message unavailable)";
@@ -102,8 +117,8 @@ Outcome CallBlock(CallbackHandle* handle, const std::vector<OwnedValue>& args,
   VALUE error = rb_errinfo();
   if (IsCallbackError(error, thread)) {
     rb_set_errinfo(Qnil);
-    outcome = MakeOutcome(HANDOFF_RAISED, ClassNameOf(error), MessageOf(error));
-    ReportError(error, handle->self);
+    outcome = MakeOutcome(HANDOFF_RAISED, ClassNameOf(error), MessageOf(error, jump_state));
+    if (*jump_state == 0) ReportError(error, handle->self, jump_state);
     return outcome;
   }
   // Not a callback error: a kill, exit, Interrupt or another signal. Leave

@@ -23,7 +23,9 @@ enum class BlockThread { kWorker, kCallersOwn };
 //  - any other non-local exit (Thread#kill; on kCallersOwn also exit,
 //    Interrupt and other signals): returns HANDOFF_STOPPED and sets
 //    *jump_state to the rb_protect state; the caller must
-//    rb_jump_tag(*jump_state) when it is safe to, so a kill is not lost;
+//    rb_jump_tag(*jump_state) when it is safe to, so a kill is not lost
+//    (so too for a kill that lands while a raised exception is read or
+//    reported: the call still comes back HANDOFF_RAISED);
 //  - a disposed handle: HANDOFF_INVALID, the block does not run.
 // *jump_state is 0 in every other case.
 Outcome CallBlock(CallbackHandle* handle, const std::vector<OwnedValue>& args,

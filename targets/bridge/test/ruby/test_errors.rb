@@ -101,6 +101,19 @@ class TestErrors < Minitest::Test
     assert_equal [:raised, "Interrupt", "in the block"], [reply.status, reply.error_class, reply.error_message]
   end
 
+  # A kill that lands while the bridge reads a raised exception's message
+  # (here a slow #message) goes on: caught and dropped, Ruby would ignore
+  # every later Thread#kill of the thread.
+  def test_a_kill_while_the_message_is_read_goes_on
+    reading = Queue.new
+    slow = Class.new(StandardError) { define_method(:message) { reading << 1; sleep 5; "slow" } }
+    cb = Handoff::Callback.new { raise slow }
+    thread = Thread.new { HandoffDemo.invoke(cb.handle, [], gvl: true); sleep }
+    reading.pop
+    thread.kill
+    assert thread.join(10), "the thread was killed"
+  end
+
   # An interrupt of that thread while it waits (Thread#kill, Thread#raise)
   # is taken once the call is back in Ruby: not lost in a block. (The
   # thread never gets to record the reply: the interrupt comes first.)
