@@ -25,6 +25,7 @@ struct RubyCallers::Caller {
   std::atomic<bool> timed_call{false};  // a call under Timeout.timeout is being made
   VALUE ruby_thread = Qnil;  // the Ruby thread making its calls now (GVL)
   VALUE* all_threads;        // RubyCallers::threads_, where a successor is rooted
+  bool successor = false;    // ruby_thread took over from a killed one
 };
 
 namespace {
@@ -163,6 +164,7 @@ VALUE StartThread(VALUE arg) { return rb_thread_create(CallerBody, reinterpret_c
 // touches `c` no more after this.
 bool StartSuccessor(Caller* c) {
   int state = 0;
+  c->successor = true;
   VALUE successor = rb_protect(StartThread, reinterpret_cast<VALUE>(c), &state);
   if (state != 0) {
     rb_set_errinfo(Qnil);
@@ -214,7 +216,9 @@ int WaitForLateInterrupt(Caller* c) {
 
 VALUE CallerBody(void* arg) {
   auto* c = static_cast<Caller*>(arg);
-  SetSyncThreadIndex(c->thread);
+  // A successor takes a perturbation slot of its own (the first free one),
+  // not its killed predecessor's: nothing orders their use of one.
+  if (!c->successor) SetSyncThreadIndex(c->thread);
   c->wait = CallerRunQueueWait(*c->site->scenario);
   RunLog& log = *c->site->log;
   log.activity[c->thread].tid.store(CurrentThreadId(), std::memory_order_relaxed);
