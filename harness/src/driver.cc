@@ -170,7 +170,7 @@ Result DoEvent(const handoff_target* target, const CallSite& site, const Event& 
       break;
     case EventType::kMove:
       if (!EvalRuby("HandoffHarness.move_everything", &error)) {
-        return Result::HarnessError("moving every object: " + error);
+        return Result::HarnessError("moving the heap: " + error);
       }
       break;
     case EventType::kWakeup:

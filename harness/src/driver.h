@@ -2,11 +2,12 @@
 // embeds Ruby, then checks it.
 //
 // The Ruby main thread starts the target with the harness's handler, starts
-// the background Ruby threads, releases the GVL and starts the foreign
-// threads (plain std::threads, each making its calls in order and recording
-// them). It takes the GVL back only for lifecycle events (stop, kill,
-// GC.compact, fork), each once enough calls have returned. After the join it
-// stops the target and runs the checker.
+// the background Ruby threads and the Ruby callers (ruby_caller.h), releases
+// the GVL and starts the foreign threads (plain std::threads, each making
+// its calls in order and recording them). It takes the GVL back only for
+// lifecycle events (stop, kill, compact, move, fork, an interrupt of a Ruby
+// caller...), each once enough calls have returned or in the window it is
+// aimed at. After the join it stops the target and runs the checker.
 //
 // A hang cannot be unwound: the watchdog reports it through `on_hang`, which
 // must end the process. Crashes and sanitizer reports end the process too;
