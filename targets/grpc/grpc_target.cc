@@ -258,13 +258,47 @@ int Start(const handoff_target_host* host, uintptr_t handler, char* error, size_
   return 0;
 }
 
-void Invoke(const char* payload, size_t size, int64_t, handoff_target_reply* reply) {
+VALUE WaitWithoutGvl(VALUE request) {
+  rb_thread_call_without_gvl(WaitForCompletion, reinterpret_cast<void*>(request), nullptr, nullptr);
+  return Qnil;
+}
+
+// A Ruby thread making a call: ruby-grpc waits for the call's completion
+// queue without the GVL (grpc_rb_completion_queue_pluck), where an
+// interrupt of the thread (Thread#raise, Thread#kill, Timeout) is raised as
+// the wait begins or ends. Core still owns the request then and completes
+// it later, so this waits for that first (as core would: the request is
+// core's, not the caller's stack) and returns the interrupt's jump state
+// for Invoke to go on with (a kill before any other: a kill must go on).
+int WaitOnRubyThread(Request* request) {
+  int jump_state = 0;
+  VALUE error = Qnil;  // the exception to go on with (nil: none, or a kill)
+  for (;;) {
+    int state = 0;
+    rb_protect(WaitWithoutGvl, reinterpret_cast<VALUE>(request), &state);
+    if (state != 0) {
+      VALUE caught = rb_errinfo();
+      bool kill = !RTEST(rb_obj_is_kind_of(caught, rb_eException));
+      if (jump_state == 0 || kill) {
+        jump_state = state;
+        error = kill ? Qnil : caught;
+      }
+    }
+    std::lock_guard<std::mutex> lock(request->mutex);
+    if (request->done) break;
+  }
+  if (!NIL_P(error)) rb_set_errinfo(error);
+  return jump_state;
+}
+
+// Everything of a call but an interrupt's jump: no C++ object lives in
+// Invoke's own frame, which rb_jump_tag leaves.
+int InvokeAndWait(const char* payload, size_t size, handoff_target_reply* reply) {
   Request request;
+  int jump_state = 0;
   if (SubmitToPlugin(g_handler_plugin, payload, size, &request)) {
     if (ruby_native_thread_p() && ruby_thread_has_gvl_p()) {
-      // A Ruby thread making a call: ruby-grpc waits for the call's
-      // completion queue without the GVL (grpc_rb_completion_queue_pluck).
-      rb_thread_call_without_gvl(WaitForCompletion, &request, nullptr, nullptr);
+      jump_state = WaitOnRubyThread(&request);
     } else {
       WaitForCompletion(&request);  // a core thread, or C code in a blocking region
     }
@@ -286,6 +320,16 @@ void Invoke(const char* payload, size_t size, int64_t, handoff_target_reply* rep
   reply->data = static_cast<char*>(std::malloc(bytes->size() + 1));
   std::memcpy(reply->data, bytes->data(), bytes->size());
   reply->size = bytes->size();
+  return jump_state;
+}
+
+void Invoke(const char* payload, size_t size, int64_t, handoff_target_reply* reply) {
+  int jump_state = InvokeAndWait(payload, size, reply);
+  if (jump_state != 0) {
+    std::free(reply->data);
+    *reply = {HANDOFF_TARGET_INVALID, nullptr, 0};
+    rb_jump_tag(jump_state);  // the thread's interrupt goes on
+  }
 }
 
 void Stop() {}  // ruby-grpc has no stop: its event thread runs until the VM exits
