@@ -23,7 +23,8 @@
 // completion callback, and waits for that callback (mutex + condition
 // variable, predicate loop), as core's call combiner would. Called on a Ruby
 // thread that holds the GVL (a Ruby caller making an RPC), it waits without
-// the GVL, as ruby-grpc's completion-queue pluck does.
+// the GVL, as ruby-grpc's completion-queue pluck does; an interrupt of that
+// thread goes on once core's callback has come (the request is core's).
 //
 // How the payload crosses: core hands the plugin a NUL-terminated
 // service_url, so the payload goes in as hex there (any size, 0 included, any
