@@ -181,9 +181,10 @@ class Checker {
       }
       Fail(FailureKind::kSwallowedException,
            std::string(EventTypeName(static_cast<EventType>(type))) + ": " + what + where +
-               " never reached it: the thread made its later calls and waited 5 s more, and no "
-               "call was left by it or came back raised with it (the target swallowed the "
-               "thread's interrupt" +
+               " never reached it: the thread made its later calls and waited " +
+               std::to_string(kLateInterruptWaitSeconds) +
+               " s more, and no call was left by it or came back raised with it (the target "
+               "swallowed the thread's interrupt" +
                (type == static_cast<int>(EventType::kCallerKill) ? "; the thread was never killed)"
                                                                   : ")"));
     }

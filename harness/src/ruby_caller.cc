@@ -37,9 +37,6 @@ using Caller = RubyCallers::Caller;
 // before jumping on; a `fatal` error carries an exception instead).
 constexpr int kTagRaise = 6;
 constexpr int kTagFatal = 8;
-// How long a thread that was sent an interrupt and has made its last call
-// waits for it (a bridge may hand it to the thread later, from another).
-constexpr int64_t kLateInterruptWaitNs = 5000000000LL;
 
 bool IsKill(int state, VALUE error) {
   return state == kTagFatal && !rb_obj_is_kind_of(error, rb_eException);
@@ -148,7 +145,6 @@ bool AfterCall(Caller* c, int state, VALUE error) {
     uint64_t during = sent.during_call.load(std::memory_order_relaxed);
     uint64_t first = c->site->scenario->FirstCallOf(c->thread);
     AttributeInterrupt(c, during == UINT64_MAX ? c->index : during - first, c->index);
-    sent.seen_at_call.store(first + c->index, std::memory_order_relaxed);
     sent.seen.store(true, std::memory_order_relaxed);
   }
   return state != 0 && IsKill(state, error);
@@ -196,7 +192,7 @@ int WaitForLateInterrupt(Caller* c) {
     return 0;
   }
   c->index = c->site->log->calls[c->thread].size() - 1;
-  const int64_t give_up = MonotonicNanos() + kLateInterruptWaitNs;
+  const int64_t give_up = MonotonicNanos() + kLateInterruptWaitSeconds * 1000000000LL;
   int kill_state = 0;
   c->site->log->late_interrupt_waits.fetch_add(1, std::memory_order_relaxed);
   while (!sent.seen.load(std::memory_order_relaxed) && MonotonicNanos() < give_up) {
@@ -270,7 +266,6 @@ void MarkInterruptSent(RunLog* log, int thread, EventType type) {
   sent.during_call.store(log->activity[thread].call_id.load(std::memory_order_relaxed),
                          std::memory_order_relaxed);
   sent.seen.store(false, std::memory_order_relaxed);
-  sent.seen_at_call.store(UINT64_MAX, std::memory_order_relaxed);
   sent.type.store(static_cast<int>(type), std::memory_order_relaxed);
 }
 

@@ -60,11 +60,13 @@ struct alignas(64) ThreadActivity {
 // and whether that thread saw it: one at a time per thread. Written by the
 // Ruby main thread (sent) and by the caller thread (seen), both with the GVL.
 struct SentInterrupt {
-  std::atomic<int> type{-1};                       // the EventType sent; -1: none
-  std::atomic<uint64_t> during_call{UINT64_MAX};   // the call it was in then (UINT64_MAX: none)
+  std::atomic<int> type{-1};                      // the EventType sent; -1: none
+  std::atomic<uint64_t> during_call{UINT64_MAX};  // the call it was in then (UINT64_MAX: none)
   std::atomic<bool> seen{false};
-  std::atomic<uint64_t> seen_at_call{UINT64_MAX};  // the call it was attributed to
 };
+// How long a Ruby caller that was sent an interrupt and has made its last
+// call waits for it (a bridge may hand it to the thread later).
+constexpr int kLateInterruptWaitSeconds = 5;
 
 // The first payload a handler got that no call of this run sent (altered,
 // truncated, or naming no call): the evidence a wrong_reply starts with.
