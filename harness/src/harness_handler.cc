@@ -34,16 +34,15 @@ module HandoffHarness
     end
   end
 
-  # The move@ event: every object that can move moves (GC.compact moves only
-  # what fills holes). From Ruby 3.3 the heap is grown first (expand_heap:),
-  # so that there is room for all of it. Not before: Ruby 3.1's compaction
-  # reads one VM stack slot past each thread's top frame (ruby/ruby#7081,
-  # fixed in 3.2.1), where a dead object's address may be left; growing the
-  # heap frees whole pages, and that read of an unmapped page crashed the
-  # process in GC, blaming whichever bridge parks a Ruby thread that ran a
-  # block.
-  # Before 3.3 the room comes from 100,000 fresh objects, every other one
-  # garbage: pages half empty (none freed) ahead of the old, full ones.
+  # The move@ event: the heap moved toward its emptiest pages, as far as
+  # there is room (GC.compact moves only what fills holes). The room: from
+  # Ruby 3.3 the heap is grown first (expand_heap:); before, 100,000 fresh
+  # objects, every other one garbage, leave half-empty pages (none freed)
+  # ahead of the old, full ones. Ruby 3.1's own growth (double_heap:) frees
+  # whole pages, and its compaction reads one VM stack slot past each
+  # thread's top frame (ruby/ruby#7081, fixed in 3.2.1), where a dead
+  # object's address may be left: that read of an unmapped page crashed the
+  # process in GC, blaming any bridge that parks a Ruby thread after a block.
   GROW_HEAP = RUBY_VERSION >= "3.3" ? { expand_heap: true } : {}
   def self.move_everything
     room = []
