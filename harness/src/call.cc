@@ -41,9 +41,7 @@ void CallAndRecord(const CallSite& site, int thread, uint64_t index, std::string
   if (record->status == HANDOFF_TARGET_TIMED_OUT || record->status == HANDOFF_TARGET_STOPPED) {
     site.log->abandoned.fetch_add(1, std::memory_order_relaxed);
   }
-  activity.call_id.store(UINT64_MAX, std::memory_order_relaxed);
-  activity.returned.fetch_add(1, std::memory_order_relaxed);
-  site.log->returned.fetch_add(1, std::memory_order_relaxed);
+  site.log->CountReturned(thread);
 }
 
 }  // namespace handoff

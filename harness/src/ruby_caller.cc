@@ -38,6 +38,11 @@ using Caller = RubyCallers::Caller;
 constexpr int kTagRaise = 6;
 constexpr int kTagFatal = 8;
 
+// HandoffHarness::<name> (harness_handler.cc defines them).
+VALUE HarnessClass(const char* name) {
+  return rb_const_get(rb_const_get(rb_cObject, rb_intern("HandoffHarness")), rb_intern(name));
+}
+
 bool IsKill(int state, VALUE error) {
   return state == kTagFatal && !rb_obj_is_kind_of(error, rb_eException);
 }
@@ -46,11 +51,10 @@ bool IsKill(int state, VALUE error) {
 int InterruptTypeOf(int state, VALUE error) {
   if (IsKill(state, error)) return static_cast<int>(EventType::kCallerKill);
   if (state != kTagRaise || !rb_obj_is_kind_of(error, rb_eException)) return -1;
-  VALUE module = rb_const_get(rb_cObject, rb_intern("HandoffHarness"));
-  if (rb_obj_is_kind_of(error, rb_const_get(module, rb_intern("CallerInterrupt")))) {
+  if (rb_obj_is_kind_of(error, HarnessClass("CallerInterrupt"))) {
     return static_cast<int>(EventType::kCallerRaise);
   }
-  if (rb_obj_is_kind_of(error, rb_const_get(module, rb_intern("CallerTimeout")))) {
+  if (rb_obj_is_kind_of(error, HarnessClass("CallerTimeout"))) {
     return static_cast<int>(EventType::kCallerTimeout);
   }
   return -1;
@@ -94,8 +98,7 @@ VALUE CallIteration(VALUE arg) {
     return Qnil;
   }
   c->timed_call.store(true, std::memory_order_relaxed);
-  VALUE module = rb_const_get(rb_cObject, rb_intern("HandoffHarness"));
-  VALUE argv[3] = {rb_float_new(timeout_us / 1e6), rb_const_get(module, rb_intern("CallerTimeout")),
+  VALUE argv[3] = {rb_float_new(timeout_us / 1e6), HarnessClass("CallerTimeout"),
                    rb_sprintf("caller %d", c->thread)};
   rb_block_call(rb_const_get(rb_cObject, rb_intern("Timeout")), rb_intern("timeout"), 3, argv,
                 TimedCall, arg);
@@ -136,9 +139,7 @@ bool AfterCall(Caller* c, int state, VALUE error) {
   if (state != 0 && r.status == kNotReturned) {  // left before invoke returned
     r.status = type >= 0 ? kInterrupted : kEscapedInvoke;
     if (type >= 0) log.abandoned.fetch_add(1, std::memory_order_relaxed);
-    log.activity[c->thread].call_id.store(UINT64_MAX, std::memory_order_relaxed);
-    log.activity[c->thread].returned.fetch_add(1, std::memory_order_relaxed);
-    log.returned.fetch_add(1, std::memory_order_relaxed);
+    log.CountReturned(c->thread);
   }
   if (type >= 0 && type == sent.type.load(std::memory_order_relaxed) &&
       !sent.seen.load(std::memory_order_relaxed)) {
@@ -179,8 +180,7 @@ void GiveUpLaterCalls(Caller* c) {
   std::vector<CallRecord>& records = log.calls[c->thread];
   for (uint64_t i = c->index; i < records.size(); ++i) {
     records[i].status = kNeverMade;
-    log.activity[c->thread].returned.fetch_add(1, std::memory_order_relaxed);
-    log.returned.fetch_add(1, std::memory_order_relaxed);
+    log.CountReturned(c->thread);
   }
 }
 
@@ -250,9 +250,7 @@ struct InterruptCall {
 VALUE SendInterrupt(VALUE arg) {
   auto* call = reinterpret_cast<InterruptCall*>(arg);
   if (call->type == EventType::kCallerKill) return rb_funcall(call->thread, rb_intern("kill"), 0);
-  VALUE module = rb_const_get(rb_cObject, rb_intern("HandoffHarness"));
-  return rb_funcall(call->thread, rb_intern("raise"), 2,
-                    rb_const_get(module, rb_intern("CallerInterrupt")),
+  return rb_funcall(call->thread, rb_intern("raise"), 2, HarnessClass("CallerInterrupt"),
                     rb_str_new_cstr("Thread#raise from the harness (caller_raise)"));
 }
 

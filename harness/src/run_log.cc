@@ -43,6 +43,12 @@ bool RunLog::IsAnonymousPayload(uint64_t digest) const {
   return std::binary_search(anonymous_digests_.begin(), anonymous_digests_.end(), digest);
 }
 
+void RunLog::CountReturned(int thread) {
+  activity[thread].call_id.store(UINT64_MAX, std::memory_order_relaxed);
+  activity[thread].returned.fetch_add(1, std::memory_order_relaxed);
+  returned.fetch_add(1, std::memory_order_relaxed);
+}
+
 CallRecord* RunLog::ClaimNested(uint64_t outer_call_id) {
   if (nested_made[outer_call_id].exchange(1, std::memory_order_relaxed) != 0) return nullptr;
   return &nested[outer_call_id];

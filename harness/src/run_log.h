@@ -122,6 +122,9 @@ class RunLog {
   // Whether an anonymous (short) payload with this digest is one some call
   // of this run sends. Read-only once the run starts.
   bool IsAnonymousPayload(uint64_t digest) const;
+  // Caller thread `thread`'s current call is over (returned, left by an
+  // interrupt, or given up): it is no longer in a call, and it counts.
+  void CountReturned(int thread);
   // A nested call's record slot: claims it once (relaxed); nullptr if the
   // outer call already made one (its handler ran twice: the checker says so).
   CallRecord* ClaimNested(uint64_t outer_call_id);
