@@ -75,7 +75,7 @@ void CallNow(Caller* c) {
 }
 
 VALUE TimedCall(RB_BLOCK_CALL_FUNC_ARGLIST(yielded, arg)) {
-  (void)yielded;
+  (void)yielded, (void)argc, (void)argv, (void)blockarg;
   CallNow(reinterpret_cast<Caller*>(arg));
   return Qnil;
 }

@@ -87,16 +87,21 @@ module Handoff
       @on_error = handler
     end
 
-    # Called by the extension; not for users.
+    # Called by the extension; not for users. An interrupt of this thread
+    # (Thread#raise, Thread#kill, a Timeout) is held off while the error is
+    # reported, so the rescue below cannot swallow it, and taken as the
+    # report ends; the extension lets it go on.
     def report_error(exception, callback)
-      if @on_error
-        @on_error.call(exception, callback)
-      else
-        where = exception.backtrace&.first
-        warn "handoff: callback raised #{exception.class}: #{exception.message}#{where ? " (#{where})" : ''}"
+      Thread.handle_interrupt(Object => :never) do
+        if @on_error
+          @on_error.call(exception, callback)
+        else
+          where = exception.backtrace&.first
+          warn "handoff: callback raised #{exception.class}: #{exception.message}#{where ? " (#{where})" : ''}"
+        end
+      rescue Exception => e # rubocop:disable Lint/RescueException
+        warn "handoff: the on_error handler raised #{e.class}: #{e.message}"
       end
-    rescue Exception => e # rubocop:disable Lint/RescueException
-      warn "handoff: the on_error handler raised #{e.class}: #{e.message}"
     end
 
     # Called in a forked child by the Process._fork hook below.

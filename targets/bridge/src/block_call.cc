@@ -50,16 +50,13 @@ bool IsKill(int state) {
   return state != 0 && !RTEST(rb_obj_is_kind_of(rb_errinfo(), rb_eException));
 }
 
-// A kill that lands while the error is reported goes on (*jump_state).
+// Handoff.report_error rescues what reporting raises and holds off this
+// thread's interrupts until it ends: what leaves it is such an interrupt (a
+// kill, Thread#raise, a Timeout), which goes on (*jump_state).
 void ReportError(VALUE exception, VALUE callback, int* jump_state) {
   int state = 0;
   rb_protect(CallReportError, rb_assoc_new(exception, callback), &state);
-  if (IsKill(state)) {
-    *jump_state = state;
-  } else if (state != 0) {
-    rb_set_errinfo(Qnil);
-    fprintf(stderr, "handoff: Handoff.report_error failed while reporting a callback error\n");
-  }
+  if (state != 0) *jump_state = state;
 }
 
 std::string ClassNameOf(VALUE obj) {

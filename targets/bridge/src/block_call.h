@@ -24,8 +24,8 @@ enum class BlockThread { kWorker, kCallersOwn };
 //    Interrupt and other signals): returns HANDOFF_STOPPED and sets
 //    *jump_state to the rb_protect state; the caller must
 //    rb_jump_tag(*jump_state) when it is safe to, so a kill is not lost
-//    (so too for a kill that lands while a raised exception is read or
-//    reported: the call still comes back HANDOFF_RAISED);
+//    (so too for a kill that lands while a raised exception is read, and
+//    for any interrupt of the thread that lands while it is reported);
 //  - a disposed handle: HANDOFF_INVALID, the block does not run.
 // *jump_state is 0 in every other case.
 Outcome CallBlock(CallbackHandle* handle, const std::vector<OwnedValue>& args,

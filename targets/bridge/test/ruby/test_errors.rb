@@ -114,6 +114,23 @@ class TestErrors < Minitest::Test
     assert thread.join(10), "the thread was killed"
   end
 
+  # A Thread#raise that lands while the block's error is being reported
+  # (here a slow on_error handler) reaches the thread once the report ends:
+  # the report's own rescue must not swallow it.
+  def test_an_interrupt_while_the_error_is_reported_goes_on
+    reporting = Queue.new
+    Handoff.on_error { |_e, _cb| reporting << 1; sleep 0.3 }
+    cb = Handoff::Callback.new { raise ArgumentError, "reported" }
+    thread = Thread.new { HandoffDemo.invoke(cb.handle, [], gvl: true); sleep }
+    thread.report_on_exception = false
+    reporting.pop
+    thread.raise(RuntimeError, "while reporting")
+    error = assert_raises(RuntimeError) { thread.join(10) }
+    assert_equal "while reporting", error.message
+  ensure
+    Handoff.on_error
+  end
+
   # An interrupt of that thread while it waits (Thread#kill, Thread#raise)
   # is taken once the call is back in Ruby: not lost in a block. (The
   # thread never gets to record the reply: the interrupt comes first.)
