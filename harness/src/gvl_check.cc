@@ -20,6 +20,7 @@
 #include "frame_names.h"
 #include "gvl_check_stubs.h"
 #include "gvl_rules.h"
+#include "target_objects.h"
 
 extern "C" {
 int ruby_native_thread_p(void);
@@ -71,46 +72,6 @@ struct State {
 };
 
 State* g_state = nullptr;
-
-std::string BaseName(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-// Never interposed on, whatever loaded them: the runtime under the target.
-bool IsRuntime(const LoadedObject& object) {
-  if (object.path.empty()) return true;  // the program: the harness itself
-  static const char* const kPrefixes[] = {
-      "libruby", "libc.so", "libc-", "ld-linux", "linux-vdso", "libtsan", "libasan", "libubsan",
-      "liblsan", "libclang_rt", "libstdc++", "libgcc_s", "libm.so", "libpthread", "libdl.so",
-      "librt.so"};
-  std::string name = BaseName(object.path);
-  for (const char* prefix : kPrefixes) {
-    if (name.rfind(prefix, 0) == 0) return true;
-  }
-  return false;
-}
-
-// The objects the target library brings with it: itself and what it links
-// (DT_NEEDED, transitively), runtimes left out.
-std::set<ElfW(Addr)> TargetObjects(const std::vector<LoadedObject>& objects, ElfW(Addr) target_base) {
-  std::set<ElfW(Addr)> found;
-  std::vector<const LoadedObject*> todo;
-  for (const LoadedObject& o : objects) {
-    if (o.base == target_base) todo.push_back(&o);
-  }
-  while (!todo.empty()) {
-    const LoadedObject* object = todo.back();
-    todo.pop_back();
-    if (!found.insert(object->base).second) continue;
-    for (const std::string& needed : NeededLibraries(*object)) {
-      for (const LoadedObject& o : objects) {
-        if (!IsRuntime(o) && BaseName(o.path) == needed && !found.count(o.base)) todo.push_back(&o);
-      }
-    }
-  }
-  return found;
-}
 
 bool InsideStubs(const void* address) {
   auto* p = static_cast<const unsigned char*>(address);
@@ -179,19 +140,6 @@ void Interpose(State& state, const LoadedObject& object) REQUIRES(state.mutex) {
     }
   });
   if (handle != nullptr) dlclose(handle);
-}
-
-unsigned long long LoadCount() {
-  unsigned long long adds = 0;
-  dl_iterate_phdr(
-      [](dl_phdr_info* info, size_t size, void* data) -> int {
-        if (size >= offsetof(dl_phdr_info, dlpi_adds) + sizeof(info->dlpi_adds)) {
-          *static_cast<unsigned long long*>(data) = info->dlpi_adds;
-        }
-        return 1;
-      },
-      &adds);
-  return adds;
 }
 
 // Interposes on every object not seen yet that is the target's or was
@@ -292,15 +240,11 @@ void StartGvlCheck(const handoff_target* target, std::function<void(const Result
     std::fprintf(stderr, "handoff-stress: GVL check: cannot find libruby; the check is off\n");
     return;
   }
-  if (dladdr(reinterpret_cast<const void*>(target->invoke), &info) != 0) {
-    state->target_base = reinterpret_cast<ElfW(Addr)>(info.dli_fbase);
-  }
+  state->target_base = ObjectBaseOf(reinterpret_cast<const void*>(target->invoke));
   void* warm[1];
   backtrace(warm, 1);  // loads the unwinder now, not in a report
   MutexLock lock(&state->mutex);
   for (const LoadedObject& object : LoadedObjects()) {
-    // dli_fbase is the first mapped byte; dlpi_addr the load bias. For a
-    // shared object linked at 0 they are the same.
     state->before_start.insert(object.base);
   }
   g_state = state;

@@ -1,0 +1,166 @@
+#include "perturbation/sync_interposer.h"
+
+#include <dlfcn.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace handoff {
+namespace {
+
+thread_local SyncOpHandler* t_handler = nullptr;
+
+template <typename F>
+F Lookup(const char* name) {
+  return reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
+}
+
+struct Reals {
+  SyncFunctions sync;
+  int (*usleep)(useconds_t);
+};
+
+const Reals& RealFunctions() {
+  static const Reals reals = [] {
+    Reals r;
+    r.sync.mutex_lock = Lookup<decltype(r.sync.mutex_lock)>("pthread_mutex_lock");
+    r.sync.mutex_trylock = Lookup<decltype(r.sync.mutex_trylock)>("pthread_mutex_trylock");
+    r.sync.mutex_unlock = Lookup<decltype(r.sync.mutex_unlock)>("pthread_mutex_unlock");
+    r.sync.cond_wait = Lookup<decltype(r.sync.cond_wait)>("pthread_cond_wait");
+    r.sync.cond_timedwait = Lookup<decltype(r.sync.cond_timedwait)>("pthread_cond_timedwait");
+    r.sync.cond_clockwait = Lookup<decltype(r.sync.cond_clockwait)>("pthread_cond_clockwait");
+    r.sync.cond_signal = Lookup<decltype(r.sync.cond_signal)>("pthread_cond_signal");
+    r.sync.cond_broadcast = Lookup<decltype(r.sync.cond_broadcast)>("pthread_cond_broadcast");
+    r.sync.create = Lookup<decltype(r.sync.create)>("pthread_create");
+    r.sync.join = Lookup<decltype(r.sync.join)>("pthread_join");
+    r.sync.yield = Lookup<decltype(r.sync.yield)>("sched_yield");
+    r.sync.nanosleep = Lookup<decltype(r.sync.nanosleep)>("nanosleep");
+    r.usleep = Lookup<decltype(r.usleep)>("usleep");
+    return r;
+  }();
+  return reals;
+}
+
+const SyncFunctions& Real() { return RealFunctions().sync; }
+
+int WrapMutexLock(pthread_mutex_t* m) {
+  SyncOpHandler* h = t_handler;
+  return h ? h->MutexLock(m) : Real().mutex_lock(m);
+}
+int WrapMutexTrylock(pthread_mutex_t* m) {
+  SyncOpHandler* h = t_handler;
+  return h ? h->MutexTrylock(m) : Real().mutex_trylock(m);
+}
+int WrapMutexUnlock(pthread_mutex_t* m) {
+  SyncOpHandler* h = t_handler;
+  return h ? h->MutexUnlock(m) : Real().mutex_unlock(m);
+}
+int WrapCondWait(pthread_cond_t* c, pthread_mutex_t* m) {
+  SyncOpHandler* h = t_handler;
+  return h ? h->CondWait(c, m, CLOCK_REALTIME, nullptr) : Real().cond_wait(c, m);
+}
+int WrapCondTimedwait(pthread_cond_t* c, pthread_mutex_t* m, const timespec* t) {
+  SyncOpHandler* h = t_handler;
+  return h ? h->CondWait(c, m, CLOCK_REALTIME, t) : Real().cond_timedwait(c, m, t);
+}
+int WrapCondClockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock, const timespec* t) {
+  SyncOpHandler* h = t_handler;
+  return h ? h->CondWait(c, m, clock, t) : Real().cond_clockwait(c, m, clock, t);
+}
+int WrapCondSignal(pthread_cond_t* c) {
+  SyncOpHandler* h = t_handler;
+  return h ? h->CondSignal(c) : Real().cond_signal(c);
+}
+int WrapCondBroadcast(pthread_cond_t* c) {
+  SyncOpHandler* h = t_handler;
+  return h ? h->CondBroadcast(c) : Real().cond_broadcast(c);
+}
+int WrapCreate(pthread_t* t, const pthread_attr_t* a, void* (*start)(void*), void* arg) {
+  SyncOpHandler* h = t_handler;
+  return h ? h->Create(t, a, start, arg) : Real().create(t, a, start, arg);
+}
+int WrapJoin(pthread_t t, void** value) {
+  SyncOpHandler* h = t_handler;
+  return h ? h->Join(t, value) : Real().join(t, value);
+}
+int WrapYield() {
+  SyncOpHandler* h = t_handler;
+  return h ? h->Yield() : Real().yield();
+}
+int WrapNanosleep(const timespec* d, timespec* rem) {
+  SyncOpHandler* h = t_handler;
+  return h ? h->Sleep(d, rem) : Real().nanosleep(d, rem);
+}
+int WrapUsleep(useconds_t micros) {
+  SyncOpHandler* h = t_handler;
+  if (h == nullptr) return RealFunctions().usleep(micros);
+  timespec d{static_cast<time_t>(micros / 1000000), static_cast<long>(micros % 1000000) * 1000};
+  return h->Sleep(&d, nullptr);
+}
+
+struct Wrapper {
+  const char* name;
+  void* wrapper;
+  void* real;
+};
+
+const Wrapper* Wrappers(size_t* count) {
+  const Reals& r = RealFunctions();
+  static const Wrapper wrappers[] = {
+      {"pthread_mutex_lock", reinterpret_cast<void*>(&WrapMutexLock), reinterpret_cast<void*>(r.sync.mutex_lock)},
+      {"pthread_mutex_trylock", reinterpret_cast<void*>(&WrapMutexTrylock), reinterpret_cast<void*>(r.sync.mutex_trylock)},
+      {"pthread_mutex_unlock", reinterpret_cast<void*>(&WrapMutexUnlock), reinterpret_cast<void*>(r.sync.mutex_unlock)},
+      {"pthread_cond_wait", reinterpret_cast<void*>(&WrapCondWait), reinterpret_cast<void*>(r.sync.cond_wait)},
+      {"pthread_cond_timedwait", reinterpret_cast<void*>(&WrapCondTimedwait), reinterpret_cast<void*>(r.sync.cond_timedwait)},
+      {"pthread_cond_clockwait", reinterpret_cast<void*>(&WrapCondClockwait), reinterpret_cast<void*>(r.sync.cond_clockwait)},
+      {"pthread_cond_signal", reinterpret_cast<void*>(&WrapCondSignal), reinterpret_cast<void*>(r.sync.cond_signal)},
+      {"pthread_cond_broadcast", reinterpret_cast<void*>(&WrapCondBroadcast), reinterpret_cast<void*>(r.sync.cond_broadcast)},
+      {"pthread_create", reinterpret_cast<void*>(&WrapCreate), reinterpret_cast<void*>(r.sync.create)},
+      {"pthread_join", reinterpret_cast<void*>(&WrapJoin), reinterpret_cast<void*>(r.sync.join)},
+      {"sched_yield", reinterpret_cast<void*>(&WrapYield), reinterpret_cast<void*>(r.sync.yield)},
+      {"nanosleep", reinterpret_cast<void*>(&WrapNanosleep), reinterpret_cast<void*>(r.sync.nanosleep)},
+      {"usleep", reinterpret_cast<void*>(&WrapUsleep), reinterpret_cast<void*>(r.usleep)},
+  };
+  *count = sizeof(wrappers) / sizeof(wrappers[0]);
+  return wrappers;
+}
+
+}  // namespace
+
+const SyncFunctions& RealSyncFunctions() { return Real(); }
+
+void RouteThreadSyncOps(SyncOpHandler* handler) { t_handler = handler; }
+SyncOpHandler* RoutedSyncOpHandler() { return t_handler; }
+
+int InterposeSyncOps(const LoadedObject& object, std::string* error) {
+  size_t count = 0;
+  const Wrapper* wrappers = Wrappers(&count);
+  int rewritten = 0;
+  bool failed = false;
+  // Waits for a dlopen of this object still under way (the loader's lock),
+  // so its relocations are done before they are rewritten.
+  void* handle = object.path.empty() ? nullptr : dlopen(object.path.c_str(), RTLD_LAZY | RTLD_NOLOAD);
+  ForEachImport(object, [&](const ImportSlot& import) {
+    for (size_t i = 0; i < count && !failed; ++i) {
+      const Wrapper& w = wrappers[i];
+      if (std::strcmp(import.name, w.name) != 0 || w.real == nullptr) continue;
+      void* current = __atomic_load_n(import.slot, __ATOMIC_RELAXED);
+      if (current == w.wrapper) return;
+      Dl_info info;
+      bool lazy = dladdr(current, &info) != 0 &&
+                  reinterpret_cast<ElfW(Addr)>(info.dli_fbase) == object.base;
+      if (current != w.real && !lazy) return;  // bound elsewhere: someone else's interposition
+      if (!WriteSlot(object, import.slot, w.wrapper, error)) {
+        failed = true;
+        return;
+      }
+      ++rewritten;
+      return;
+    }
+  });
+  if (handle != nullptr) dlclose(handle);
+  return failed ? -1 : rewritten;
+}
+
+}  // namespace handoff

@@ -1,0 +1,84 @@
+// The interposition layer of the controlled schedule: the pthread operations
+// threads synchronise through, as the objects that call them import them,
+// are pointed at wrappers here, the way ThreadSanitizer's interceptors see
+// them, so an out-of-tree bridge needs no change. Ruby's GVL is built on the
+// same operations (libruby imports them), so interposing on libruby puts the
+// GVL's hand-overs under the same control.
+//
+// Interposed: pthread_mutex_lock, _trylock, _unlock; pthread_cond_wait,
+// _timedwait, _clockwait, _signal, _broadcast; pthread_create, pthread_join;
+// sched_yield, nanosleep, usleep. Only the calls an interposed object makes
+// through its import slots: an object's calls to its own functions, a
+// static inline lock, a raw futex (glib's GMutex, abseil's Mutex) and the
+// harness's own locks are not seen.
+//
+// A wrapper hands the operation to the calling thread's SyncOpHandler, or
+// calls the real function when the thread has none (every thread, until a
+// handler routes it). The real functions are what the slot would have
+// called: libc's, or the sanitizer runtime's interceptor in a sanitizer
+// build, so the sanitizer still sees every operation.
+#pragma once
+
+#include <pthread.h>
+#include <time.h>
+
+#include <string>
+
+#include "elf_imports.h"
+
+namespace handoff {
+
+// The real functions, looked up once (dlsym(RTLD_DEFAULT)).
+struct SyncFunctions {
+  int (*mutex_lock)(pthread_mutex_t*);
+  int (*mutex_trylock)(pthread_mutex_t*);
+  int (*mutex_unlock)(pthread_mutex_t*);
+  int (*cond_wait)(pthread_cond_t*, pthread_mutex_t*);
+  int (*cond_timedwait)(pthread_cond_t*, pthread_mutex_t*, const timespec*);
+  int (*cond_clockwait)(pthread_cond_t*, pthread_mutex_t*, clockid_t, const timespec*);
+  int (*cond_signal)(pthread_cond_t*);
+  int (*cond_broadcast)(pthread_cond_t*);
+  int (*create)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+  int (*join)(pthread_t, void**);
+  int (*yield)();
+  int (*nanosleep)(const timespec*, timespec*);
+};
+const SyncFunctions& RealSyncFunctions();
+
+// What a routed thread's operations go to. Each method does the operation
+// (through RealSyncFunctions() or otherwise) and returns what the real
+// function would. A timed wait arrives as CondWait with its clock and
+// deadline (pthread_cond_timedwait's clock is the condition variable's: it
+// arrives as CLOCK_REALTIME unless the handler knows better; an untimed wait
+// has deadline nullptr). nanosleep and usleep arrive as Sleep.
+class SyncOpHandler {
+ public:
+  virtual ~SyncOpHandler() = default;
+  virtual int MutexLock(pthread_mutex_t* mutex) = 0;
+  virtual int MutexTrylock(pthread_mutex_t* mutex) = 0;
+  virtual int MutexUnlock(pthread_mutex_t* mutex) = 0;
+  virtual int CondWait(pthread_cond_t* cond, pthread_mutex_t* mutex, clockid_t clock,
+                       const timespec* deadline) = 0;
+  virtual int CondSignal(pthread_cond_t* cond) = 0;
+  virtual int CondBroadcast(pthread_cond_t* cond) = 0;
+  virtual int Create(pthread_t* thread, const pthread_attr_t* attr, void* (*start)(void*),
+                     void* arg) = 0;
+  virtual int Join(pthread_t thread, void** value) = 0;
+  virtual int Yield() = 0;
+  virtual int Sleep(const timespec* duration, timespec* remaining) = 0;
+};
+
+// Routes the calling thread's interposed operations to `handler`; nullptr
+// sends them to the real functions again. Thread-local: a new thread starts
+// unrouted (a handler's Create routes it from its start routine).
+void RouteThreadSyncOps(SyncOpHandler* handler);
+SyncOpHandler* RoutedSyncOpHandler();
+
+// Points `object`'s import slots of the functions above at the wrappers.
+// Returns how many slots it rewrote (0: it imports none, or they are bound
+// to something other than the real function or the object's own lazy PLT:
+// someone else interposes, and is left alone), or -1 with *error when a
+// slot could not be written. Idempotent.
+int InterposeSyncOps(const LoadedObject& object, std::string* error);
+
+}  // namespace handoff

@@ -1,0 +1,35 @@
+/* A shared library that makes every pthread operation the controlled
+ * schedule's interposer handles, once each, in a known order: the object the
+ * interposer's tests rewrite (sync_interposer_test.cc). */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+#include <unistd.h>
+
+static pthread_mutex_t fixture_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fixture_cond = PTHREAD_COND_INITIALIZER;
+
+static void *fixture_child(void *arg) {
+  pthread_mutex_lock(&fixture_mutex);
+  pthread_mutex_unlock(&fixture_mutex);
+  return arg;
+}
+
+/* Returns what the timed wait returned (ETIMEDOUT: its deadline is past). */
+__attribute__((visibility("default"))) int fixture_every_operation(void) {
+  pthread_mutex_lock(&fixture_mutex);
+  struct timespec past = {0, 0};
+  int timed = pthread_cond_timedwait(&fixture_cond, &fixture_mutex, &past);
+  pthread_cond_signal(&fixture_cond);
+  pthread_cond_broadcast(&fixture_cond);
+  pthread_mutex_unlock(&fixture_mutex);
+  if (pthread_mutex_trylock(&fixture_mutex) == 0) pthread_mutex_unlock(&fixture_mutex);
+  pthread_t child;
+  if (pthread_create(&child, NULL, fixture_child, NULL) == 0) pthread_join(child, NULL);
+  sched_yield();
+  struct timespec tiny = {0, 1000};
+  nanosleep(&tiny, NULL);
+  usleep(1);
+  return timed;
+}
