@@ -43,7 +43,8 @@ class RecordingHandler final : public SyncOpHandler {
   }
   int Create(pthread_t* t, const pthread_attr_t* a, void* (*start)(void*), void* arg) override {
     auto* child = new Child{this, start, arg};
-    return Record("create", RealSyncFunctions().create(t, a, &ChildStart, child));
+    Record("create", 0);  // before the child can run
+    return RealSyncFunctions().create(t, a, &ChildStart, child);
   }
   int Join(pthread_t t, void** value) override { return Record("join", RealSyncFunctions().join(t, value)); }
   int Yield() override { return Record("yield", RealSyncFunctions().yield()); }
