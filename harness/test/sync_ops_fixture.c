@@ -2,6 +2,7 @@
  * schedule's interposer handles, once each, in a known order: the object the
  * interposer's tests rewrite (sync_interposer_test.cc). */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <time.h>
@@ -31,5 +32,16 @@ __attribute__((visibility("default"))) int fixture_every_operation(void) {
   struct timespec tiny = {0, 1000};
   nanosleep(&tiny, NULL);
   usleep(1);
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  int fds[2];
+  if (pipe(fds) == 0) {
+    if (write(fds[1], "x", 1) == 1) {
+      struct pollfd ready = {fds[0], POLLIN, 0};
+      poll(&ready, 1, 0);
+    }
+    close(fds[0]);
+    close(fds[1]);
+  }
   return timed;
 }

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 
 namespace handoff {
@@ -36,6 +37,10 @@ const Reals& RealFunctions() {
     r.sync.join = Lookup<decltype(r.sync.join)>("pthread_join");
     r.sync.yield = Lookup<decltype(r.sync.yield)>("sched_yield");
     r.sync.nanosleep = Lookup<decltype(r.sync.nanosleep)>("nanosleep");
+    r.sync.clock_gettime = Lookup<decltype(r.sync.clock_gettime)>("clock_gettime");
+    r.sync.poll = Lookup<decltype(r.sync.poll)>("poll");
+    r.sync.ppoll = Lookup<decltype(r.sync.ppoll)>("ppoll");
+    r.sync.write = Lookup<decltype(r.sync.write)>("write");
     r.usleep = Lookup<decltype(r.usleep)>("usleep");
     return r;
   }();
@@ -60,9 +65,15 @@ int WrapCondWait(pthread_cond_t* c, pthread_mutex_t* m) {
   SyncOpHandler* h = t_handler;
   return h ? h->CondWait(c, m, CLOCK_REALTIME, nullptr) : Real().cond_wait(c, m);
 }
+// The clock a condition variable was made with (pthread_condattr_setclock):
+// glibc keeps "monotonic" in bit 1 of __wrefs.
+clockid_t ClockOf(const pthread_cond_t* c) {
+  return (c->__data.__wrefs & 2) != 0 ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+}
+
 int WrapCondTimedwait(pthread_cond_t* c, pthread_mutex_t* m, const timespec* t) {
   SyncOpHandler* h = t_handler;
-  return h ? h->CondWait(c, m, CLOCK_REALTIME, t) : Real().cond_timedwait(c, m, t);
+  return h ? h->CondWait(c, m, ClockOf(c), t) : Real().cond_timedwait(c, m, t);
 }
 int WrapCondClockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock, const timespec* t) {
   SyncOpHandler* h = t_handler;
@@ -99,6 +110,30 @@ int WrapUsleep(useconds_t micros) {
   return h->Sleep(&d, nullptr);
 }
 
+int WrapClockGettime(clockid_t clock, timespec* now) {
+  SyncOpHandler* h = t_handler;
+  return h ? h->ClockGettime(clock, now) : Real().clock_gettime(clock, now);
+}
+int WrapPoll(pollfd* fds, nfds_t count, int timeout_ms) {
+  SyncOpHandler* h = t_handler;
+  if (h == nullptr) return Real().poll(fds, count, timeout_ms);
+  timespec timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+  return h->Poll(fds, count, timeout_ms < 0 ? nullptr : &timeout, nullptr);
+}
+int WrapPpoll(pollfd* fds, nfds_t count, const timespec* timeout, const sigset_t* mask) {
+  SyncOpHandler* h = t_handler;
+  return h ? h->Poll(fds, count, timeout, mask) : Real().ppoll(fds, count, timeout, mask);
+}
+ssize_t WrapWrite(int fd, const void* data, size_t size) {
+  ssize_t written = Real().write(fd, data, size);
+  if (SyncOpHandler* h = t_handler) {
+    int saved = errno;
+    h->Wrote(fd);
+    errno = saved;
+  }
+  return written;
+}
+
 struct Wrapper {
   const char* name;
   void* wrapper;
@@ -121,6 +156,10 @@ const Wrapper* Wrappers(size_t* count) {
       {"sched_yield", reinterpret_cast<void*>(&WrapYield), reinterpret_cast<void*>(r.sync.yield)},
       {"nanosleep", reinterpret_cast<void*>(&WrapNanosleep), reinterpret_cast<void*>(r.sync.nanosleep)},
       {"usleep", reinterpret_cast<void*>(&WrapUsleep), reinterpret_cast<void*>(r.usleep)},
+      {"clock_gettime", reinterpret_cast<void*>(&WrapClockGettime), reinterpret_cast<void*>(r.sync.clock_gettime)},
+      {"poll", reinterpret_cast<void*>(&WrapPoll), reinterpret_cast<void*>(r.sync.poll)},
+      {"ppoll", reinterpret_cast<void*>(&WrapPpoll), reinterpret_cast<void*>(r.sync.ppoll)},
+      {"write", reinterpret_cast<void*>(&WrapWrite), reinterpret_cast<void*>(r.sync.write)},
   };
   *count = sizeof(wrappers) / sizeof(wrappers[0]);
   return wrappers;
@@ -129,6 +168,15 @@ const Wrapper* Wrappers(size_t* count) {
 }  // namespace
 
 const SyncFunctions& RealSyncFunctions() { return Real(); }
+
+void SleepMicros(long micros) {
+  timespec delay{micros / 1000000, (micros % 1000000) * 1000};
+  if (SyncOpHandler* h = t_handler) {
+    h->HarnessNap(&delay);
+  } else {
+    nanosleep(&delay, nullptr);
+  }
+}
 
 void RouteThreadSyncOps(SyncOpHandler* handler) { t_handler = handler; }
 SyncOpHandler* RoutedSyncOpHandler() { return t_handler; }

@@ -7,7 +7,9 @@
 //
 // Interposed: pthread_mutex_lock, _trylock, _unlock; pthread_cond_wait,
 // _timedwait, _clockwait, _signal, _broadcast; pthread_create, pthread_join;
-// sched_yield, nanosleep, usleep. Only the calls an interposed object makes
+// sched_yield, nanosleep, usleep; clock_gettime (a controlled schedule's
+// logical time); poll, ppoll and write (a wait for a descriptor, and what
+// wakes one). Only the calls an interposed object makes
 // through its import slots: an object's calls to its own functions, a
 // static inline lock, a raw futex (glib's GMutex, abseil's Mutex) and the
 // harness's own locks are not seen.
@@ -19,7 +21,10 @@
 // build, so the sanitizer still sees every operation.
 #pragma once
 
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <string>
@@ -42,15 +47,20 @@ struct SyncFunctions {
   int (*join)(pthread_t, void**);
   int (*yield)();
   int (*nanosleep)(const timespec*, timespec*);
+  int (*clock_gettime)(clockid_t, timespec*);
+  int (*poll)(pollfd*, nfds_t, int);
+  int (*ppoll)(pollfd*, nfds_t, const timespec*, const sigset_t*);
+  ssize_t (*write)(int, const void*, size_t);
 };
 const SyncFunctions& RealSyncFunctions();
 
 // What a routed thread's operations go to. Each method does the operation
 // (through RealSyncFunctions() or otherwise) and returns what the real
 // function would. A timed wait arrives as CondWait with its clock and
-// deadline (pthread_cond_timedwait's clock is the condition variable's: it
-// arrives as CLOCK_REALTIME unless the handler knows better; an untimed wait
-// has deadline nullptr). nanosleep and usleep arrive as Sleep.
+// deadline (pthread_cond_timedwait's clock is the one the condition
+// variable was made with; an untimed wait has deadline nullptr). nanosleep
+// and usleep arrive as Sleep; poll as Poll with a relative timeout (nullptr:
+// none); write after it was made, as Wrote.
 class SyncOpHandler {
  public:
   virtual ~SyncOpHandler() = default;
@@ -66,7 +76,18 @@ class SyncOpHandler {
   virtual int Join(pthread_t thread, void** value) = 0;
   virtual int Yield() = 0;
   virtual int Sleep(const timespec* duration, timespec* remaining) = 0;
+  virtual int ClockGettime(clockid_t clock, timespec* now) = 0;
+  virtual int Poll(pollfd* fds, nfds_t count, const timespec* timeout, const sigset_t* mask) = 0;
+  virtual void Wrote(int fd) = 0;
+  // The harness's own nap in a polling loop (SleepMicros below): like Sleep,
+  // but it never makes progress of the target's by itself.
+  virtual void HarnessNap(const timespec* duration) = 0;
 };
+
+// The harness's own naps (its polling loops): nanosleep, which under a
+// controlled schedule, on a controlled thread, is a scheduling point like
+// the target's sleeps.
+void SleepMicros(long micros);
 
 // Routes the calling thread's interposed operations to `handler`; nullptr
 // sends them to the real functions again. Thread-local: a new thread starts

@@ -1,0 +1,726 @@
+// The controlled schedule (controlled_scheduler.h). Built without sanitizer
+// instrumentation (harness/CMakeLists.txt): its state is handed from thread
+// to thread by the schedule itself, which ThreadSanitizer must not see.
+//
+// One spin lock guards everything below; it is held only for bookkeeping,
+// never across a wait. A thread waits for its turn on its own futex word.
+#include "perturbation/controlled_scheduler.h"
+
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "perturbation/sync_interposer.h"
+
+namespace handoff {
+namespace {
+
+enum class Op : uint8_t {
+  kStart,      // a new thread, before it ran
+  kPoint,      // a sync point, a yield
+  kLock,       // pthread_mutex_lock
+  kTrylock,
+  kUnlock,
+  kWait,       // in pthread_cond_wait: waiting, then relocking
+  kSignal,
+  kBroadcast,
+  kCreate,
+  kJoin,
+  kSleep,
+  kPoll,
+  kFinished,
+  kDetached,   // blocked or busy outside the controlled operations
+};
+
+const char* OpName(Op op) {
+  switch (op) {
+    case Op::kStart: return "start";
+    case Op::kPoint: return "point";
+    case Op::kLock: return "lock";
+    case Op::kTrylock: return "trylock";
+    case Op::kUnlock: return "unlock";
+    case Op::kWait: return "wait";
+    case Op::kSignal: return "signal";
+    case Op::kBroadcast: return "broadcast";
+    case Op::kCreate: return "create";
+    case Op::kJoin: return "join";
+    case Op::kSleep: return "sleep";
+    case Op::kPoll: return "poll";
+    case Op::kFinished: return "finish";
+    case Op::kDetached: return "detached";
+  }
+  return "?";
+}
+
+struct ThreadSlot {
+  std::atomic<uint32_t> turn{0};  // futex word: 1 = go on
+  Op op = Op::kStart;
+  uintptr_t object = 0;           // mutex, condition variable, or slot joined (kJoin)
+  uintptr_t mutex = 0;            // kWait: the mutex to relock
+  const char* point = nullptr;    // kPoint: the sync point's name (or "yield")
+  int64_t deadline = -1;          // logical ns since the start; -1: none
+  bool woken = false;             // kWait: signalled
+  bool timed_out = false;         // kWait, kPoll: the deadline passed
+  bool poked = false;             // kPoll: a controlled thread wrote
+  bool observer = false;          // kSleep: the harness's polling nap
+  uint64_t wait_order = 0;        // kWait: signals wake the lowest
+  pthread_t handle{};
+  bool has_handle = false;
+  long tid = 0;                   // kernel thread id, once running
+  char role[48] = {0};
+};
+
+// A mutex's shadow (owner) and the number objects have in the schedule text.
+struct ObjectEntry {
+  uintptr_t key = 0;
+  int owner = -1;
+  int number = 0;
+  char kind = 0;  // 'm' mutex, 'c' condition variable
+};
+constexpr size_t kObjectTableSize = 1 << 14;
+
+struct LogEntry {
+  uint64_t step;
+  int32_t thread;
+  Op op;
+  bool timed_out;
+  int32_t object_number;
+  char object_kind;
+  const char* point;
+};
+constexpr size_t kLogCapacity = 1 << 20;
+
+class Scheduler;
+
+struct State {
+  std::atomic<bool> spin{false};
+  std::atomic<bool> active{false};
+  std::atomic<bool> ended{false};
+  ControlledScheduleOptions options;
+  ThreadSlot threads[kMaxControlledThreads];
+  int count = 0;
+  int running = -1;  // the thread that holds the schedule, -1: none
+  uint64_t step = 0;
+  int64_t logical_ns = 0;
+  uint64_t wait_order = 0;
+  uint64_t detaches = 0;
+  uint64_t returned_seen = 0;     // calls returned at last_progress_ns
+  int64_t last_progress_ns = 0;
+  int64_t base_realtime_ns = 0, base_monotonic_ns = 0;
+  ObjectEntry* objects = nullptr;
+  int next_number[2] = {0, 0};
+  LogEntry* log = nullptr;
+  uint64_t logged = 0;
+};
+
+State* g = nullptr;
+thread_local int t_id = -1;
+
+void Lock() {
+  while (g->spin.exchange(true, std::memory_order_acquire)) {
+    while (g->spin.load(std::memory_order_relaxed)) __builtin_ia32_pause();
+  }
+}
+void Unlock() { g->spin.store(false, std::memory_order_release); }
+
+void FutexWait(std::atomic<uint32_t>* word) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+}
+void FutexWake(std::atomic<uint32_t>* word) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+int64_t ToNanos(const timespec& t) { return t.tv_sec * 1000000000LL + t.tv_nsec; }
+
+ObjectEntry& Object(uintptr_t key, char kind) {
+  size_t i = (key >> 4) * 0x9E3779B97F4A7C15ull % kObjectTableSize;
+  for (;; i = (i + 1) % kObjectTableSize) {
+    ObjectEntry& e = g->objects[i];
+    if (e.key == key) return e;
+    if (e.key == 0) {
+      e.key = key;
+      e.owner = -1;  // the table is zeroed memory
+      e.kind = kind;
+      e.number = ++g->next_number[kind == 'c' ? 1 : 0];
+      return e;
+    }
+  }
+}
+
+bool MutexFree(uintptr_t mutex) { return Object(mutex, 'm').owner < 0; }
+
+bool CanGoOn(const ThreadSlot& t) {
+  switch (t.op) {
+    case Op::kStart: case Op::kPoint: case Op::kTrylock: case Op::kUnlock: case Op::kSignal:
+    case Op::kBroadcast: case Op::kCreate:
+      return true;
+    case Op::kLock:
+      return MutexFree(t.object);
+    case Op::kWait:
+      return (t.woken || (t.deadline >= 0 && t.deadline <= g->logical_ns)) && MutexFree(t.mutex);
+    case Op::kJoin:
+      return g->threads[t.object].op == Op::kFinished;
+    case Op::kSleep:
+      return t.deadline <= g->logical_ns;
+    case Op::kPoll:
+      return t.poked || (t.deadline >= 0 && t.deadline <= g->logical_ns);
+    case Op::kFinished: case Op::kDetached:
+      return false;
+  }
+  return false;
+}
+
+uintptr_t ObjectOf(const ThreadSlot& t) {
+  return t.op == Op::kWait ? t.mutex : t.op == Op::kJoin ? 0 : t.object;
+}
+
+void Log(int thread) {
+  const ThreadSlot& t = g->threads[thread];
+  LogEntry e{g->step, thread, t.op, false, 0, 0, t.point};
+  if (t.op == Op::kWait) e.timed_out = !t.woken;
+  uintptr_t object = t.object;
+  char kind = t.op == Op::kWait || t.op == Op::kSignal || t.op == Op::kBroadcast ? 'c'
+              : t.op == Op::kLock || t.op == Op::kTrylock || t.op == Op::kUnlock ? 'm' : 0;
+  if (kind != 0 && object != 0) {
+    e.object_kind = kind;
+    e.object_number = Object(object, kind).number;
+  } else if (t.op == Op::kJoin) {
+    e.object_number = static_cast<int32_t>(t.object);
+  }
+  g->log[g->logged % kLogCapacity] = e;
+  ++g->logged;
+}
+
+std::string Describe(int thread) {
+  const ThreadSlot& t = g->threads[thread];
+  return "thread " + std::to_string(thread) + " (" + t.role + ")";
+}
+
+// Every thread's state, for a deadlock report.
+std::string ThreadStates() {
+  std::string out;
+  for (int i = 0; i < g->count; ++i) {
+    const ThreadSlot& t = g->threads[i];
+    if (t.op == Op::kFinished) continue;
+    out += "  " + Describe(i) + ": ";
+    switch (t.op) {
+      case Op::kLock:
+        out += "locking mutex " + std::to_string(Object(t.object, 'm').number) + ", held by thread " +
+               std::to_string(Object(t.object, 'm').owner);
+        break;
+      case Op::kWait:
+        out += "waiting on condition variable " + std::to_string(Object(t.object, 'c').number) +
+               " (mutex " + std::to_string(Object(t.mutex, 'm').number) + ")" +
+               (t.woken ? ", signalled, relocking a mutex held by thread " +
+                              std::to_string(Object(t.mutex, 'm').owner)
+                        : ", never signalled");
+        break;
+      case Op::kJoin:
+        out += "joining thread " + std::to_string(t.object);
+        break;
+      default:
+        out += OpName(t.op);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+[[noreturn]] void ReportDeadlock(const std::string& why) {
+  std::string report = why + " at step " + std::to_string(g->step) + ":\n" + ThreadStates();
+  auto on_deadlock = g->options.on_deadlock;
+  g->ended.store(true, std::memory_order_relaxed);
+  Unlock();
+  on_deadlock(report);
+  for (;;) pause();
+}
+
+// Picks the next thread and does the shadow part of its operation. Returns
+// its number, or -1 when none can go on until a detached thread rejoins.
+// REQUIRES: the lock.
+int Decide() {
+  static std::vector<Runnable> runnable;  // under the lock
+  for (;;) {
+    runnable.clear();
+    for (int i = 0; i < g->count; ++i) {
+      if (CanGoOn(g->threads[i])) runnable.push_back({i, ObjectOf(g->threads[i])});
+    }
+    if (!runnable.empty()) break;
+    int64_t earliest = -1;
+    bool detached = false, target_deadline = false;
+    for (int i = 0; i < g->count; ++i) {
+      const ThreadSlot& t = g->threads[i];
+      if (t.op == Op::kDetached) detached = true;
+      bool timed = t.op == Op::kSleep || t.op == Op::kPoll || (t.op == Op::kWait && !t.woken);
+      if (!timed || t.deadline < 0) continue;
+      if (!(t.op == Op::kSleep && t.observer)) target_deadline = true;
+      if (earliest < 0 || t.deadline < earliest) earliest = t.deadline;
+    }
+    bool in_flight = g->options.calls_in_flight && g->options.calls_in_flight();
+    if (detached) {
+      g->running = -1;
+      return -1;
+    }
+    if (in_flight && !target_deadline) {
+      ReportDeadlock("calls are in flight and no controlled thread can go on (none waits with a deadline)");
+    }
+    if (in_flight && g->logical_ns - g->last_progress_ns > g->options.hang_logical_ns) {
+      ReportDeadlock("no call returned in " + std::to_string(g->options.hang_logical_ns / 1000000000) +
+                     " s of logical time, and no thread can go on but by a timeout");
+    }
+    if (earliest > g->logical_ns) {
+      g->logical_ns = earliest;  // nothing else can happen first
+      continue;
+    }
+    if (earliest < 0) ReportDeadlock("no controlled thread can go on, and none waits with a deadline");
+  }
+  if (g->options.calls_returned) {
+    uint64_t returned = g->options.calls_returned();
+    if (returned != g->returned_seen) {
+      g->returned_seen = returned;
+      g->last_progress_ns = g->logical_ns;
+    }
+  }
+  size_t pick = g->options.strategy->Pick(runnable, g->step);
+  int next = runnable[pick < runnable.size() ? pick : 0].thread;
+  ThreadSlot& t = g->threads[next];
+  if (t.op == Op::kLock) Object(t.object, 'm').owner = next;
+  if (t.op == Op::kWait) {
+    t.timed_out = !t.woken;
+    Object(t.mutex, 'm').owner = next;
+  }
+  if (t.op == Op::kUnlock) Object(t.object, 'm').owner = -1;
+  if (t.op == Op::kPoll) t.timed_out = !t.poked;
+  Log(next);
+  g->options.strategy->Picked(next, ObjectOf(t));
+  ++g->step;
+  g->logical_ns += kStepNanos;
+  g->running = next;
+  return next;
+}
+
+// Hands the schedule to `next` (the lock held), then, unlocked, waits for
+// this thread's turn unless it is `next`.
+void HandOver(int self, int next) {
+  if (next >= 0 && next != self) {
+    g->threads[next].turn.store(1, std::memory_order_release);
+    FutexWake(&g->threads[next].turn);
+  }
+  Unlock();
+  if (next == self || self < 0) return;
+  std::atomic<uint32_t>& turn = g->threads[self].turn;
+  while (turn.load(std::memory_order_acquire) == 0) FutexWait(&turn);
+  turn.store(0, std::memory_order_relaxed);
+}
+
+bool Controlled() { return t_id >= 0 && g != nullptr && !g->ended.load(std::memory_order_relaxed); }
+
+// The calling thread reached an operation: it waits until the schedule
+// picks it. REQUIRES: the lock; releases it.
+void Arrive(Op op, uintptr_t object, const char* point = nullptr) {
+  ThreadSlot& me = g->threads[t_id];
+  bool rejoining = me.op == Op::kDetached;
+  me.op = op;
+  me.object = object;
+  me.point = point;
+  if (rejoining && g->running >= 0) {
+    HandOver(t_id, -1);  // the running thread picks it at one of its points
+    return;
+  }
+  HandOver(t_id, Decide());
+}
+
+int64_t LogicalDeadline(clockid_t clock, const timespec& deadline) {
+  int64_t base = clock == CLOCK_REALTIME ? g->base_realtime_ns : g->base_monotonic_ns;
+  int64_t at = ToNanos(deadline) - base;
+  return at < 0 ? 0 : at;
+}
+
+// Ends the calling thread's part in the schedule.
+void Finish() {
+  Lock();
+  g->threads[t_id].op = Op::kFinished;
+  int next = g->ended.load(std::memory_order_relaxed) ? -1 : Decide();
+  int self = t_id;
+  t_id = -1;
+  RouteThreadSyncOps(nullptr);
+  HandOver(-1, next);
+  (void)self;
+}
+
+struct StartArgs {
+  int id;
+  void* (*start)(void*);
+  void* arg;
+};
+
+class SchedulerOps final : public SyncOpHandler {
+ public:
+  int MutexLock(pthread_mutex_t* m) override {
+    if (Controlled()) {
+      Lock();
+      Arrive(Op::kLock, reinterpret_cast<uintptr_t>(m));
+    }
+    return RealSyncFunctions().mutex_lock(m);
+  }
+  int MutexTrylock(pthread_mutex_t* m) override {
+    if (!Controlled()) return RealSyncFunctions().mutex_trylock(m);
+    auto key = reinterpret_cast<uintptr_t>(m);
+    Lock();
+    Arrive(Op::kTrylock, key);
+    Lock();
+    ObjectEntry& shadow = Object(key, 'm');
+    int result = EBUSY;
+    if (shadow.owner < 0) {
+      result = RealSyncFunctions().mutex_trylock(m);
+      if (result == 0) shadow.owner = t_id;
+    }
+    Unlock();
+    return result;
+  }
+  int MutexUnlock(pthread_mutex_t* m) override {
+    if (Controlled()) {
+      Lock();
+      Arrive(Op::kUnlock, reinterpret_cast<uintptr_t>(m));
+    }
+    return RealSyncFunctions().mutex_unlock(m);
+  }
+  int CondWait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock, const timespec* deadline) override {
+    if (!Controlled()) {
+      return deadline == nullptr ? RealSyncFunctions().cond_wait(c, m)
+                                 : RealSyncFunctions().cond_clockwait(c, m, clock, deadline);
+    }
+    Lock();
+    ThreadSlot& me = g->threads[t_id];
+    me.op = Op::kWait;
+    me.object = reinterpret_cast<uintptr_t>(c);
+    me.mutex = reinterpret_cast<uintptr_t>(m);
+    me.point = nullptr;
+    me.woken = false;
+    me.timed_out = false;
+    me.deadline = deadline == nullptr ? -1 : LogicalDeadline(clock, *deadline);
+    me.wait_order = ++g->wait_order;
+    Object(me.mutex, 'm').owner = -1;
+    RealSyncFunctions().mutex_unlock(m);  // nobody else runs until this thread hands over
+    HandOver(t_id, Decide());
+    RealSyncFunctions().mutex_lock(m);
+    return me.timed_out && !g->ended.load(std::memory_order_relaxed) ? ETIMEDOUT : 0;
+  }
+  int CondSignal(pthread_cond_t* c) override { return Wake(c, false); }
+  int CondBroadcast(pthread_cond_t* c) override { return Wake(c, true); }
+  int Create(pthread_t* thread, const pthread_attr_t* attr, void* (*start)(void*), void* arg) override {
+    if (!Controlled()) return RealSyncFunctions().create(thread, attr, start, arg);
+    Lock();
+    Arrive(Op::kCreate, 0);
+    Lock();
+    int id = NewThread(("made by thread " + std::to_string(t_id)).c_str());
+    Unlock();
+    if (id < 0) return RealSyncFunctions().create(thread, attr, start, arg);  // over the limit: uncontrolled
+    int result = RealSyncFunctions().create(thread, attr, &Trampoline, new StartArgs{id, start, arg});
+    Lock();
+    if (result == 0) {
+      g->threads[id].handle = *thread;
+      g->threads[id].has_handle = true;
+    } else {
+      g->threads[id].op = Op::kFinished;
+    }
+    Unlock();
+    return result;
+  }
+  int Join(pthread_t thread, void** value) override {
+    if (Controlled()) {
+      Lock();
+      int joined = -1;
+      for (int i = 0; i < g->count; ++i) {
+        if (g->threads[i].has_handle && pthread_equal(g->threads[i].handle, thread)) joined = i;
+      }
+      if (joined >= 0) {
+        Arrive(Op::kJoin, static_cast<uintptr_t>(joined));
+      } else {
+        Unlock();
+      }
+    }
+    return RealSyncFunctions().join(thread, value);
+  }
+  int Yield() override {
+    if (!Controlled()) return RealSyncFunctions().yield();
+    Lock();
+    Arrive(Op::kPoint, 0, "yield");
+    return 0;
+  }
+  int Sleep(const timespec* duration, timespec* remaining) override {
+    if (!Controlled()) return RealSyncFunctions().nanosleep(duration, remaining);
+    SleepFor(*duration, false);
+    if (remaining != nullptr) *remaining = timespec{0, 0};
+    return 0;
+  }
+  void HarnessNap(const timespec* duration) override {
+    if (!Controlled()) {
+      RealSyncFunctions().nanosleep(duration, nullptr);
+      return;
+    }
+    SleepFor(*duration, true);
+  }
+  int ClockGettime(clockid_t clock, timespec* now) override {
+    bool logical = clock == CLOCK_REALTIME || clock == CLOCK_MONOTONIC ||
+                   clock == CLOCK_MONOTONIC_RAW || clock == CLOCK_REALTIME_COARSE ||
+                   clock == CLOCK_MONOTONIC_COARSE || clock == CLOCK_BOOTTIME;
+    if (!Controlled() || !logical) return RealSyncFunctions().clock_gettime(clock, now);
+    Lock();
+    int64_t base = clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE ? g->base_realtime_ns
+                                                                               : g->base_monotonic_ns;
+    int64_t at = base + g->logical_ns;
+    Unlock();
+    *now = timespec{static_cast<time_t>(at / 1000000000), static_cast<long>(at % 1000000000)};
+    return 0;
+  }
+  int Poll(pollfd* fds, nfds_t count, const timespec* timeout, const sigset_t* mask) override {
+    if (!Controlled()) return RealSyncFunctions().ppoll(fds, count, timeout, mask);
+    const timespec zero{0, 0};
+    int ready = RealSyncFunctions().ppoll(fds, count, &zero, mask);
+    if (ready != 0 || (timeout != nullptr && ToNanos(*timeout) == 0)) return ready;
+    // Waits in logical time; a controlled thread's write wakes it to look
+    // again; no timeout is a wait of kNoTimeoutPollNanos at a time.
+    constexpr int64_t kNoTimeoutPollNanos = 10000000000LL;
+    Lock();
+    int64_t deadline = g->logical_ns + (timeout ? ToNanos(*timeout) : kNoTimeoutPollNanos);
+    for (;;) {
+      ThreadSlot& me = g->threads[t_id];
+      me.deadline = deadline;
+      me.poked = false;
+      Arrive(Op::kPoll, 0);
+      ready = RealSyncFunctions().ppoll(fds, count, &zero, mask);
+      if (ready != 0 || !Controlled()) return ready;
+      Lock();
+      if (g->logical_ns >= deadline) {
+        Unlock();
+        return timeout ? 0 : RealSyncFunctions().ppoll(fds, count, &zero, mask);
+      }
+    }
+  }
+  void Wrote(int) override {
+    if (!Controlled()) return;
+    Lock();
+    for (int i = 0; i < g->count; ++i) {
+      if (g->threads[i].op == Op::kPoll) g->threads[i].poked = true;
+    }
+    Unlock();
+  }
+
+  static int NewThread(const char* role) {
+    if (g->count == kMaxControlledThreads) return -1;
+    int id = g->count++;
+    ThreadSlot& t = g->threads[id];
+    t.op = Op::kStart;
+    std::snprintf(t.role, sizeof t.role, "%s", role);
+    g->options.strategy->ThreadAdded(id);
+    return id;
+  }
+
+ private:
+  static void SleepFor(const timespec& duration, bool observer) {
+    Lock();
+    ThreadSlot& me = g->threads[t_id];
+    me.deadline = g->logical_ns + ToNanos(duration);
+    me.observer = observer;
+    Arrive(Op::kSleep, 0);
+  }
+
+  int Wake(pthread_cond_t* c, bool all) {
+    if (Controlled()) {
+      auto key = reinterpret_cast<uintptr_t>(c);
+      Lock();
+      Arrive(all ? Op::kBroadcast : Op::kSignal, key);
+      Lock();
+      int first = -1;
+      for (int i = 0; i < g->count; ++i) {
+        ThreadSlot& t = g->threads[i];
+        if (t.op != Op::kWait || t.object != key || t.woken) continue;
+        if (all) {
+          t.woken = true;
+        } else if (first < 0 || t.wait_order < g->threads[first].wait_order) {
+          first = i;
+        }
+      }
+      if (first >= 0) g->threads[first].woken = true;
+      Unlock();
+    }
+    return all ? RealSyncFunctions().cond_broadcast(c) : RealSyncFunctions().cond_signal(c);
+  }
+
+  static void* Trampoline(void* raw) {
+    StartArgs args = *static_cast<StartArgs*>(raw);
+    delete static_cast<StartArgs*>(raw);
+    AttachControlledThread(args.id);
+    struct AtExit {
+      ~AtExit() {
+        if (t_id >= 0) Finish();
+      }
+    } at_exit;
+    return args.start(args.arg);
+  }
+};
+
+SchedulerOps g_ops;
+
+// Detaches a thread that holds the schedule but is blocked in the kernel
+// outside the controlled operations, or busy with none, for too long.
+char KernelState(long tid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
+  FILE* f = std::fopen(path, "r");
+  if (f == nullptr) return '?';
+  char buffer[512] = {0};
+  size_t n = std::fread(buffer, 1, sizeof buffer - 1, f);
+  std::fclose(f);
+  buffer[n] = 0;
+  const char* close = std::strrchr(buffer, ')');
+  return close != nullptr && close[1] == ' ' ? close[2] : '?';
+}
+
+void Monitor() {
+  uint64_t last_step = ~0ull;
+  int last_running = -2;
+  int still_ms = 0;
+  for (;;) {
+    timespec nap{0, 50 * 1000000};
+    nanosleep(&nap, nullptr);
+    if (g->ended.load(std::memory_order_relaxed)) return;
+    Lock();
+    if (g->step != last_step || g->running != last_running || g->running < 0) {
+      last_step = g->step;
+      last_running = g->running;
+      still_ms = 0;
+      Unlock();
+      continue;
+    }
+    still_ms += 50;
+    long tid = g->threads[g->running].tid;
+    Unlock();
+    char state = KernelState(tid);
+    bool blocked = state == 'S' || state == 'D';
+    if (!(blocked ? still_ms >= kDetachAfterMs : still_ms >= kDetachBusyMs)) continue;
+    Lock();
+    if (g->step == last_step && g->running == last_running && !g->ended.load()) {
+      ThreadSlot& t = g->threads[g->running];
+      t.op = Op::kDetached;
+      ++g->detaches;
+      Log(g->running);
+      HandOver(-1, Decide());
+    } else {
+      Unlock();
+    }
+    still_ms = 0;
+  }
+}
+
+}  // namespace
+
+void BeginControlledSchedule(const ControlledScheduleOptions& options) {
+  g = new State;
+  g->options = options;
+  g->objects = static_cast<ObjectEntry*>(mmap(nullptr, sizeof(ObjectEntry) * kObjectTableSize,
+                                              PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  g->log = static_cast<LogEntry*>(mmap(nullptr, sizeof(LogEntry) * kLogCapacity, PROT_READ | PROT_WRITE,
+                                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  timespec now;
+  RealSyncFunctions().clock_gettime(CLOCK_REALTIME, &now);
+  g->base_realtime_ns = ToNanos(now);
+  RealSyncFunctions().clock_gettime(CLOCK_MONOTONIC, &now);
+  g->base_monotonic_ns = ToNanos(now);
+  options.strategy->NewRun(options.seed, options.expected_steps);
+  int main_id = SchedulerOps::NewThread("main");
+  g->threads[main_id].op = Op::kPoint;
+  g->running = main_id;
+  t_id = main_id;
+  g->threads[main_id].tid = syscall(SYS_gettid);
+  RouteThreadSyncOps(&g_ops);
+  g->active.store(true, std::memory_order_release);
+  std::thread(Monitor).detach();
+}
+
+bool ControlledScheduleActive() {
+  return g != nullptr && g->active.load(std::memory_order_relaxed) && !g->ended.load(std::memory_order_relaxed);
+}
+
+int ReserveControlledThread(const std::string& role) {
+  if (!Controlled()) return -1;
+  Lock();
+  int id = SchedulerOps::NewThread(role.c_str());
+  Unlock();
+  return id;
+}
+
+void AttachControlledThread(int id) {
+  if (id < 0 || g == nullptr) return;
+  t_id = id;
+  ThreadSlot& me = g->threads[id];
+  me.tid = syscall(SYS_gettid);
+  RouteThreadSyncOps(&g_ops);
+  while (me.turn.load(std::memory_order_acquire) == 0) FutexWait(&me.turn);
+  me.turn.store(0, std::memory_order_relaxed);
+}
+
+void EndControlledThread() {
+  if (t_id >= 0 && g != nullptr) Finish();
+}
+
+void ControlledSyncPoint(const char* name) {
+  if (!Controlled()) return;
+  Lock();
+  Arrive(Op::kPoint, 0, name);
+}
+
+void EndControlledSchedule() {
+  if (g == nullptr) return;
+  Lock();
+  g->ended.store(true, std::memory_order_relaxed);
+  for (int i = 0; i < g->count; ++i) {
+    g->threads[i].turn.store(1, std::memory_order_release);
+    FutexWake(&g->threads[i].turn);
+  }
+  Unlock();
+}
+
+uint64_t ControlledSteps() { return g == nullptr ? 0 : g->step; }
+
+bool ScheduleExact() { return g == nullptr || g->detaches == 0; }
+
+std::string ScheduleText(int lines) {
+  if (g == nullptr) return "";
+  Lock();
+  uint64_t total = g->logged;
+  uint64_t kept = total < kLogCapacity ? total : kLogCapacity;
+  uint64_t shown = lines < 0 || static_cast<uint64_t>(lines) > kept ? kept : static_cast<uint64_t>(lines);
+  std::string out;
+  if (shown < total) {
+    out += "  ... " + std::to_string(total - shown) + " earlier steps (--verbose prints them all)\n";
+  }
+  for (uint64_t i = total - shown; i < total; ++i) {
+    const LogEntry& e = g->log[i % kLogCapacity];
+    char line[160];
+    std::string what = OpName(e.op);
+    if (e.op == Op::kPoint) what = std::string(e.point ? e.point : "point");
+    if (e.op == Op::kWait) what = e.timed_out ? "timed out on" : "woken on";
+    if (e.object_kind == 'm') what += " mutex " + std::to_string(e.object_number);
+    if (e.object_kind == 'c') what += " cond " + std::to_string(e.object_number);
+    if (e.op == Op::kWait) what += ", relock";
+    if (e.op == Op::kJoin) what += " thread " + std::to_string(e.object_number);
+    std::snprintf(line, sizeof line, "  step %-7llu thread %-3d %-22s %s\n",
+                  static_cast<unsigned long long>(e.step), e.thread, g->threads[e.thread].role,
+                  what.c_str());
+    out += line;
+  }
+  Unlock();
+  return out;
+}
+
+}  // namespace handoff
