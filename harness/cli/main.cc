@@ -26,6 +26,7 @@
 #include "handoff/supervisor.h"
 #include "handoff/target_loader.h"
 #include "perturbation/decision_log.h"
+#include "perturbation/fixed_addresses.h"
 
 namespace handoff {
 namespace {
@@ -40,6 +41,7 @@ struct Summary {
   uint64_t decisions_recorded = 0;
   uint64_t verified = 0;
   uint64_t sync_points = 0;  // perturbation points reached: 0 means --perturb had nothing to act on
+  uint64_t schedule_steps = 0;  // decisions of the controlled schedule
   double seconds = 0;
   double p50_us = 0, p99_us = 0;   // the slowest run's (by p99)
   double leak_bytes_per_call = 0;  // the largest measured (0: not measured)
@@ -184,6 +186,7 @@ Summary RunAll(const CliOptions& o, const handoff_target* target) {
       }
     }
     summary.sync_points += outcome.stats.sync_points;
+    summary.schedule_steps += outcome.stats.schedule_steps;
     summary.seconds += outcome.stats.seconds;
     if (outcome.stats.p99_us >= summary.p99_us) {
       summary.p99_us = outcome.stats.p99_us;
@@ -225,6 +228,10 @@ void PrintText(const CliOptions& o, const handoff_target* target, const Summary&
                 "latency p50 %.1f us, p99 %.1f us\n",
                 target->name, s.runs, static_cast<unsigned long long>(s.verified), s.seconds, rate,
                 s.p50_us, s.p99_us);
+    if (o.run.schedule == "controlled") {
+      std::printf("  controlled schedule (%s): %llu decisions\n", o.run.schedule_strategy.c_str(),
+                  static_cast<unsigned long long>(s.schedule_steps));
+    }
     return;
   }
   const Result& f = s.first_failure;
@@ -253,6 +260,9 @@ void PrintJson(const CliOptions& o, const handoff_target* target, const Summary&
   PrintJsonLine(Json{
       {"target", target->name},
       {"perturbation", o.run.perturbation},
+      {"schedule", o.run.schedule},
+      {"schedule_strategy", o.run.schedule == "controlled" ? o.run.schedule_strategy : ""},
+      {"schedule_steps", s.schedule_steps},
       {"seed", s.has_failure ? s.failure_seed : o.run.seed},
       {"scenario", ScenarioToText(o.run.scenario)},
       {"runs", s.runs},
@@ -289,6 +299,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (o.list_targets) return ListTargets(o.json);
+  if (o.run.schedule == "controlled") ReexecWithFixedAddresses(argv);  // returns if it cannot
   if (o.score) return RunScore(o);
   if (!o.suite.empty() && o.list_scenarios) {
     for (const SuiteScenario& s : Suite(o.suite, o.suite_threads, o.suite_calls)) {
@@ -328,9 +339,12 @@ int main(int argc, char** argv) {
   }
   if (!o.seed_given) o.run.seed = std::random_device{}() ^ (static_cast<uint64_t>(getpid()) << 32);
   if (!o.quiet && !o.json) {
-    std::fprintf(stderr, "handoff-stress: target %s (%s), seed %llu, perturbation %s\n  scenario: %s\n",
+    std::string schedule = o.run.schedule == "controlled"
+                               ? "schedule controlled (" + o.run.schedule_strategy + ")"
+                               : "perturbation " + o.run.perturbation;
+    std::fprintf(stderr, "handoff-stress: target %s (%s), seed %llu, %s\n  scenario: %s\n",
                  target->name, loaded.path.c_str(), static_cast<unsigned long long>(o.run.seed),
-                 o.run.perturbation.c_str(), ScenarioToText(o.run.scenario).c_str());
+                 schedule.c_str(), ScenarioToText(o.run.scenario).c_str());
   }
   Summary summary;
   if (std::optional<std::string> reason = WhyNotApplicable(target, o.run.scenario)) {

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "handoff/command_line.h"
+#include "perturbation/controlled_run.h"
+#include "perturbation/schedule_strategy.h"
 #include "perturbation/strategy.h"
 
 namespace handoff {
@@ -25,6 +27,7 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   app.add_flag("--list-targets", o->list_targets);
   app.add_flag("--json", o->json);
   app.add_flag("--quiet", o->quiet);
+  app.add_flag("--verbose", o->run.whole_schedule);
   app.add_flag("--score", o->score);
   app.add_flag("--declared", o->score_declared);
   app.add_option("--seeds", o->score_seeds)->check(WholeNumber(1, 1000));
@@ -39,6 +42,11 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   for (const PerturbationStrategyInfo& s : PerturbationStrategies()) strategies.push_back(s.name);
   CLI::Option* perturb_given =
       app.add_option("--perturb", o->run.perturbation)->check(CLI::IsMember(strategies));
+  app.add_option("--schedule", o->run.schedule)->check(CLI::IsMember({"os", "controlled"}));
+  std::vector<std::string> schedule_strategies;
+  for (const ScheduleStrategyInfo& s : ScheduleStrategies()) schedule_strategies.push_back(s.name);
+  CLI::Option* strategy_given = app.add_option("--strategy", o->run.schedule_strategy)
+                                    ->check(CLI::IsMember(schedule_strategies));
   app.add_option("--replay", o->replay)->check(WholeNumber(1, 100000));
   app.add_option("--seconds", o->seconds)->check(Seconds());
   CLI::Option* max_p99_given =
@@ -118,6 +126,22 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
     return false;
   }
   if (!ValidateScenario(o->run.scenario, error)) return false;
+  if (strategy_given->count() > 0 && o->run.schedule != "controlled") {
+    *error = "--strategy goes with --schedule controlled (--perturb chooses delays under the OS's schedule)";
+    return false;
+  }
+  if (o->run.schedule == "controlled") {
+    if (o->run.perturbation != "none") {
+      *error = "--perturb " + o->run.perturbation + " and --schedule controlled do not go together: the "
+               "controlled schedule picks every switch itself (--strategy chooses how)";
+      return false;
+    }
+    std::string why = WhyNotControllable(o->run);
+    if (!why.empty()) {
+      *error = "--schedule controlled: " + why;
+      return false;
+    }
+  }
   o->run.progress = !o->quiet;
   return true;
 }
@@ -132,6 +156,13 @@ std::string HelpLine(size_t indent, const std::string& name, size_t width, const
 std::string StrategyLines() {
   std::string lines;
   for (const PerturbationStrategyInfo& s : PerturbationStrategies()) lines += HelpLine(25, s.name, 8, s.summary);
+  return lines;
+}
+
+// One help line per controlled-schedule strategy, from their table.
+std::string ScheduleStrategyLines() {
+  std::string lines;
+  for (const ScheduleStrategyInfo& s : ScheduleStrategies()) lines += HelpLine(25, s.name, 8, s.summary);
   return lines;
 }
 
@@ -188,7 +219,15 @@ run:
                        (default: a new one per invocation, printed)
   --perturb STRATEGY   delays at the target's synchronisation points
                        (stress/sanitizer builds only), one of:
-)" + StrategyLines() + R"(  --seconds S          keep running with successive seeds for S seconds;
+)" + StrategyLines() + R"(  --schedule MODE      os (default: the OS schedules the threads) or controlled: the
+                       threads run one at a time, switching only at scheduling
+                       points (sync points; the pthread mutex, condition-variable,
+                       thread, sleep and poll calls of the target and of Ruby),
+                       the next thread picked from the seed, so the replay line
+                       replays the same schedule; a failure prints the schedule's
+                       last decisions. Not with background= or fork events
+  --strategy NAME      how --schedule controlled picks the next thread, one of:
+)" + ScheduleStrategyLines() + R"(  --seconds S          keep running with successive seeds for S seconds;
                        stops at the first failure
   --replay N           rerun the same run N times; report how many failed
   --hang-seconds S     no call returning for S seconds is a deadlock (default 20)
@@ -236,6 +275,8 @@ output:
                        (with --list-targets: each built-in target's name,
                        description, capabilities and whether it is a mutant)
   --quiet              no progress lines
+  --verbose            a failure under --schedule controlled prints the whole
+                       schedule, not only its last decisions
   --help               this text
 
 exit status: 0 every run passed (or N/A: the scenario asks for what the target declares

@@ -6,6 +6,7 @@
 
 #include <atomic>
 
+#include "perturbation/sync_interposer.h"  // SleepMicros
 #include "run_log.h"  // MonotonicNanos
 
 namespace handoff {
@@ -26,8 +27,7 @@ void HoldUntilDone() {
   g_holding.fetch_add(1, std::memory_order_relaxed);
   const int64_t until = MonotonicNanos() + kAimedHoldMillis * 1000000LL;
   while (g_state.load(std::memory_order_relaxed) != kDone && MonotonicNanos() < until) {
-    timespec nap{0, 200000};
-    nanosleep(&nap, nullptr);
+    SleepMicros(200);  // under the controlled schedule, a scheduling point
   }
   g_holding.fetch_sub(1, std::memory_order_relaxed);
 }

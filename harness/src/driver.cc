@@ -25,6 +25,10 @@
 #include "harness_handler.h"
 #include "open_handles.h"
 #include "other_cpu_load.h"
+#include "perturbation/controlled_run.h"
+#include "perturbation/controlled_scheduler.h"
+#include "perturbation/fixed_addresses.h"
+#include "perturbation/sync_interposer.h"
 #include "perturbation/sync_point.h"
 #include "process_threads.h"
 #include "quiescence.h"
@@ -36,12 +40,9 @@
 namespace handoff {
 namespace {
 
-void SleepMicros(long micros) {
-  timespec delay{micros / 1000000, (micros % 1000000) * 1000};
-  nanosleep(&delay, nullptr);
-}
-
-void ForeignThreadBody(const CallSite& site, int thread) {
+// `controlled_id`: its thread under the controlled schedule, or -1.
+void ForeignThreadBody(const CallSite& site, int thread, int controlled_id) {
+  AttachControlledThread(controlled_id);
   SetSyncThreadIndex(thread);
   site.log->activity[thread].tid.store(CurrentThreadId(), std::memory_order_relaxed);
   std::string buffer;
@@ -51,6 +52,7 @@ void ForeignThreadBody(const CallSite& site, int thread) {
     CallAndRecord(site, thread, i, &buffer, wait.get());
     site.log->gate.Leave();
   }
+  EndControlledThread();
 }
 
 // Resident memory of this process, in bytes (0 if unknown).
@@ -191,6 +193,10 @@ Result DoEvent(const handoff_target* target, const CallSite& site, const Event& 
       break;
     }
     case EventType::kIdle: {
+      if (ControlledScheduleActive()) {
+        *notes += "idle_cpu not judged under the controlled schedule (its parked threads use no CPU)\n";
+        break;
+      }
       Result idle = IdleWindow(site, harness_threads, notes);
       if (!idle.passed()) return idle;
       break;
@@ -218,6 +224,11 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
   InstallPerturbation(strategy, scenario.threads);
   strategy->NewRun(options.seed, scenario.threads, scenario.calls * 6 + 1);
 
+  const bool controlled = options.schedule == "controlled";
+  if (controlled && !WhyNotControllable(options).empty()) {
+    return Result::HarnessError(WhyNotControllable(options));
+  }
+
   RunLog log(scenario, options.seed);
   CallSite site{target, &scenario, options.seed, &log};
   static handoff_target_host host{HANDOFF_TARGET_ABI_VERSION, 0, &HarnessSyncPoint};
@@ -228,27 +239,36 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
   int64_t start_ns = 0;
   CpuSample cpu_at_start, cpu_at_end;  // from the first caller's start to the last's return
   {
-    double quiet_window = options.quiescence ? QuietWindowSeconds(scenario, options.hang_seconds) : 0;
+    // Under the controlled schedule the scheduler finds deadlocks itself.
+    double quiet_window = options.quiescence && !controlled
+                              ? QuietWindowSeconds(scenario, options.hang_seconds) : 0;
     Watchdog watchdog(
         {target, &scenario, &log, options.hang_seconds, quiet_window, options.progress, on_hang});
     watchdog.SetMainPhase(Watchdog::kStartingTarget);
     char error[512] = {0};
     if (options.gvl_check) StartGvlCheck(target, on_hang);  // a violation ends the run as on_hang does
+    std::string schedule_error;
+    if (controlled && !BeginControlledRun(target, options, &log, on_hang, &schedule_error)) {
+      return Result::HarnessError("controlled schedule: " + schedule_error);
+    }
     if (target->start(&host, static_cast<uintptr_t>(handler), error, sizeof(error)) != 0) {
       return Result::HarnessError(std::string("target ") + target->name + " did not start: " + error);
     }
     if (options.gvl_check) GvlCheckTargetStarted();
+    if (controlled) ControlledRunTargetStarted();
     watchdog.IgnoreThreads(StartBackground(scenario.background));
     const OpenHandles handles_at_start = CountOpenHandles();
     cpu_at_start = SampleCpu();
     start_ns = MonotonicNanos();
     std::vector<std::thread> threads;
+    std::vector<int> controlled_ids;  // each foreign thread's under the controlled schedule
     watchdog.SetMainPhase("starting caller threads");
     RubyCallers ruby_callers(site);
     CallWithoutGvl([&] {
       for (int t = 0; t < scenario.threads; ++t) {
         if (scenario.KindOf(t) == CallerKind::kForeign) {
-          threads.emplace_back(ForeignThreadBody, std::cref(site), t);
+          controlled_ids.push_back(ReserveControlledThread("foreign caller " + std::to_string(t)));
+          threads.emplace_back(ForeignThreadBody, std::cref(site), t, controlled_ids.back());
         }
       }
     });
@@ -317,9 +337,13 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
     }
     watchdog.SetMainPhase("joining caller threads (GVL released)");
     CallWithoutGvl([&] {
-      for (std::thread& thread : threads) thread.join();
+      for (size_t i = 0; i < threads.size(); ++i) {
+        JoinControlledThread(controlled_ids[i]);
+        threads[i].join();
+      }
     });
     ruby_callers.Join();
+    if (controlled) EndControlledSchedule();  // settling and stopping run under the OS
     stats->seconds = (MonotonicNanos() - start_ns) / 1e9;
     cpu_at_end = SampleCpu();
     ResidentSample at_end;
@@ -347,6 +371,18 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
   }
   stats->calls_returned = log.returned.load();
   stats->sync_points = SyncPointsReached();
+  if (controlled) {
+    stats->schedule_steps = ControlledSteps();
+    stats->schedule_exact = ScheduleExact();
+    if (!FixedAddresses()) {
+      stats->notes += "the controlled schedule ran with address-space randomisation on (it could not "
+                      "be turned off): a replay of this seed may diverge\n";
+    }
+    if (!ScheduleExact()) {
+      stats->notes += "the controlled schedule was not exact: a thread blocked outside the controlled "
+                      "operations (or ran 5 s without one) and was let go on uncontrolled\n";
+    }
+  }
   CheckStats check;
   Scenario judged = scenario;
   if (MeasurementsDistortedBySanitizer() != nullptr) judged.max_p99_us = 0;  // reported only
@@ -362,9 +398,12 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
   }
   stats->p50_us = check.p50_us;
   stats->p99_us = check.p99_us;
-  if (!event_result.passed()) return event_result;
-  if (!result.passed()) return result;
-  return leak_result.passed() ? handle_leak_result : leak_result;
+  Result verdict = !event_result.passed() ? event_result
+                   : !result.passed()     ? result
+                   : leak_result.passed() ? handle_leak_result
+                                          : leak_result;
+  if (controlled && !verdict.passed()) verdict.detail += "\n" + ControlledScheduleTail(options.whole_schedule);
+  return verdict;
 }
 
 }  // namespace handoff

@@ -8,6 +8,7 @@
 
 #include "aimed_event.h"
 #include "handoff/embedded_ruby.h"
+#include "perturbation/controlled_scheduler.h"
 #include "ruby_caller.h"
 #include "run_queue_wait.h"
 
@@ -205,7 +206,14 @@ VALUE Reenter(VALUE, VALUE call_id, VALUE from) {
     case 0:
       rb_thread_call_without_gvl(
           [](void* arg) -> void* {
-            std::thread nested(NestedCall, arg);
+            // Under the controlled schedule the new thread is one of its own.
+            int controlled_id = ReserveControlledThread("nested caller");
+            std::thread nested([arg, controlled_id] {
+              AttachControlledThread(controlled_id);
+              NestedCall(arg);
+              EndControlledThread();
+            });
+            JoinControlledThread(controlled_id);
             nested.join();
             return nullptr;
           },

@@ -7,15 +7,11 @@
 #include <cstdlib>
 
 #include "process_threads.h"
+#include "perturbation/sync_interposer.h"  // SleepMicros
 #include "run_log.h"  // MonotonicNanos
 
 namespace handoff {
 namespace {
-
-void Nap(long micros) {
-  timespec nap{0, micros * 1000};
-  nanosleep(&nap, nullptr);
-}
 
 struct ThreadCpu {
   long tid;
@@ -38,7 +34,7 @@ std::vector<ThreadCpu> SampleThreads(const std::vector<long>& excluded) {
 
 void CallGate::Enter() {
   for (;;) {
-    while (closed_.load(std::memory_order_relaxed)) Nap(5000);
+    while (closed_.load(std::memory_order_relaxed)) SleepMicros(5000);
     in_flight_.fetch_add(1, std::memory_order_relaxed);
     if (!closed_.load(std::memory_order_relaxed)) break;
     in_flight_.fetch_sub(1, std::memory_order_relaxed);  // closed meanwhile: wait it out
@@ -53,7 +49,7 @@ Result JudgeIdleWindow(const std::vector<long>& harness_threads, const CallGate&
   const uint64_t entered_before = gate.entered();
   std::vector<ThreadCpu> before = SampleThreads(harness_threads);
   const int64_t start = MonotonicNanos();
-  while (MonotonicNanos() - start < kIdleWindowMillis * 1000000LL) Nap(10000);
+  while (MonotonicNanos() - start < kIdleWindowMillis * 1000000LL) SleepMicros(10000);
   std::vector<ThreadCpu> after = SampleThreads(harness_threads);
   const int64_t elapsed = MonotonicNanos() - start;
   if (gate.entered() != entered_before || !gate.Drained()) {

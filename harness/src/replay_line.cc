@@ -31,8 +31,9 @@ std::string ReplayTargetFlag(const std::string& name, const std::string& library
 std::string ReplayCommandLine(const RunOptions& options) {
   std::ostringstream line;
   line << HandoffStressPath() << " " << options.replay_target << " --seed " << options.seed
-       << " --perturb " << options.perturbation << " --scenario "
-       << ShellQuote(ScenarioToText(options.scenario));
+       << " --perturb " << options.perturbation;
+  if (options.schedule == "controlled") line << " --schedule controlled --strategy " << options.schedule_strategy;
+  line << " --scenario " << ShellQuote(ScenarioToText(options.scenario));
   if (options.hang_seconds != kDefaultHangSeconds) line << " --hang-seconds " << options.hang_seconds;
   if (!options.gvl_check) line << " --no-gvl-check";
   if (!options.quiescence) line << " --no-quiescence";

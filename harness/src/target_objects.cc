@@ -28,6 +28,10 @@ bool IsLibruby(const LoadedObject& object) {
   return BaseName(object.path).rfind("libruby", 0) == 0;
 }
 
+bool IsCxxRuntime(const LoadedObject& object) {
+  return BaseName(object.path).rfind("libstdc++", 0) == 0;
+}
+
 std::set<ElfW(Addr)> TargetObjects(const std::vector<LoadedObject>& objects, ElfW(Addr) target_base) {
   std::set<ElfW(Addr)> found;
   std::vector<const LoadedObject*> todo;

@@ -21,8 +21,9 @@ std::string BaseName(const std::string& path);
 // sanitizer runtimes.
 bool IsRuntime(const LoadedObject& object);
 
-// Whether `object` is the loaded libruby.
+// Whether `object` is the loaded libruby, or the C++ runtime (libstdc++).
 bool IsLibruby(const LoadedObject& object);
+bool IsCxxRuntime(const LoadedObject& object);
 
 // The objects the target library brings with it: itself (the object loaded
 // at `target_base`) and what it links (DT_NEEDED, transitively), runtimes

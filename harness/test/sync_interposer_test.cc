@@ -25,12 +25,14 @@ class RecordingHandler final : public SyncOpHandler {
     std::lock_guard<std::mutex> lock(mutex_);
     return ops_;
   }
-  int MutexLock(pthread_mutex_t* m) override { return Record("lock", RealSyncFunctions().mutex_lock(m)); }
-  int MutexTrylock(pthread_mutex_t* m) override {
-    return Record("trylock", RealSyncFunctions().mutex_trylock(m));
+  int MutexLock(pthread_mutex_t* m, bool point) override {
+    return Record(point ? "lock" : "quiet lock", RealSyncFunctions().mutex_lock(m));
   }
-  int MutexUnlock(pthread_mutex_t* m) override {
-    return Record("unlock", RealSyncFunctions().mutex_unlock(m));
+  int MutexTrylock(pthread_mutex_t* m, bool point) override {
+    return Record(point ? "trylock" : "quiet trylock", RealSyncFunctions().mutex_trylock(m));
+  }
+  int MutexUnlock(pthread_mutex_t* m, bool point) override {
+    return Record(point ? "unlock" : "quiet unlock", RealSyncFunctions().mutex_unlock(m));
   }
   int CondWait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock, const timespec* deadline) override {
     if (deadline == nullptr) return Record("wait", RealSyncFunctions().cond_wait(c, m));

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "frame_names.h"
 #include "perturbation/sync_interposer.h"
 
 namespace handoff {
@@ -66,6 +67,7 @@ struct ThreadSlot {
   uintptr_t object = 0;           // mutex, condition variable, or slot joined (kJoin)
   uintptr_t mutex = 0;            // kWait: the mutex to relock
   const char* point = nullptr;    // kPoint: the sync point's name (or "yield")
+  void* site = nullptr;           // where the target (or Ruby) called the operation
   int64_t deadline = -1;          // logical ns since the start; -1: none
   bool woken = false;             // kWait: signalled
   bool timed_out = false;         // kWait, kPoll: the deadline passed
@@ -78,12 +80,10 @@ struct ThreadSlot {
   char role[48] = {0};
 };
 
-// A mutex's shadow (owner) and the number objects have in the schedule text.
+// A mutex's shadow: the controlled thread that holds it.
 struct ObjectEntry {
   uintptr_t key = 0;
   int owner = -1;
-  int number = 0;
-  char kind = 0;  // 'm' mutex, 'c' condition variable
 };
 constexpr size_t kObjectTableSize = 1 << 14;
 
@@ -92,9 +92,9 @@ struct LogEntry {
   int32_t thread;
   Op op;
   bool timed_out;
-  int32_t object_number;
-  char object_kind;
+  int32_t joined;  // kJoin: the thread joined
   const char* point;
+  void* site;
 };
 constexpr size_t kLogCapacity = 1 << 20;
 
@@ -116,7 +116,6 @@ struct State {
   int64_t last_progress_ns = 0;
   int64_t base_realtime_ns = 0, base_monotonic_ns = 0;
   ObjectEntry* objects = nullptr;
-  int next_number[2] = {0, 0};
   LogEntry* log = nullptr;
   uint64_t logged = 0;
 };
@@ -140,7 +139,7 @@ void FutexWake(std::atomic<uint32_t>* word) {
 
 int64_t ToNanos(const timespec& t) { return t.tv_sec * 1000000000LL + t.tv_nsec; }
 
-ObjectEntry& Object(uintptr_t key, char kind) {
+ObjectEntry& Object(uintptr_t key) {
   size_t i = (key >> 4) * 0x9E3779B97F4A7C15ull % kObjectTableSize;
   for (;; i = (i + 1) % kObjectTableSize) {
     ObjectEntry& e = g->objects[i];
@@ -148,14 +147,12 @@ ObjectEntry& Object(uintptr_t key, char kind) {
     if (e.key == 0) {
       e.key = key;
       e.owner = -1;  // the table is zeroed memory
-      e.kind = kind;
-      e.number = ++g->next_number[kind == 'c' ? 1 : 0];
       return e;
     }
   }
 }
 
-bool MutexFree(uintptr_t mutex) { return Object(mutex, 'm').owner < 0; }
+bool MutexFree(uintptr_t mutex) { return Object(mutex).owner < 0; }
 
 bool CanGoOn(const ThreadSlot& t) {
   switch (t.op) {
@@ -182,22 +179,19 @@ uintptr_t ObjectOf(const ThreadSlot& t) {
   return t.op == Op::kWait ? t.mutex : t.op == Op::kJoin ? 0 : t.object;
 }
 
+// Objects are named in the schedule by where they are used (the call
+// site), not by address: the allocator reuses addresses differently from
+// run to run.
 void Log(int thread) {
   const ThreadSlot& t = g->threads[thread];
-  LogEntry e{g->step, thread, t.op, false, 0, 0, t.point};
+  LogEntry e{g->step, thread, t.op, false, -1, t.point, t.site};
   if (t.op == Op::kWait) e.timed_out = !t.woken;
-  uintptr_t object = t.object;
-  char kind = t.op == Op::kWait || t.op == Op::kSignal || t.op == Op::kBroadcast ? 'c'
-              : t.op == Op::kLock || t.op == Op::kTrylock || t.op == Op::kUnlock ? 'm' : 0;
-  if (kind != 0 && object != 0) {
-    e.object_kind = kind;
-    e.object_number = Object(object, kind).number;
-  } else if (t.op == Op::kJoin) {
-    e.object_number = static_cast<int32_t>(t.object);
-  }
+  if (t.op == Op::kJoin) e.joined = static_cast<int32_t>(t.object);
   g->log[g->logged % kLogCapacity] = e;
   ++g->logged;
 }
+
+std::string SiteName(void* site) { return site == nullptr ? "the harness" : FrameName(site); }
 
 std::string Describe(int thread) {
   const ThreadSlot& t = g->threads[thread];
@@ -213,15 +207,14 @@ std::string ThreadStates() {
     out += "  " + Describe(i) + ": ";
     switch (t.op) {
       case Op::kLock:
-        out += "locking mutex " + std::to_string(Object(t.object, 'm').number) + ", held by thread " +
-               std::to_string(Object(t.object, 'm').owner);
+        out += "locking a mutex held by thread " + std::to_string(Object(t.object).owner) + " at " +
+               SiteName(t.site);
         break;
       case Op::kWait:
-        out += "waiting on condition variable " + std::to_string(Object(t.object, 'c').number) +
-               " (mutex " + std::to_string(Object(t.mutex, 'm').number) + ")" +
-               (t.woken ? ", signalled, relocking a mutex held by thread " +
-                              std::to_string(Object(t.mutex, 'm').owner)
-                        : ", never signalled");
+        out += (t.woken ? "signalled, relocking a mutex held by thread " +
+                              std::to_string(Object(t.mutex).owner)
+                        : std::string("waiting on a condition variable, never signalled")) +
+               " at " + SiteName(t.site);
         break;
       case Op::kJoin:
         out += "joining thread " + std::to_string(t.object);
@@ -292,12 +285,12 @@ int Decide() {
   size_t pick = g->options.strategy->Pick(runnable, g->step);
   int next = runnable[pick < runnable.size() ? pick : 0].thread;
   ThreadSlot& t = g->threads[next];
-  if (t.op == Op::kLock) Object(t.object, 'm').owner = next;
+  if (t.op == Op::kLock) Object(t.object).owner = next;
   if (t.op == Op::kWait) {
     t.timed_out = !t.woken;
-    Object(t.mutex, 'm').owner = next;
+    Object(t.mutex).owner = next;
   }
-  if (t.op == Op::kUnlock) Object(t.object, 'm').owner = -1;
+  if (t.op == Op::kUnlock) Object(t.object).owner = -1;
   if (t.op == Op::kPoll) t.timed_out = !t.poked;
   Log(next);
   g->options.strategy->Picked(next, ObjectOf(t));
@@ -325,12 +318,13 @@ bool Controlled() { return t_id >= 0 && g != nullptr && !g->ended.load(std::memo
 
 // The calling thread reached an operation: it waits until the schedule
 // picks it. REQUIRES: the lock; releases it.
-void Arrive(Op op, uintptr_t object, const char* point = nullptr) {
+void Arrive(Op op, uintptr_t object, const char* point = nullptr, void* site = nullptr) {
   ThreadSlot& me = g->threads[t_id];
   bool rejoining = me.op == Op::kDetached;
   me.op = op;
   me.object = object;
   me.point = point;
+  me.site = site;
   if (rejoining && g->running >= 0) {
     HandOver(t_id, -1);  // the running thread picks it at one of its points
     return;
@@ -364,20 +358,28 @@ struct StartArgs {
 
 class SchedulerOps final : public SyncOpHandler {
  public:
-  int MutexLock(pthread_mutex_t* m) override {
+  int MutexLock(pthread_mutex_t* m, bool point) override {
     if (Controlled()) {
+      auto key = reinterpret_cast<uintptr_t>(m);
       Lock();
-      Arrive(Op::kLock, reinterpret_cast<uintptr_t>(m));
+      if (!point && MutexFree(key)) {  // a runtime's lock: a point only when it would block
+        Object(key).owner = t_id;
+        Unlock();
+      } else {
+        Arrive(Op::kLock, key, nullptr, SyncOpCallSite());
+      }
     }
     return RealSyncFunctions().mutex_lock(m);
   }
-  int MutexTrylock(pthread_mutex_t* m) override {
+  int MutexTrylock(pthread_mutex_t* m, bool point) override {
     if (!Controlled()) return RealSyncFunctions().mutex_trylock(m);
     auto key = reinterpret_cast<uintptr_t>(m);
     Lock();
-    Arrive(Op::kTrylock, key);
-    Lock();
-    ObjectEntry& shadow = Object(key, 'm');
+    if (point) {
+      Arrive(Op::kTrylock, key, nullptr, SyncOpCallSite());
+      Lock();
+    }
+    ObjectEntry& shadow = Object(key);
     int result = EBUSY;
     if (shadow.owner < 0) {
       result = RealSyncFunctions().mutex_trylock(m);
@@ -386,10 +388,15 @@ class SchedulerOps final : public SyncOpHandler {
     Unlock();
     return result;
   }
-  int MutexUnlock(pthread_mutex_t* m) override {
+  int MutexUnlock(pthread_mutex_t* m, bool point) override {
     if (Controlled()) {
       Lock();
-      Arrive(Op::kUnlock, reinterpret_cast<uintptr_t>(m));
+      if (point) {
+        Arrive(Op::kUnlock, reinterpret_cast<uintptr_t>(m), nullptr, SyncOpCallSite());
+      } else {
+        Object(reinterpret_cast<uintptr_t>(m)).owner = -1;
+        Unlock();
+      }
     }
     return RealSyncFunctions().mutex_unlock(m);
   }
@@ -404,11 +411,12 @@ class SchedulerOps final : public SyncOpHandler {
     me.object = reinterpret_cast<uintptr_t>(c);
     me.mutex = reinterpret_cast<uintptr_t>(m);
     me.point = nullptr;
+    me.site = SyncOpCallSite();
     me.woken = false;
     me.timed_out = false;
     me.deadline = deadline == nullptr ? -1 : LogicalDeadline(clock, *deadline);
     me.wait_order = ++g->wait_order;
-    Object(me.mutex, 'm').owner = -1;
+    Object(me.mutex).owner = -1;
     RealSyncFunctions().mutex_unlock(m);  // nobody else runs until this thread hands over
     HandOver(t_id, Decide());
     RealSyncFunctions().mutex_lock(m);
@@ -419,7 +427,7 @@ class SchedulerOps final : public SyncOpHandler {
   int Create(pthread_t* thread, const pthread_attr_t* attr, void* (*start)(void*), void* arg) override {
     if (!Controlled()) return RealSyncFunctions().create(thread, attr, start, arg);
     Lock();
-    Arrive(Op::kCreate, 0);
+    Arrive(Op::kCreate, 0, nullptr, SyncOpCallSite());
     Lock();
     int id = NewThread(("made by thread " + std::to_string(t_id)).c_str());
     Unlock();
@@ -443,7 +451,7 @@ class SchedulerOps final : public SyncOpHandler {
         if (g->threads[i].has_handle && pthread_equal(g->threads[i].handle, thread)) joined = i;
       }
       if (joined >= 0) {
-        Arrive(Op::kJoin, static_cast<uintptr_t>(joined));
+        Arrive(Op::kJoin, static_cast<uintptr_t>(joined), nullptr, SyncOpCallSite());
       } else {
         Unlock();
       }
@@ -453,12 +461,12 @@ class SchedulerOps final : public SyncOpHandler {
   int Yield() override {
     if (!Controlled()) return RealSyncFunctions().yield();
     Lock();
-    Arrive(Op::kPoint, 0, "yield");
+    Arrive(Op::kPoint, 0, "yield", SyncOpCallSite());
     return 0;
   }
   int Sleep(const timespec* duration, timespec* remaining) override {
     if (!Controlled()) return RealSyncFunctions().nanosleep(duration, remaining);
-    SleepFor(*duration, false);
+    SleepFor(*duration, false, SyncOpCallSite());
     if (remaining != nullptr) *remaining = timespec{0, 0};
     return 0;
   }
@@ -467,7 +475,7 @@ class SchedulerOps final : public SyncOpHandler {
       RealSyncFunctions().nanosleep(duration, nullptr);
       return;
     }
-    SleepFor(*duration, true);
+    SleepFor(*duration, true, nullptr);
   }
   int ClockGettime(clockid_t clock, timespec* now) override {
     bool logical = clock == CLOCK_REALTIME || clock == CLOCK_MONOTONIC ||
@@ -484,6 +492,7 @@ class SchedulerOps final : public SyncOpHandler {
   }
   int Poll(pollfd* fds, nfds_t count, const timespec* timeout, const sigset_t* mask) override {
     if (!Controlled()) return RealSyncFunctions().ppoll(fds, count, timeout, mask);
+    void* site = SyncOpCallSite();
     const timespec zero{0, 0};
     int ready = RealSyncFunctions().ppoll(fds, count, &zero, mask);
     if (ready != 0 || (timeout != nullptr && ToNanos(*timeout) == 0)) return ready;
@@ -496,7 +505,7 @@ class SchedulerOps final : public SyncOpHandler {
       ThreadSlot& me = g->threads[t_id];
       me.deadline = deadline;
       me.poked = false;
-      Arrive(Op::kPoll, 0);
+      Arrive(Op::kPoll, 0, nullptr, site);
       ready = RealSyncFunctions().ppoll(fds, count, &zero, mask);
       if (ready != 0 || !Controlled()) return ready;
       Lock();
@@ -526,19 +535,19 @@ class SchedulerOps final : public SyncOpHandler {
   }
 
  private:
-  static void SleepFor(const timespec& duration, bool observer) {
+  static void SleepFor(const timespec& duration, bool observer, void* site) {
     Lock();
     ThreadSlot& me = g->threads[t_id];
     me.deadline = g->logical_ns + ToNanos(duration);
     me.observer = observer;
-    Arrive(Op::kSleep, 0);
+    Arrive(Op::kSleep, 0, nullptr, site);
   }
 
   int Wake(pthread_cond_t* c, bool all) {
     if (Controlled()) {
       auto key = reinterpret_cast<uintptr_t>(c);
       Lock();
-      Arrive(all ? Op::kBroadcast : Op::kSignal, key);
+      Arrive(all ? Op::kBroadcast : Op::kSignal, key, nullptr, SyncOpCallSite());
       Lock();
       int first = -1;
       for (int i = 0; i < g->count; ++i) {
@@ -613,6 +622,11 @@ void Monitor() {
       ThreadSlot& t = g->threads[g->running];
       t.op = Op::kDetached;
       ++g->detaches;
+      // Its mutexes are no longer known to be held: a real lock blocks on
+      // them if they are (and that thread is detached in its turn).
+      for (size_t i = 0; i < kObjectTableSize; ++i) {
+        if (g->objects[i].key != 0 && g->objects[i].owner == g->running) g->objects[i].owner = -1;
+      }
       Log(g->running);
       HandOver(-1, Decide());
     } else {
@@ -642,9 +656,10 @@ void BeginControlledSchedule(const ControlledScheduleOptions& options) {
   g->running = main_id;
   t_id = main_id;
   g->threads[main_id].tid = syscall(SYS_gettid);
+  HoldTimers(true);
+  std::thread(Monitor).detach();  // before this thread's operations are routed: not controlled
   RouteThreadSyncOps(&g_ops);
   g->active.store(true, std::memory_order_release);
-  std::thread(Monitor).detach();
 }
 
 bool ControlledScheduleActive() {
@@ -673,6 +688,12 @@ void EndControlledThread() {
   if (t_id >= 0 && g != nullptr) Finish();
 }
 
+void JoinControlledThread(int id) {
+  if (!Controlled() || id < 0) return;
+  Lock();
+  Arrive(Op::kJoin, static_cast<uintptr_t>(id));
+}
+
 void ControlledSyncPoint(const char* name) {
   if (!Controlled()) return;
   Lock();
@@ -681,6 +702,7 @@ void ControlledSyncPoint(const char* name) {
 
 void EndControlledSchedule() {
   if (g == nullptr) return;
+  HoldTimers(false);
   Lock();
   g->ended.store(true, std::memory_order_relaxed);
   for (int i = 0; i < g->count; ++i) {
@@ -706,18 +728,15 @@ std::string ScheduleText(int lines) {
   }
   for (uint64_t i = total - shown; i < total; ++i) {
     const LogEntry& e = g->log[i % kLogCapacity];
-    char line[160];
     std::string what = OpName(e.op);
-    if (e.op == Op::kPoint) what = std::string(e.point ? e.point : "point");
-    if (e.op == Op::kWait) what = e.timed_out ? "timed out on" : "woken on";
-    if (e.object_kind == 'm') what += " mutex " + std::to_string(e.object_number);
-    if (e.object_kind == 'c') what += " cond " + std::to_string(e.object_number);
-    if (e.op == Op::kWait) what += ", relock";
-    if (e.op == Op::kJoin) what += " thread " + std::to_string(e.object_number);
-    std::snprintf(line, sizeof line, "  step %-7llu thread %-3d %-22s %s\n",
-                  static_cast<unsigned long long>(e.step), e.thread, g->threads[e.thread].role,
-                  what.c_str());
-    out += line;
+    if (e.op == Op::kPoint) what = e.point ? e.point : "point";
+    if (e.op == Op::kWait) what = e.timed_out ? "wait timed out" : "woken";
+    if (e.op == Op::kJoin) what += " thread " + std::to_string(e.joined);
+    if (e.site != nullptr) what += "  " + SiteName(e.site);
+    char head[96];
+    std::snprintf(head, sizeof head, "  step %-7llu thread %-3d %-22s ",
+                  static_cast<unsigned long long>(e.step), e.thread, g->threads[e.thread].role);
+    out += head + what + "\n";
   }
   Unlock();
   return out;

@@ -94,6 +94,9 @@ bool ControlledScheduleActive();
 int ReserveControlledThread(const std::string& role);
 void AttachControlledThread(int id);
 void EndControlledThread();
+// Waits, as a scheduling point, until reserved thread `id` has ended (then
+// the real join does not block). No-op off the schedule or for id < 0.
+void JoinControlledThread(int id);
 
 // A target's sync point, on a controlled thread: a scheduling point.
 void ControlledSyncPoint(const char* name);

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -11,6 +12,10 @@ namespace handoff {
 namespace {
 
 thread_local SyncOpHandler* t_handler = nullptr;
+thread_local void* t_call_site = nullptr;
+
+// Each wrapper notes where the interposed object called it from.
+#define HANDOFF_NOTE_CALL_SITE() (t_call_site = __builtin_return_address(0))
 
 template <typename F>
 F Lookup(const char* name) {
@@ -20,7 +25,10 @@ F Lookup(const char* name) {
 struct Reals {
   SyncFunctions sync;
   int (*usleep)(useconds_t);
+  int (*timer_settime)(timer_t, int, const itimerspec*, itimerspec*);
 };
+
+std::atomic<bool> g_hold_timers{false};
 
 const Reals& RealFunctions() {
   static const Reals reals = [] {
@@ -42,6 +50,7 @@ const Reals& RealFunctions() {
     r.sync.ppoll = Lookup<decltype(r.sync.ppoll)>("ppoll");
     r.sync.write = Lookup<decltype(r.sync.write)>("write");
     r.usleep = Lookup<decltype(r.usleep)>("usleep");
+    r.timer_settime = Lookup<decltype(r.timer_settime)>("timer_settime");
     return r;
   }();
   return reals;
@@ -49,20 +58,27 @@ const Reals& RealFunctions() {
 
 const SyncFunctions& Real() { return RealFunctions().sync; }
 
+template <bool kPoint>
 int WrapMutexLock(pthread_mutex_t* m) {
   SyncOpHandler* h = t_handler;
-  return h ? h->MutexLock(m) : Real().mutex_lock(m);
+  HANDOFF_NOTE_CALL_SITE();
+  return h ? h->MutexLock(m, kPoint) : Real().mutex_lock(m);
 }
+template <bool kPoint>
 int WrapMutexTrylock(pthread_mutex_t* m) {
   SyncOpHandler* h = t_handler;
-  return h ? h->MutexTrylock(m) : Real().mutex_trylock(m);
+  HANDOFF_NOTE_CALL_SITE();
+  return h ? h->MutexTrylock(m, kPoint) : Real().mutex_trylock(m);
 }
+template <bool kPoint>
 int WrapMutexUnlock(pthread_mutex_t* m) {
   SyncOpHandler* h = t_handler;
-  return h ? h->MutexUnlock(m) : Real().mutex_unlock(m);
+  HANDOFF_NOTE_CALL_SITE();
+  return h ? h->MutexUnlock(m, kPoint) : Real().mutex_unlock(m);
 }
 int WrapCondWait(pthread_cond_t* c, pthread_mutex_t* m) {
   SyncOpHandler* h = t_handler;
+  HANDOFF_NOTE_CALL_SITE();
   return h ? h->CondWait(c, m, CLOCK_REALTIME, nullptr) : Real().cond_wait(c, m);
 }
 // The clock a condition variable was made with (pthread_condattr_setclock):
@@ -73,38 +89,47 @@ clockid_t ClockOf(const pthread_cond_t* c) {
 
 int WrapCondTimedwait(pthread_cond_t* c, pthread_mutex_t* m, const timespec* t) {
   SyncOpHandler* h = t_handler;
+  HANDOFF_NOTE_CALL_SITE();
   return h ? h->CondWait(c, m, ClockOf(c), t) : Real().cond_timedwait(c, m, t);
 }
 int WrapCondClockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock, const timespec* t) {
   SyncOpHandler* h = t_handler;
+  HANDOFF_NOTE_CALL_SITE();
   return h ? h->CondWait(c, m, clock, t) : Real().cond_clockwait(c, m, clock, t);
 }
 int WrapCondSignal(pthread_cond_t* c) {
   SyncOpHandler* h = t_handler;
+  HANDOFF_NOTE_CALL_SITE();
   return h ? h->CondSignal(c) : Real().cond_signal(c);
 }
 int WrapCondBroadcast(pthread_cond_t* c) {
   SyncOpHandler* h = t_handler;
+  HANDOFF_NOTE_CALL_SITE();
   return h ? h->CondBroadcast(c) : Real().cond_broadcast(c);
 }
 int WrapCreate(pthread_t* t, const pthread_attr_t* a, void* (*start)(void*), void* arg) {
   SyncOpHandler* h = t_handler;
+  HANDOFF_NOTE_CALL_SITE();
   return h ? h->Create(t, a, start, arg) : Real().create(t, a, start, arg);
 }
 int WrapJoin(pthread_t t, void** value) {
   SyncOpHandler* h = t_handler;
+  HANDOFF_NOTE_CALL_SITE();
   return h ? h->Join(t, value) : Real().join(t, value);
 }
 int WrapYield() {
   SyncOpHandler* h = t_handler;
+  HANDOFF_NOTE_CALL_SITE();
   return h ? h->Yield() : Real().yield();
 }
 int WrapNanosleep(const timespec* d, timespec* rem) {
   SyncOpHandler* h = t_handler;
+  HANDOFF_NOTE_CALL_SITE();
   return h ? h->Sleep(d, rem) : Real().nanosleep(d, rem);
 }
 int WrapUsleep(useconds_t micros) {
   SyncOpHandler* h = t_handler;
+  HANDOFF_NOTE_CALL_SITE();
   if (h == nullptr) return RealFunctions().usleep(micros);
   timespec d{static_cast<time_t>(micros / 1000000), static_cast<long>(micros % 1000000) * 1000};
   return h->Sleep(&d, nullptr);
@@ -112,16 +137,19 @@ int WrapUsleep(useconds_t micros) {
 
 int WrapClockGettime(clockid_t clock, timespec* now) {
   SyncOpHandler* h = t_handler;
+  HANDOFF_NOTE_CALL_SITE();
   return h ? h->ClockGettime(clock, now) : Real().clock_gettime(clock, now);
 }
 int WrapPoll(pollfd* fds, nfds_t count, int timeout_ms) {
   SyncOpHandler* h = t_handler;
+  HANDOFF_NOTE_CALL_SITE();
   if (h == nullptr) return Real().poll(fds, count, timeout_ms);
   timespec timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
   return h->Poll(fds, count, timeout_ms < 0 ? nullptr : &timeout, nullptr);
 }
 int WrapPpoll(pollfd* fds, nfds_t count, const timespec* timeout, const sigset_t* mask) {
   SyncOpHandler* h = t_handler;
+  HANDOFF_NOTE_CALL_SITE();
   return h ? h->Poll(fds, count, timeout, mask) : Real().ppoll(fds, count, timeout, mask);
 }
 ssize_t WrapWrite(int fd, const void* data, size_t size) {
@@ -134,18 +162,28 @@ ssize_t WrapWrite(int fd, const void* data, size_t size) {
   return written;
 }
 
+int WrapTimerSettime(timer_t timer, int flags, const itimerspec* value, itimerspec* old) {
+  if (!g_hold_timers.load(std::memory_order_relaxed)) return RealFunctions().timer_settime(timer, flags, value, old);
+  if (old != nullptr) *old = itimerspec{};
+  return 0;
+}
+
 struct Wrapper {
   const char* name;
   void* wrapper;
   void* real;
+  void* quiet_wrapper;  // a mutex operation that is no scheduling point
 };
 
 const Wrapper* Wrappers(size_t* count) {
   const Reals& r = RealFunctions();
   static const Wrapper wrappers[] = {
-      {"pthread_mutex_lock", reinterpret_cast<void*>(&WrapMutexLock), reinterpret_cast<void*>(r.sync.mutex_lock)},
-      {"pthread_mutex_trylock", reinterpret_cast<void*>(&WrapMutexTrylock), reinterpret_cast<void*>(r.sync.mutex_trylock)},
-      {"pthread_mutex_unlock", reinterpret_cast<void*>(&WrapMutexUnlock), reinterpret_cast<void*>(r.sync.mutex_unlock)},
+      {"pthread_mutex_lock", reinterpret_cast<void*>(&WrapMutexLock<true>), reinterpret_cast<void*>(r.sync.mutex_lock),
+       reinterpret_cast<void*>(&WrapMutexLock<false>)},
+      {"pthread_mutex_trylock", reinterpret_cast<void*>(&WrapMutexTrylock<true>),
+       reinterpret_cast<void*>(r.sync.mutex_trylock), reinterpret_cast<void*>(&WrapMutexTrylock<false>)},
+      {"pthread_mutex_unlock", reinterpret_cast<void*>(&WrapMutexUnlock<true>),
+       reinterpret_cast<void*>(r.sync.mutex_unlock), reinterpret_cast<void*>(&WrapMutexUnlock<false>)},
       {"pthread_cond_wait", reinterpret_cast<void*>(&WrapCondWait), reinterpret_cast<void*>(r.sync.cond_wait)},
       {"pthread_cond_timedwait", reinterpret_cast<void*>(&WrapCondTimedwait), reinterpret_cast<void*>(r.sync.cond_timedwait)},
       {"pthread_cond_clockwait", reinterpret_cast<void*>(&WrapCondClockwait), reinterpret_cast<void*>(r.sync.cond_clockwait)},
@@ -160,6 +198,7 @@ const Wrapper* Wrappers(size_t* count) {
       {"poll", reinterpret_cast<void*>(&WrapPoll), reinterpret_cast<void*>(r.sync.poll)},
       {"ppoll", reinterpret_cast<void*>(&WrapPpoll), reinterpret_cast<void*>(r.sync.ppoll)},
       {"write", reinterpret_cast<void*>(&WrapWrite), reinterpret_cast<void*>(r.sync.write)},
+      {"timer_settime", reinterpret_cast<void*>(&WrapTimerSettime), reinterpret_cast<void*>(r.timer_settime)},
   };
   *count = sizeof(wrappers) / sizeof(wrappers[0]);
   return wrappers;
@@ -178,10 +217,14 @@ void SleepMicros(long micros) {
   }
 }
 
+void* SyncOpCallSite() { return t_call_site; }
+
+void HoldTimers(bool hold) { g_hold_timers.store(hold, std::memory_order_relaxed); }
+
 void RouteThreadSyncOps(SyncOpHandler* handler) { t_handler = handler; }
 SyncOpHandler* RoutedSyncOpHandler() { return t_handler; }
 
-int InterposeSyncOps(const LoadedObject& object, std::string* error) {
+int InterposeSyncOps(const LoadedObject& object, std::string* error, InterposeChoice choice) {
   size_t count = 0;
   const Wrapper* wrappers = Wrappers(&count);
   int rewritten = 0;
@@ -193,13 +236,16 @@ int InterposeSyncOps(const LoadedObject& object, std::string* error) {
     for (size_t i = 0; i < count && !failed; ++i) {
       const Wrapper& w = wrappers[i];
       if (std::strcmp(import.name, w.name) != 0 || w.real == nullptr) continue;
+      bool mutex = w.quiet_wrapper != nullptr;
+      if (!choice.threads_and_time && !mutex && std::strncmp(w.name, "pthread_cond_", 13) != 0) return;
+      void* wrapper = mutex && !choice.mutexes_are_points ? w.quiet_wrapper : w.wrapper;
       void* current = __atomic_load_n(import.slot, __ATOMIC_RELAXED);
-      if (current == w.wrapper) return;
+      if (current == w.wrapper || current == w.quiet_wrapper) return;
       Dl_info info;
       bool lazy = dladdr(current, &info) != 0 &&
                   reinterpret_cast<ElfW(Addr)>(info.dli_fbase) == object.base;
       if (current != w.real && !lazy) return;  // bound elsewhere: someone else's interposition
-      if (!WriteSlot(object, import.slot, w.wrapper, error)) {
+      if (!WriteSlot(object, import.slot, wrapper, error)) {
         failed = true;
         return;
       }

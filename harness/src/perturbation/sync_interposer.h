@@ -9,7 +9,8 @@
 // _timedwait, _clockwait, _signal, _broadcast; pthread_create, pthread_join;
 // sched_yield, nanosleep, usleep; clock_gettime (a controlled schedule's
 // logical time); poll, ppoll and write (a wait for a descriptor, and what
-// wakes one). Only the calls an interposed object makes
+// wakes one); timer_settime (Ruby's timer that signals blocked threads:
+// HoldTimers). Only the calls an interposed object makes
 // through its import slots: an object's calls to its own functions, a
 // static inline lock, a raw futex (glib's GMutex, abseil's Mutex) and the
 // harness's own locks are not seen.
@@ -64,9 +65,10 @@ const SyncFunctions& RealSyncFunctions();
 class SyncOpHandler {
  public:
   virtual ~SyncOpHandler() = default;
-  virtual int MutexLock(pthread_mutex_t* mutex) = 0;
-  virtual int MutexTrylock(pthread_mutex_t* mutex) = 0;
-  virtual int MutexUnlock(pthread_mutex_t* mutex) = 0;
+  // `point`: false for a runtime's own mutexes (InterposeChoice below).
+  virtual int MutexLock(pthread_mutex_t* mutex, bool point) = 0;
+  virtual int MutexTrylock(pthread_mutex_t* mutex, bool point) = 0;
+  virtual int MutexUnlock(pthread_mutex_t* mutex, bool point) = 0;
   virtual int CondWait(pthread_cond_t* cond, pthread_mutex_t* mutex, clockid_t clock,
                        const timespec* deadline) = 0;
   virtual int CondSignal(pthread_cond_t* cond) = 0;
@@ -95,11 +97,36 @@ void SleepMicros(long micros);
 void RouteThreadSyncOps(SyncOpHandler* handler);
 SyncOpHandler* RoutedSyncOpHandler();
 
+// While held, a timer_settime of an interposed object arms nothing (and
+// says so to nobody: it returns 0). Ruby 3.1 arms a timer whose signal, at
+// moments of the kernel's choosing, interrupts whatever thread runs Ruby;
+// a controlled schedule holds it off so that nothing interrupts a thread
+// but the schedule (Ruby's own time slices come from its GVL timer, a
+// timed wait, which runs in logical time).
+void HoldTimers(bool hold);
+
+// Where the calling thread's latest interposed operation was called from
+// (the return address into the object that called it), for a handler.
+void* SyncOpCallSite();
+
+// How to interpose on one object.
+struct InterposeChoice {
+  // Also the thread, sleep, clock, poll and write functions, not only the
+  // mutex and condition-variable ones (the C++ runtime: its
+  // std::condition_variable::wait is compiled into it, but its std::thread
+  // is the harness's own).
+  bool threads_and_time = true;
+  // Whether the object's mutex operations are scheduling points: false for
+  // a runtime (libruby, libstdc++), whose own uncontended locks come and go
+  // with its allocator's state, not with the program's logic.
+  bool mutexes_are_points = true;
+};
+
 // Points `object`'s import slots of the functions above at the wrappers.
 // Returns how many slots it rewrote (0: it imports none, or they are bound
 // to something other than the real function or the object's own lazy PLT:
 // someone else interposes, and is left alone), or -1 with *error when a
 // slot could not be written. Idempotent.
-int InterposeSyncOps(const LoadedObject& object, std::string* error);
+int InterposeSyncOps(const LoadedObject& object, std::string* error, InterposeChoice choice = {});
 
 }  // namespace handoff

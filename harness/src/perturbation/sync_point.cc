@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "aimed_event.h"
+#include "perturbation/controlled_scheduler.h"
 #include "perturbation/decision_log.h"
 
 namespace handoff {
@@ -61,6 +62,7 @@ void SetSyncThreadIndex(int index) {
 void HarnessSyncPoint(const char* name) {
   AimedSyncPointHit();  // an event aimed at this point happens now
   uint64_t step = g_steps.fetch_add(1, std::memory_order_relaxed);
+  ControlledSyncPoint(name);  // a scheduling point, under the controlled schedule
   PerturbationStrategy* strategy = g_strategy.load(std::memory_order_acquire);
   if (strategy == nullptr) return;
   int thread = ThreadIndex();
