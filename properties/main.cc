@@ -19,6 +19,8 @@
 #include "cli/json_output.h"
 #include "cli/junit.h"
 #include "lifecycle_model.h"
+#include "perturbation/fixed_addresses.h"
+#include "perturbation/schedule_strategy.h"
 #include "property_run.h"
 #include "scenario_properties.h"
 
@@ -54,6 +56,9 @@ constexpr char kUsage[] =
     "  --verbose     with a failure, also RapidCheck's drawn values of the shrunk case\n"
     "  --junit FILE, --json-file FILE   with --all: a report, a test case per property\n"
     "                (held, failed with its message and replay line, or skipped: why)\n"
+    "  --schedule controlled [--strategy walk|pct|pos]   run every case under the controlled\n"
+    "                schedule (handoff-stress --help): a failing case replays exactly; cases\n"
+    "                run without background threads and fork events\n"
     "  --quiet       no progress lines (by default: one per run on stderr, and every 5 s of\n"
     "                a long run: case n of N or shrinking step, verdict, time)\n"
     "Every run is bounded: it returns within --hang-seconds + 5 s of its last progress,\n"
@@ -73,6 +78,7 @@ struct Options {
   bool verbose = false;
   std::string junit_file, json_file;  // --all's reports
   PropertyLimits limits;
+  std::string schedule = "os", schedule_strategy = "walk";
 };
 
 bool ParseShard(const std::string& text, Options* o) {
@@ -138,6 +144,11 @@ bool LoadTarget(const Options& o, std::string* error) {
   t.target = loaded.target;
   t.flag = ReplayTargetFlag(o.target_name, o.target_lib);
   t.perturbation = (loaded.target->flags & HANDOFF_TARGET_HAS_SYNC_POINTS) ? "random" : "none";
+  if (o.schedule == "controlled") {
+    t.perturbation = "none";
+    t.schedule = o.schedule;
+    t.schedule_strategy = o.schedule_strategy;
+  }
   SetPropertyTarget(t);
   return true;
 }
@@ -269,8 +280,16 @@ int Main(int argc, char** argv) {
   app.add_option("--shrink-seconds", o.limits.shrink_seconds)->check(Seconds());
   app.add_flag_callback("--quiet", [&o] { o.limits.progress = false; });
   CLI::Option* shard_given = app.add_option("--shard", shard);
+  app.add_option("--schedule", o.schedule)->check(CLI::IsMember({"os", "controlled"}));
+  std::vector<std::string> strategies;
+  for (const ScheduleStrategyInfo& s : ScheduleStrategies()) strategies.push_back(s.name);
+  CLI::Option* strategy_given = app.add_option("--strategy", o.schedule_strategy)->check(CLI::IsMember(strategies));
   std::string error;
   if (!ParseCommandLine(app, argc, argv, &error)) return UsageError(error);
+  if (strategy_given->count() > 0 && o.schedule != "controlled") {
+    return UsageError("--strategy goes with --schedule controlled");
+  }
+  if (o.schedule == "controlled") ReexecWithFixedAddresses(argv);  // returns if it cannot
   if (help) {
     std::printf(kUsage, HANDOFF_PROPERTY_CASES);
     return 0;

@@ -89,6 +89,18 @@ void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {
   options.scenario = scenario;
   options.seed = seed;
   options.perturbation = g_target.perturbation;
+  options.schedule = g_target.schedule;
+  options.schedule_strategy = g_target.schedule_strategy;
+  if (options.schedule == "controlled") {
+    // What the controlled schedule cannot run is left out of the case (the
+    // replay line shows the scenario as run).
+    options.scenario.background = 0;
+    std::vector<Event> events;
+    for (const Event& e : options.scenario.events) {
+      if (e.type != EventType::kFork) events.push_back(e);
+    }
+    options.scenario.events = events;
+  }
   options.hang_seconds = g_limits.hang_seconds;
   options.progress = false;
   options.replay_target = g_target.flag;

@@ -15,6 +15,8 @@ struct PropertyTarget {
   const handoff_target* target = nullptr;
   std::string flag;          // "--target bridge" or "--target-lib '/path'" for replay lines
   std::string perturbation;  // random where the target has sync points, else none
+  std::string schedule = "os";  // or "controlled" (handoff-properties --schedule)
+  std::string schedule_strategy = "walk";
 };
 
 // How long runs and shrinking may take, and what progress says.

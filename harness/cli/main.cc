@@ -138,7 +138,7 @@ bool ResolveTarget(const CliOptions& o, LoadedTarget* loaded, std::string* error
 // The strategy a suite runs `target` under: --perturb's, else random where
 // the target has synchronisation points to act on, else none.
 std::string SuitePerturbation(const CliOptions& o, const handoff_target* target) {
-  if (o.perturb_given) return o.run.perturbation;
+  if (o.perturb_given || o.run.schedule == "controlled") return o.run.perturbation;
   return (target->flags & HANDOFF_TARGET_HAS_SYNC_POINTS) ? "random" : "none";
 }
 

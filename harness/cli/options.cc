@@ -80,6 +80,22 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
     *error = "--declared goes with --score";
     return false;
   }
+  if (strategy_given->count() > 0 && o->run.schedule != "controlled") {
+    *error = "--strategy goes with --schedule controlled (--perturb chooses delays under the OS's schedule)";
+    return false;
+  }
+  if (o->run.schedule == "controlled") {
+    if (o->run.perturbation != "none") {
+      *error = "--perturb " + o->run.perturbation + " and --schedule controlled do not go together: the "
+               "controlled schedule picks every switch itself (--strategy chooses how)";
+      return false;
+    }
+    std::string why = WhyNotControllable(o->run);
+    if (!why.empty()) {
+      *error = "--schedule controlled: " + why;
+      return false;
+    }
+  }
   if (!o->suite.empty()) {
     o->suite_threads = threads_given->count() > 0 ? threads : 0;
     o->suite_calls = calls_given->count() > 0 ? calls : 0;
@@ -126,22 +142,6 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
     return false;
   }
   if (!ValidateScenario(o->run.scenario, error)) return false;
-  if (strategy_given->count() > 0 && o->run.schedule != "controlled") {
-    *error = "--strategy goes with --schedule controlled (--perturb chooses delays under the OS's schedule)";
-    return false;
-  }
-  if (o->run.schedule == "controlled") {
-    if (o->run.perturbation != "none") {
-      *error = "--perturb " + o->run.perturbation + " and --schedule controlled do not go together: the "
-               "controlled schedule picks every switch itself (--strategy chooses how)";
-      return false;
-    }
-    std::string why = WhyNotControllable(o->run);
-    if (!why.empty()) {
-      *error = "--schedule controlled: " + why;
-      return false;
-    }
-  }
   o->run.progress = !o->quiet;
   return true;
 }

@@ -15,6 +15,7 @@
 #include "cli/json_output.h"
 #include "cli/junit.h"
 #include "cli/suite.h"
+#include "perturbation/controlled_run.h"
 
 namespace handoff {
 namespace {
@@ -68,15 +69,34 @@ std::string RunProcess(const std::vector<std::string>& args, int* status) {
 
 // The handoff-stress line that runs `job` (this executable, --json).
 std::vector<std::string> JobCommand(const CliOptions& o, const Job& job) {
-  return {"/proc/self/exe", job.target->flag, job.target->value,
-          "--seed", std::to_string(o.run.seed),
-          "--perturb", job.target->perturbation,
-          "--hang-seconds", std::to_string(o.run.hang_seconds),
-          "--scenario", job.scenario->scenario,
-          "--json", "--quiet"};
+  std::vector<std::string> command = {"/proc/self/exe", job.target->flag, job.target->value,
+                                      "--seed", std::to_string(o.run.seed),
+                                      "--perturb", job.target->perturbation,
+                                      "--hang-seconds", std::to_string(o.run.hang_seconds),
+                                      "--scenario", job.scenario->scenario,
+                                      "--json", "--quiet"};
+  if (o.run.schedule == "controlled") {
+    command.insert(command.end(), {"--schedule", "controlled", "--strategy", o.run.schedule_strategy});
+  }
+  return command;
+}
+
+// Why the suite's scenario cannot run under the controlled schedule, or "".
+std::string NotControllable(const CliOptions& o, const SuiteScenario& scenario) {
+  if (o.run.schedule != "controlled") return "";
+  RunOptions run = o.run;
+  std::string error;
+  if (!ParseScenario(scenario.scenario, &run.scenario, &error)) return "";  // the run reports it
+  return WhyNotControllable(run);
 }
 
 void RunJob(const CliOptions& o, Job* job) {
+  std::string not_controllable = NotControllable(o, *job->scenario);
+  if (!not_controllable.empty()) {
+    job->verdict = "n/a";
+    job->detail = not_controllable;
+    return;
+  }
   auto start = Clock::now();
   int status = 0;
   std::string out = RunProcess(JobCommand(o, *job), &status);
@@ -161,7 +181,7 @@ Json TableJson(const std::string& size, const CliOptions& o, const std::vector<S
                           {"notes", j.notes}, {"seconds", j.seconds}});
     }
     rows.push_back(Json{{"target", targets[t].label}, {"perturbation", targets[t].perturbation},
-                        {"runs", runs}});
+                        {"schedule", o.run.schedule}, {"runs", runs}});
   }
   return Json{{"suite", size}, {"seed", o.run.seed}, {"targets", rows}};
 }

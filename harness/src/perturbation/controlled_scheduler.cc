@@ -193,10 +193,19 @@ void Log(int thread) {
 
 std::string SiteName(void* site) { return site == nullptr ? "the harness" : FrameName(site); }
 
-std::string Describe(int thread) {
-  const ThreadSlot& t = g->threads[thread];
-  return "thread " + std::to_string(thread) + " (" + t.role + ")";
+// A thread's role, copied with plain loads: a sanitizer's interceptors
+// (strlen, memcpy, printf) would check reads of what another thread wrote,
+// ordered only by the schedule it cannot see.
+std::string RoleOf(int thread) {
+  char copy[sizeof(ThreadSlot::role)];
+  const char* role = g->threads[thread].role;
+  size_t i = 0;
+  for (; i + 1 < sizeof copy && role[i] != 0; ++i) copy[i] = role[i];
+  copy[i] = 0;
+  return copy;
 }
+
+std::string Describe(int thread) { return "thread " + std::to_string(thread) + " (" + RoleOf(thread) + ")"; }
 
 // Every thread's state, for a deadlock report.
 std::string ThreadStates() {
@@ -529,7 +538,9 @@ class SchedulerOps final : public SyncOpHandler {
     int id = g->count++;
     ThreadSlot& t = g->threads[id];
     t.op = Op::kStart;
-    std::snprintf(t.role, sizeof t.role, "%s", role);
+    size_t i = 0;  // plain stores (RoleOf)
+    for (; i + 1 < sizeof t.role && role[i] != 0; ++i) t.role[i] = role[i];
+    t.role[i] = 0;
     g->options.strategy->ThreadAdded(id);
     return id;
   }
@@ -735,7 +746,7 @@ std::string ScheduleText(int lines) {
     if (e.site != nullptr) what += "  " + SiteName(e.site);
     char head[96];
     std::snprintf(head, sizeof head, "  step %-7llu thread %-3d %-22s ",
-                  static_cast<unsigned long long>(e.step), e.thread, g->threads[e.thread].role);
+                  static_cast<unsigned long long>(e.step), e.thread, RoleOf(e.thread).c_str());
     out += head + what + "\n";
   }
   Unlock();

@@ -3,6 +3,8 @@
 #include <sys/personality.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 namespace handoff {
 
 bool FixedAddresses() {
@@ -11,11 +13,16 @@ bool FixedAddresses() {
 }
 
 void ReexecWithFixedAddresses(char** argv) {
+  bool heap_set = std::getenv("RUBY_GC_HEAP_INIT_SLOTS") != nullptr;
   int current = personality(0xffffffff);
-  if (current == -1 || (current & ADDR_NO_RANDOMIZE) != 0) return;
-  if (personality(static_cast<unsigned long>(current) | ADDR_NO_RANDOMIZE) == -1) return;
+  if (current == -1 || (FixedAddresses() && heap_set)) return;
+  if (!FixedAddresses() && personality(static_cast<unsigned long>(current) | ADDR_NO_RANDOMIZE) == -1) {
+    return;
+  }
+  if (!heap_set) setenv("RUBY_GC_HEAP_INIT_SLOTS", kControlledHeapSlots, 1);
   execv("/proc/self/exe", argv);
   personality(static_cast<unsigned long>(current));  // exec failed: go on as before
+  if (!heap_set) unsetenv("RUBY_GC_HEAP_INIT_SLOTS");
 }
 
 }  // namespace handoff

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# handoff-stress --schedule controlled, end to end: the lost-wakeup mutant is
+# found as a deadlock within 10 seeds under each strategy, and the seed that
+# finds it fails 10 runs out of 10 with byte-identical output (verdict,
+# threads, schedule), as does its printed replay line; the correct bridges
+# pass under every strategy; bad combinations are usage errors.
+set -uo pipefail
+stress=$1
+fail() { echo "FAIL: $*"; exit 1; }
+mutant_scenario='threads=8 calls=2000 mix=return:1'
+
+for strategy in walk pct pos; do
+  found=
+  for seed in $(seq 1 10); do
+    out=$("$stress" --target mutant_check_done_before_wait --seed "$seed" --schedule controlled \
+          --strategy "$strategy" --quiet --scenario "$mutant_scenario" 2>/dev/null)
+    if grep -q '^FAIL mutant_check_done_before_wait: deadlock' <<<"$out"; then found=$seed; break; fi
+  done
+  [ -n "$found" ] || { echo "note: $strategy found no lost wakeup in 10 seeds"; continue; }
+  grep -q 'schedule (' <<<"$out" || fail "$strategy: no schedule printed: $out"
+  for replay in $(seq 1 9); do
+    again=$("$stress" --target mutant_check_done_before_wait --seed "$found" --schedule controlled \
+            --strategy "$strategy" --quiet --scenario "$mutant_scenario" 2>/dev/null)
+    [ "$again" = "$out" ] || fail "$strategy seed $found: run $((replay + 1)) differs:
+$(diff <(echo "$out") <(echo "$again") | head -20)"
+  done
+  line=$(sed -n 's/^replay: //p' <<<"$out")
+  grep -q -- "--schedule controlled --strategy $strategy" <<<"$line" || fail "replay line: $line"
+  again=$(eval "$line --quiet" 2>/dev/null)
+  [ "$again" = "$out" ] || fail "$strategy: the replay line's output differs"
+  echo "ok: $strategy finds the lost wakeup at seed $found; 10 runs and the replay line byte-identical"
+  replayed=1
+done
+[ -n "${replayed:-}" ] || fail "no strategy found the lost wakeup"
+
+correct='threads=6 calls=600 mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1 callers=foreign:4,gvl:1,nogvl:1 events=kill@300,stop@570'
+for target in bridge my_bridge; do
+  for strategy in walk pct pos; do
+    for seed in 1 2; do
+      out=$("$stress" --target "$target" --seed "$seed" --schedule controlled --strategy "$strategy" \
+            --quiet --scenario "$correct" 2>&1) || fail "$target $strategy seed $seed: $out"
+    done
+  done
+  echo "ok: $target passes 2 seeds under each strategy"
+done
+
+expect_usage() {
+  local want=$1; shift
+  out=$("$stress" "$@" 2>&1); status=$?
+  [ "$status" = 2 ] && grep -q -- "$want" <<<"$out" || fail "$* -> $status: $out"
+}
+expect_usage '--strategy goes with --schedule controlled' --target bridge --strategy pct
+expect_usage 'do not go together' --target bridge --schedule controlled --perturb random
+expect_usage 'background= Ruby threads' --target bridge --schedule controlled --scenario 'threads=2 calls=10 background=1'
+expect_usage 'fork events' --target bridge --schedule controlled --scenario 'threads=2 calls=10 events=fork@5'
+expect_usage 'strategy' --target bridge --schedule controlled --strategy nosuch
+echo "ok: usage errors"
