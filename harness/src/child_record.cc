@@ -44,4 +44,9 @@ bool ParseChildRecord(const std::string& line, ChildRecord* record) {
   return true;
 }
 
+std::string LastWordsSchedule(const std::string& child_stderr) {
+  size_t at = child_stderr.rfind(kLastWordsScheduleMarker);
+  return at == std::string::npos ? "" : child_stderr.substr(at + sizeof(kLastWordsScheduleMarker) - 1);
+}
+
 }  // namespace handoff

@@ -24,4 +24,13 @@ std::string FormatChildRecord(const ChildRecord& record);
 // False when `line` is not such a record (a child that died mid-write).
 bool ParseChildRecord(const std::string& line, ChildRecord* record);
 
+// A child that dies before it can send its record (a sanitizer report, an
+// abort) under the controlled schedule writes the schedule's last decisions
+// on stderr after this line, as its last words; its parent adds them to the
+// failure's detail (LastWordsSchedule).
+constexpr char kLastWordsScheduleMarker[] = "handoff: the controlled schedule when the run died:\n";
+
+// The text after the marker in a child's stderr, or "".
+std::string LastWordsSchedule(const std::string& child_stderr);
+
 }  // namespace handoff

@@ -329,8 +329,10 @@ SupervisedRun Supervise(const std::function<int(int result_fd)>& child,
     run.stats = record.stats;
     run.report = record.report;
   }
+  const std::string last_words = LastWordsSchedule(err_text);
   if (FindSanitizerReport(err_text, &kind, &excerpt)) {
-    run.result = Result::Failure(kind, "sanitizer report:\n" + excerpt);
+    run.result = Result::Failure(kind, "sanitizer report:\n" + excerpt +
+                                           (last_words.empty() ? "" : "\n" + last_words));
   } else if (stalled && !reported) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f", options.stall_seconds);
@@ -344,7 +346,8 @@ SupervisedRun Supervise(const std::function<int(int result_fd)>& child,
                                           : "exited with status " + std::to_string(WEXITSTATUS(status));
     size_t bug = err_text.find("[BUG]");
     if (bug != std::string::npos) how += ": " + err_text.substr(bug, err_text.find('\n', bug) - bug);
-    run.result = Result::Failure(FailureKind::kCrash, "the run " + how + " before reporting");
+    run.result = Result::Failure(FailureKind::kCrash, "the run " + how + " before reporting" +
+                                                          (last_words.empty() ? "" : "\n" + last_words));
   }
   return run;
 }

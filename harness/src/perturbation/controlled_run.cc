@@ -1,8 +1,13 @@
 #include "perturbation/controlled_run.h"
 
+#include <signal.h>
+#include <atomic>
+#include <unistd.h>
+
 #include <cstdio>
 #include <set>
 
+#include "child_record.h"
 #include "elf_imports.h"
 #include "perturbation/controlled_scheduler.h"
 #include "perturbation/sync_interposer.h"
@@ -20,6 +25,26 @@ struct ControlledRun {
 };
 
 ControlledRun* g_run = nullptr;
+bool g_whole_schedule = false;
+
+extern "C" void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
+// The child's last words when it dies before reporting (child_record.h): a
+// sanitizer's report ends the process through its death callback, Ruby's
+// [BUG] and a failed assertion through abort().
+void WriteLastWords() {
+  static std::atomic<bool> written{false};
+  if (written.exchange(true)) return;
+  std::string text = kLastWordsScheduleMarker + ControlledScheduleTail(g_whole_schedule);
+  ssize_t ignored = write(STDERR_FILENO, text.data(), text.size());
+  (void)ignored;
+}
+
+void LastWordsOnAbort(int) {
+  WriteLastWords();
+  signal(SIGABRT, SIG_DFL);
+  raise(SIGABRT);
+}
 
 // Interposes on libruby, the target's objects, and what was loaded since
 // the run began.
@@ -75,6 +100,9 @@ bool BeginControlledRun(const handoff_target* target, const RunOptions& options,
                             "under the controlled schedule, " + threads + ControlledScheduleTail(whole)));
   };
   BeginControlledSchedule(schedule);
+  g_whole_schedule = whole;
+  if (__sanitizer_set_death_callback != nullptr) __sanitizer_set_death_callback(WriteLastWords);
+  signal(SIGABRT, LastWordsOnAbort);
   return true;
 }
 
