@@ -9,6 +9,9 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
+
+#include "perturbation/schedule_strategy.h"
 
 namespace {
 
@@ -31,12 +34,16 @@ ProbeRun Probe(const std::string& program, const std::string& strategy, int seed
   return run;
 }
 
-const char* const kStrategies[] = {"walk", "pct", "pos"};
+std::vector<std::string> Strategies() {
+  std::vector<std::string> names;
+  for (const handoff::ScheduleStrategyInfo& s : handoff::ScheduleStrategies()) names.push_back(s.name);
+  return names;
+}
 
 bool Tsan() { return std::string(HANDOFF_SANITIZER_NAME) == "thread"; }
 
 TEST(ControlledSchedule, EveryStrategyFindsTheLostWakeupAndItsSeedReplaysExactly) {
-  for (const char* strategy : kStrategies) {
+  for (const std::string& strategy : Strategies()) {
     int found = -1;
     ProbeRun first;
     for (int seed = 1; seed <= 40 && found < 0; ++seed) {
@@ -55,7 +62,7 @@ TEST(ControlledSchedule, EveryStrategyFindsTheLostWakeupAndItsSeedReplaysExactly
 }
 
 TEST(ControlledSchedule, TheCorrectHandOverPassesAHundredSeedsUnderEveryStrategy) {
-  for (const char* strategy : kStrategies) {
+  for (const std::string& strategy : Strategies()) {
     for (int seed = 1; seed <= 100; ++seed) {
       ProbeRun run = Probe("handoff", strategy, seed);
       ASSERT_EQ(run.status, 0) << strategy << " seed " << seed << "\n" << run.output;
