@@ -3,6 +3,7 @@
 // thread's handler, in order, with the real function's result; a thread not
 // routed, and an object not interposed on, reach the real functions only.
 #include <dlfcn.h>
+#include <sys/syscall.h>
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -59,7 +60,15 @@ class RecordingHandler final : public SyncOpHandler {
   int Poll(pollfd* fds, nfds_t count, const timespec* timeout, const sigset_t* mask) override {
     return Record("poll", RealSyncFunctions().ppoll(fds, count, timeout, mask));
   }
+  int EpollWait(int epoll, epoll_event* events, int max, int timeout_ms, const sigset_t* mask) override {
+    return Record("epoll", RealSyncFunctions().epoll_pwait(epoll, events, max, timeout_ms, mask));
+  }
   void Wrote(int) override { Record("wrote", 0); }
+  long Futex(uint32_t* address, int op, uint32_t value, const timespec* timeout, uint32_t* address2,
+             uint32_t value3) override {
+    return Record("futex", static_cast<int>(RealSyncFunctions().syscall(SYS_futex, address, op, value, timeout,
+                                                                        address2, value3)));
+  }
   void HarnessNap(const timespec* d) override { Record("nap", RealSyncFunctions().nanosleep(d, nullptr)); }
 
  private:
@@ -108,7 +117,7 @@ Fixture LoadFixture() {
 const std::vector<std::string> kEveryOperation = {
     "0:lock",  "0:timedwait", "0:signal", "0:broadcast", "0:unlock", "0:trylock", "0:unlock",
     "0:create", "1:lock",     "1:unlock", "0:join",      "0:yield",  "0:sleep",   "0:sleep",
-    "0:clock", "0:wrote",     "0:poll"};
+    "0:clock", "0:wrote",     "0:poll",      "0:futex"};
 
 TEST(SyncInterposer, RealFunctionsAreFound) {
   const SyncFunctions& real = RealSyncFunctions();
@@ -132,7 +141,7 @@ TEST(SyncInterposer, RoutedThreadsReachTheHandlerUnroutedOnesTheRealFunctions) {
 
   std::string error;
   int rewritten = InterposeSyncOps(fixture.object, &error);
-  ASSERT_EQ(rewritten, 14) << error;  // the fixture imports 14 of the 17 (no untimed or clock wait, no ppoll)
+  ASSERT_EQ(rewritten, 15) << error;  // the fixture imports 15 of the 19 (no untimed or clock wait, ppoll, timer)
   EXPECT_EQ(InterposeSyncOps(fixture.object, &error), 0) << "interposing twice rewrote slots again";
 
   // Interposed, not routed: the real functions, nothing recorded.

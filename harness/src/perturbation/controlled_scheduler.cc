@@ -7,6 +7,7 @@
 #include "perturbation/controlled_scheduler.h"
 
 #include <linux/futex.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -37,6 +38,8 @@ enum class Op : uint8_t {
   kJoin,
   kSleep,
   kPoll,
+  kFutexWait,  // in a futex wait, until woken or its deadline
+  kFutexWake,
   kFinished,
   kDetached,   // blocked or busy outside the controlled operations
 };
@@ -55,6 +58,8 @@ const char* OpName(Op op) {
     case Op::kJoin: return "join";
     case Op::kSleep: return "sleep";
     case Op::kPoll: return "poll";
+    case Op::kFutexWait: return "futex wait";
+    case Op::kFutexWake: return "futex wake";
     case Op::kFinished: return "finish";
     case Op::kDetached: return "detached";
   }
@@ -84,6 +89,8 @@ struct ThreadSlot {
 struct ObjectEntry {
   uintptr_t key = 0;
   int owner = -1;
+  int depth = 0;           // times its owner holds it (a recursive mutex: more than 1)
+  bool recursive = false;  // PTHREAD_MUTEX_RECURSIVE, seen at a lock
 };
 constexpr size_t kObjectTableSize = 1 << 14;
 
@@ -92,11 +99,17 @@ struct LogEntry {
   int32_t thread;
   Op op;
   bool timed_out;
-  int32_t joined;  // kJoin: the thread joined
+  int32_t joined;  // kJoin: the thread joined; kDetached: the system call it was in (-1: running)
   const char* point;
   void* site;
 };
 constexpr size_t kLogCapacity = 1 << 20;
+
+// The deadline of a wait whose timeout's clock is unknown: it times out when
+// no thread can go on otherwise, after kQuiescenceTimeoutNanos of logical
+// time (so the logical hang check still sees time pass).
+constexpr int64_t kAtQuiescence = INT64_MAX - 1;
+constexpr int64_t kQuiescenceTimeoutNanos = 1000000;
 
 class Scheduler;
 
@@ -152,17 +165,44 @@ ObjectEntry& Object(uintptr_t key) {
   }
 }
 
-bool MutexFree(uintptr_t mutex) { return Object(mutex).owner < 0; }
+// Whether `thread` may take `mutex` now: it is free, or recursive and
+// `thread`'s already.
+bool MutexTakable(uintptr_t mutex, int thread) {
+  const ObjectEntry& e = Object(mutex);
+  return e.owner < 0 || (e.recursive && e.owner == thread);
+}
+
+void TakeMutex(uintptr_t mutex, int thread) {
+  ObjectEntry& e = Object(mutex);
+  e.depth = e.owner == thread ? e.depth + 1 : 1;
+  e.owner = thread;
+}
+
+void ReleaseMutex(uintptr_t mutex) {
+  ObjectEntry& e = Object(mutex);
+  if (--e.depth <= 0) {
+    e.depth = 0;
+    e.owner = -1;
+  }
+}
+
+// glibc keeps a mutex's type in the low bits of __kind.
+bool IsRecursive(const pthread_mutex_t* m) {
+  return (m->__data.__kind & 3) == PTHREAD_MUTEX_RECURSIVE_NP;
+}
 
 bool CanGoOn(const ThreadSlot& t) {
   switch (t.op) {
     case Op::kStart: case Op::kPoint: case Op::kTrylock: case Op::kUnlock: case Op::kSignal:
-    case Op::kBroadcast: case Op::kCreate:
+    case Op::kBroadcast: case Op::kCreate: case Op::kFutexWake:
       return true;
+    case Op::kFutexWait:
+      return t.woken || (t.deadline >= 0 && t.deadline <= g->logical_ns);
     case Op::kLock:
-      return MutexFree(t.object);
+      return MutexTakable(t.object, static_cast<int>(&t - g->threads));
     case Op::kWait:
-      return (t.woken || (t.deadline >= 0 && t.deadline <= g->logical_ns)) && MutexFree(t.mutex);
+      return (t.woken || (t.deadline >= 0 && t.deadline <= g->logical_ns)) &&
+             MutexTakable(t.mutex, static_cast<int>(&t - g->threads));
     case Op::kJoin:
       return g->threads[t.object].op == Op::kFinished;
     case Op::kSleep:
@@ -185,8 +225,8 @@ uintptr_t ObjectOf(const ThreadSlot& t) {
 void Log(int thread) {
   const ThreadSlot& t = g->threads[thread];
   LogEntry e{g->step, thread, t.op, false, -1, t.point, t.site};
-  if (t.op == Op::kWait) e.timed_out = !t.woken;
-  if (t.op == Op::kJoin) e.joined = static_cast<int32_t>(t.object);
+  if (t.op == Op::kWait || t.op == Op::kFutexWait) e.timed_out = !t.woken;
+  if (t.op == Op::kJoin || t.op == Op::kDetached) e.joined = static_cast<int32_t>(static_cast<intptr_t>(t.object));
   g->log[g->logged % kLogCapacity] = e;
   ++g->logged;
 }
@@ -257,13 +297,19 @@ int Decide() {
     }
     if (!runnable.empty()) break;
     int64_t earliest = -1;
+    int at_quiescence = -1;  // the longest waiting of the waits that time out only now
     bool detached = false, target_deadline = false;
     for (int i = 0; i < g->count; ++i) {
       const ThreadSlot& t = g->threads[i];
       if (t.op == Op::kDetached) detached = true;
-      bool timed = t.op == Op::kSleep || t.op == Op::kPoll || (t.op == Op::kWait && !t.woken);
+      bool timed = t.op == Op::kSleep || t.op == Op::kPoll ||
+                   ((t.op == Op::kWait || t.op == Op::kFutexWait) && !t.woken);
       if (!timed || t.deadline < 0) continue;
       if (!(t.op == Op::kSleep && t.observer)) target_deadline = true;
+      if (t.deadline == kAtQuiescence) {
+        if (at_quiescence < 0 || t.wait_order < g->threads[at_quiescence].wait_order) at_quiescence = i;
+        continue;
+      }
       if (earliest < 0 || t.deadline < earliest) earliest = t.deadline;
     }
     bool in_flight = g->options.calls_in_flight && g->options.calls_in_flight();
@@ -282,6 +328,11 @@ int Decide() {
       g->logical_ns = earliest;  // nothing else can happen first
       continue;
     }
+    if (at_quiescence >= 0) {
+      g->logical_ns += kQuiescenceTimeoutNanos;
+      g->threads[at_quiescence].deadline = g->logical_ns;
+      continue;
+    }
     if (earliest < 0) ReportDeadlock("no controlled thread can go on, and none waits with a deadline");
   }
   if (g->options.calls_returned) {
@@ -294,13 +345,14 @@ int Decide() {
   size_t pick = g->options.strategy->Pick(runnable, g->step);
   int next = runnable[pick < runnable.size() ? pick : 0].thread;
   ThreadSlot& t = g->threads[next];
-  if (t.op == Op::kLock) Object(t.object).owner = next;
+  if (t.op == Op::kLock) TakeMutex(t.object, next);
   if (t.op == Op::kWait) {
     t.timed_out = !t.woken;
-    Object(t.mutex).owner = next;
+    TakeMutex(t.mutex, next);
   }
-  if (t.op == Op::kUnlock) Object(t.object).owner = -1;
+  if (t.op == Op::kUnlock) ReleaseMutex(t.object);
   if (t.op == Op::kPoll) t.timed_out = !t.poked;
+  if (t.op == Op::kFutexWait) t.timed_out = !t.woken;
   Log(next);
   g->options.strategy->Picked(next, ObjectOf(t));
   ++g->step;
@@ -371,8 +423,9 @@ class SchedulerOps final : public SyncOpHandler {
     if (Controlled()) {
       auto key = reinterpret_cast<uintptr_t>(m);
       Lock();
-      if (!point && MutexFree(key)) {  // a runtime's lock: a point only when it would block
-        Object(key).owner = t_id;
+      Object(key).recursive = IsRecursive(m);
+      if (!point && MutexTakable(key, t_id)) {  // a runtime's lock: a point only when it would block
+        TakeMutex(key, t_id);
         Unlock();
       } else {
         Arrive(Op::kLock, key, nullptr, SyncOpCallSite());
@@ -390,9 +443,10 @@ class SchedulerOps final : public SyncOpHandler {
     }
     ObjectEntry& shadow = Object(key);
     int result = EBUSY;
-    if (shadow.owner < 0) {
+    shadow.recursive = IsRecursive(m);
+    if (MutexTakable(key, t_id)) {
       result = RealSyncFunctions().mutex_trylock(m);
-      if (result == 0) shadow.owner = t_id;
+      if (result == 0) TakeMutex(key, t_id);
     }
     Unlock();
     return result;
@@ -403,7 +457,7 @@ class SchedulerOps final : public SyncOpHandler {
       if (point) {
         Arrive(Op::kUnlock, reinterpret_cast<uintptr_t>(m), nullptr, SyncOpCallSite());
       } else {
-        Object(reinterpret_cast<uintptr_t>(m)).owner = -1;
+        ReleaseMutex(reinterpret_cast<uintptr_t>(m));
         Unlock();
       }
     }
@@ -425,7 +479,7 @@ class SchedulerOps final : public SyncOpHandler {
     me.timed_out = false;
     me.deadline = deadline == nullptr ? -1 : LogicalDeadline(clock, *deadline);
     me.wait_order = ++g->wait_order;
-    Object(me.mutex).owner = -1;
+    ReleaseMutex(me.mutex);  // a wait lets go of it (once: a recursive mutex held twice is undefined)
     RealSyncFunctions().mutex_unlock(m);  // nobody else runs until this thread hands over
     HandOver(t_id, Decide());
     RealSyncFunctions().mutex_lock(m);
@@ -501,28 +555,14 @@ class SchedulerOps final : public SyncOpHandler {
   }
   int Poll(pollfd* fds, nfds_t count, const timespec* timeout, const sigset_t* mask) override {
     if (!Controlled()) return RealSyncFunctions().ppoll(fds, count, timeout, mask);
-    void* site = SyncOpCallSite();
     const timespec zero{0, 0};
-    int ready = RealSyncFunctions().ppoll(fds, count, &zero, mask);
-    if (ready != 0 || (timeout != nullptr && ToNanos(*timeout) == 0)) return ready;
-    // Waits in logical time; a controlled thread's write wakes it to look
-    // again; no timeout is a wait of kNoTimeoutPollNanos at a time.
-    constexpr int64_t kNoTimeoutPollNanos = 10000000000LL;
-    Lock();
-    int64_t deadline = g->logical_ns + (timeout ? ToNanos(*timeout) : kNoTimeoutPollNanos);
-    for (;;) {
-      ThreadSlot& me = g->threads[t_id];
-      me.deadline = deadline;
-      me.poked = false;
-      Arrive(Op::kPoll, 0, nullptr, site);
-      ready = RealSyncFunctions().ppoll(fds, count, &zero, mask);
-      if (ready != 0 || !Controlled()) return ready;
-      Lock();
-      if (g->logical_ns >= deadline) {
-        Unlock();
-        return timeout ? 0 : RealSyncFunctions().ppoll(fds, count, &zero, mask);
-      }
-    }
+    return WaitForDescriptors([&] { return RealSyncFunctions().ppoll(fds, count, &zero, mask); },
+                              timeout ? ToNanos(*timeout) : -1);
+  }
+  int EpollWait(int epoll, epoll_event* events, int max, int timeout_ms, const sigset_t* mask) override {
+    if (!Controlled()) return RealSyncFunctions().epoll_pwait(epoll, events, max, timeout_ms, mask);
+    return WaitForDescriptors([&] { return RealSyncFunctions().epoll_pwait(epoll, events, max, 0, mask); },
+                              timeout_ms < 0 ? -1 : timeout_ms * 1000000LL);
   }
   void Wrote(int) override {
     if (!Controlled()) return;
@@ -531,6 +571,66 @@ class SchedulerOps final : public SyncOpHandler {
       if (g->threads[i].op == Op::kPoll) g->threads[i].poked = true;
     }
     Unlock();
+  }
+
+  long Futex(uint32_t* address, int op, uint32_t value, const timespec* timeout, uint32_t* address2,
+             uint32_t value3) override {
+    int command = op & FUTEX_CMD_MASK;
+    bool wait = command == FUTEX_WAIT || command == FUTEX_WAIT_BITSET;
+    bool wake = command == FUTEX_WAKE || command == FUTEX_WAKE_BITSET;
+    if (!Controlled() || !(wait || wake)) {
+      return RealSyncFunctions().syscall(SYS_futex, address, op, value, timeout, address2, value3);
+    }
+    auto key = reinterpret_cast<uintptr_t>(address);
+    void* site = SyncOpCallSite();
+    if (wake) {
+      Lock();
+      Arrive(Op::kFutexWake, key, nullptr, site);
+      Lock();
+      long woken = 0;
+      while (woken < static_cast<long>(value)) {  // the longest waiting first
+        int first = -1;
+        for (int i = 0; i < g->count; ++i) {
+          const ThreadSlot& t = g->threads[i];
+          if (t.op == Op::kFutexWait && t.object == key && !t.woken &&
+              (first < 0 || t.wait_order < g->threads[first].wait_order)) {
+            first = i;
+          }
+        }
+        if (first < 0) break;
+        g->threads[first].woken = true;
+        ++woken;
+      }
+      Unlock();
+      long real = RealSyncFunctions().syscall(SYS_futex, address, op, value - woken, timeout, address2, value3);
+      return woken + (real > 0 ? real : 0);
+    }
+    // A wait: the value check and the sleep are one step, as in the kernel
+    // (nobody else runs in between).
+    Lock();
+    if (__atomic_load_n(address, __ATOMIC_RELAXED) != value) {
+      Unlock();
+      errno = EAGAIN;
+      return -1;
+    }
+    ThreadSlot& me = g->threads[t_id];
+    me.op = Op::kFutexWait;
+    me.object = key;
+    me.point = nullptr;
+    me.site = site;
+    me.woken = false;
+    me.timed_out = false;
+    me.wait_order = ++g->wait_order;
+    // A futex's timeout may come from a clock no import reads (abseil's
+    // reads the CPU's cycle counter): it times out when nothing else can
+    // go on (Decide), the same step on every run.
+    me.deadline = timeout != nullptr ? kAtQuiescence : -1;
+    HandOver(t_id, Decide());
+    if (me.timed_out && !g->ended.load(std::memory_order_relaxed)) {
+      errno = ETIMEDOUT;
+      return -1;
+    }
+    return 0;  // woken (or the schedule ended: a spurious wakeup, which callers allow)
   }
 
   static int NewThread(const char* role) {
@@ -546,6 +646,33 @@ class SchedulerOps final : public SyncOpHandler {
   }
 
  private:
+  // A wait for descriptors (poll, ppoll, epoll_wait): `poll_now` looks
+  // without waiting. Waits in logical time until `timeout_ns` (-1: none)
+  // passes; a controlled thread's write wakes it to look again. No timeout
+  // is a wait of kNoTimeoutPollNanos at a time.
+  template <typename PollNow>
+  static int WaitForDescriptors(PollNow poll_now, int64_t timeout_ns) {
+    constexpr int64_t kNoTimeoutPollNanos = 10000000000LL;
+    void* site = SyncOpCallSite();
+    int ready = poll_now();
+    if (ready != 0 || timeout_ns == 0) return ready;
+    Lock();
+    const int64_t deadline = g->logical_ns + (timeout_ns >= 0 ? timeout_ns : kNoTimeoutPollNanos);
+    for (;;) {
+      ThreadSlot& me = g->threads[t_id];
+      me.deadline = deadline;
+      me.poked = false;
+      Arrive(Op::kPoll, 0, nullptr, site);
+      ready = poll_now();
+      if (ready != 0 || !Controlled()) return ready;
+      Lock();
+      if (g->logical_ns >= deadline) {
+        Unlock();
+        return timeout_ns >= 0 ? 0 : poll_now();
+      }
+    }
+  }
+
   static void SleepFor(const timespec& duration, bool observer, void* site) {
     Lock();
     ThreadSlot& me = g->threads[t_id];
@@ -593,6 +720,37 @@ SchedulerOps g_ops;
 
 // Detaches a thread that holds the schedule but is blocked in the kernel
 // outside the controlled operations, or busy with none, for too long.
+// The system call thread `tid` is in (/proc's "syscall"), -1 when running.
+int SystemCallOf(long tid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/self/task/%ld/syscall", tid);
+  FILE* f = std::fopen(path, "r");
+  if (f == nullptr) return -1;
+  int number = -1;
+  if (std::fscanf(f, "%d", &number) != 1) number = -1;
+  std::fclose(f);
+  return number;
+}
+
+const char* SystemCallName(int number) {
+  switch (number) {
+    case SYS_read: return "read";
+    case SYS_write: return "write";
+    case SYS_poll: return "poll";
+    case SYS_select: return "select";
+    case SYS_futex: return "futex";
+    case SYS_epoll_wait: return "epoll_wait";
+    case SYS_epoll_pwait: return "epoll_pwait";
+    case SYS_ppoll: return "ppoll";
+    case SYS_nanosleep: return "nanosleep";
+    case SYS_clock_nanosleep: return "clock_nanosleep";
+    case SYS_wait4: return "wait4";
+    case SYS_accept: return "accept";
+    case SYS_recvfrom: return "recvfrom";
+    default: return "a system call";
+  }
+}
+
 char KernelState(long tid) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
@@ -626,6 +784,7 @@ void Monitor() {
     long tid = g->threads[g->running].tid;
     Unlock();
     char state = KernelState(tid);
+    int system_call = state == 'R' ? -1 : SystemCallOf(tid);
     bool blocked = state == 'S' || state == 'D';
     if (!(blocked ? still_ms >= kDetachAfterMs : still_ms >= kDetachBusyMs)) continue;
     Lock();
@@ -633,10 +792,15 @@ void Monitor() {
       ThreadSlot& t = g->threads[g->running];
       t.op = Op::kDetached;
       ++g->detaches;
+      t.object = static_cast<uintptr_t>(static_cast<intptr_t>(system_call));
+      t.site = nullptr;
       // Its mutexes are no longer known to be held: a real lock blocks on
       // them if they are (and that thread is detached in its turn).
       for (size_t i = 0; i < kObjectTableSize; ++i) {
-        if (g->objects[i].key != 0 && g->objects[i].owner == g->running) g->objects[i].owner = -1;
+        if (g->objects[i].key != 0 && g->objects[i].owner == g->running) {
+          g->objects[i].owner = -1;
+          g->objects[i].depth = 0;
+        }
       }
       Log(g->running);
       HandOver(-1, Decide());
@@ -742,7 +906,13 @@ std::string ScheduleText(int lines) {
     std::string what = OpName(e.op);
     if (e.op == Op::kPoint) what = e.point ? e.point : "point";
     if (e.op == Op::kWait) what = e.timed_out ? "wait timed out" : "woken";
+    if (e.op == Op::kFutexWait) what = e.timed_out ? "futex wait timed out" : "futex woken";
     if (e.op == Op::kJoin) what += " thread " + std::to_string(e.joined);
+    if (e.op == Op::kDetached) {
+      what = e.joined < 0 ? "let go uncontrolled: ran 5 s with no scheduling point"
+                          : std::string("let go uncontrolled: blocked in ") + SystemCallName(e.joined) +
+                                " (syscall " + std::to_string(e.joined) + ") outside the controlled operations";
+    }
     if (e.site != nullptr) what += "  " + SiteName(e.site);
     char head[96];
     std::snprintf(head, sizeof head, "  step %-7llu thread %-3d %-22s ",

@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 #include <sched.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -26,6 +28,7 @@ struct Reals {
   SyncFunctions sync;
   int (*usleep)(useconds_t);
   int (*timer_settime)(timer_t, int, const itimerspec*, itimerspec*);
+  int (*epoll_wait)(int, epoll_event*, int, int);
 };
 
 std::atomic<bool> g_hold_timers{false};
@@ -49,6 +52,9 @@ const Reals& RealFunctions() {
     r.sync.poll = Lookup<decltype(r.sync.poll)>("poll");
     r.sync.ppoll = Lookup<decltype(r.sync.ppoll)>("ppoll");
     r.sync.write = Lookup<decltype(r.sync.write)>("write");
+    r.sync.syscall = Lookup<decltype(r.sync.syscall)>("syscall");
+    r.sync.epoll_pwait = Lookup<decltype(r.sync.epoll_pwait)>("epoll_pwait");
+    r.epoll_wait = Lookup<decltype(r.epoll_wait)>("epoll_wait");
     r.usleep = Lookup<decltype(r.usleep)>("usleep");
     r.timer_settime = Lookup<decltype(r.timer_settime)>("timer_settime");
     return r;
@@ -152,6 +158,17 @@ int WrapPpoll(pollfd* fds, nfds_t count, const timespec* timeout, const sigset_t
   HANDOFF_NOTE_CALL_SITE();
   return h ? h->Poll(fds, count, timeout, mask) : Real().ppoll(fds, count, timeout, mask);
 }
+int WrapEpollWait(int epoll, epoll_event* events, int max, int timeout_ms) {
+  SyncOpHandler* h = t_handler;
+  HANDOFF_NOTE_CALL_SITE();
+  return h ? h->EpollWait(epoll, events, max, timeout_ms, nullptr)
+           : RealFunctions().epoll_wait(epoll, events, max, timeout_ms);
+}
+int WrapEpollPwait(int epoll, epoll_event* events, int max, int timeout_ms, const sigset_t* mask) {
+  SyncOpHandler* h = t_handler;
+  HANDOFF_NOTE_CALL_SITE();
+  return h ? h->EpollWait(epoll, events, max, timeout_ms, mask) : Real().epoll_pwait(epoll, events, max, timeout_ms, mask);
+}
 ssize_t WrapWrite(int fd, const void* data, size_t size) {
   ssize_t written = Real().write(fd, data, size);
   if (SyncOpHandler* h = t_handler) {
@@ -160,6 +177,24 @@ ssize_t WrapWrite(int fd, const void* data, size_t size) {
     errno = saved;
   }
   return written;
+}
+
+// syscall() forwards up to six arguments, as glibc's own does: reading six
+// where fewer were passed reads registers the caller left alone.
+long WrapSyscall(long number, ...) {
+  va_list args;
+  va_start(args, number);
+  long a[6];
+  for (long& arg : a) arg = va_arg(args, long);
+  va_end(args);
+  SyncOpHandler* h = t_handler;
+  HANDOFF_NOTE_CALL_SITE();
+  if (h != nullptr && number == SYS_futex) {
+    return h->Futex(reinterpret_cast<uint32_t*>(a[0]), static_cast<int>(a[1]), static_cast<uint32_t>(a[2]),
+                    reinterpret_cast<const timespec*>(a[3]), reinterpret_cast<uint32_t*>(a[4]),
+                    static_cast<uint32_t>(a[5]));
+  }
+  return Real().syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 int WrapTimerSettime(timer_t timer, int flags, const itimerspec* value, itimerspec* old) {
@@ -199,6 +234,9 @@ const Wrapper* Wrappers(size_t* count) {
       {"ppoll", reinterpret_cast<void*>(&WrapPpoll), reinterpret_cast<void*>(r.sync.ppoll)},
       {"write", reinterpret_cast<void*>(&WrapWrite), reinterpret_cast<void*>(r.sync.write)},
       {"timer_settime", reinterpret_cast<void*>(&WrapTimerSettime), reinterpret_cast<void*>(r.timer_settime)},
+      {"syscall", reinterpret_cast<void*>(&WrapSyscall), reinterpret_cast<void*>(r.sync.syscall)},
+      {"epoll_wait", reinterpret_cast<void*>(&WrapEpollWait), reinterpret_cast<void*>(r.epoll_wait)},
+      {"epoll_pwait", reinterpret_cast<void*>(&WrapEpollPwait), reinterpret_cast<void*>(r.sync.epoll_pwait)},
   };
   *count = sizeof(wrappers) / sizeof(wrappers[0]);
   return wrappers;

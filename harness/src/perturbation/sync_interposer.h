@@ -8,12 +8,13 @@
 // Interposed: pthread_mutex_lock, _trylock, _unlock; pthread_cond_wait,
 // _timedwait, _clockwait, _signal, _broadcast; pthread_create, pthread_join;
 // sched_yield, nanosleep, usleep; clock_gettime (a controlled schedule's
-// logical time); poll, ppoll and write (a wait for a descriptor, and what
-// wakes one); timer_settime (Ruby's timer that signals blocked threads:
-// HoldTimers). Only the calls an interposed object makes
+// logical time); poll, ppoll, epoll_wait, epoll_pwait and write (a wait
+// for a descriptor, and what wakes one); timer_settime (Ruby's timer that signals blocked threads:
+// HoldTimers); syscall, for its futex waits and wakes (GLib's GMutex and
+// GCond, abseil's Mutex, and so grpc's, are futexes called through it). Only the calls an interposed object makes
 // through its import slots: an object's calls to its own functions, a
-// static inline lock, a raw futex (glib's GMutex, abseil's Mutex) and the
-// harness's own locks are not seen.
+// static inline lock, a futex made with an inline syscall instruction and
+// the harness's own locks are not seen.
 //
 // A wrapper hands the operation to the calling thread's SyncOpHandler, or
 // calls the real function when the thread has none (every thread, until a
@@ -25,9 +26,11 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/types.h>
 #include <time.h>
 
+#include <cstdint>
 #include <string>
 
 #include "elf_imports.h"
@@ -52,6 +55,8 @@ struct SyncFunctions {
   int (*poll)(pollfd*, nfds_t, int);
   int (*ppoll)(pollfd*, nfds_t, const timespec*, const sigset_t*);
   ssize_t (*write)(int, const void*, size_t);
+  long (*syscall)(long, ...);
+  int (*epoll_pwait)(int, epoll_event*, int, int, const sigset_t*);
 };
 const SyncFunctions& RealSyncFunctions();
 
@@ -80,7 +85,13 @@ class SyncOpHandler {
   virtual int Sleep(const timespec* duration, timespec* remaining) = 0;
   virtual int ClockGettime(clockid_t clock, timespec* now) = 0;
   virtual int Poll(pollfd* fds, nfds_t count, const timespec* timeout, const sigset_t* mask) = 0;
+  // epoll_wait and epoll_pwait (mask nullptr for the first).
+  virtual int EpollWait(int epoll, epoll_event* events, int max, int timeout_ms, const sigset_t* mask) = 0;
   virtual void Wrote(int fd) = 0;
+  // syscall(SYS_futex, ...): `op` as given (FUTEX_PRIVATE_FLAG and
+  // FUTEX_CLOCK_REALTIME included); returns what syscall would, errno set.
+  virtual long Futex(uint32_t* address, int op, uint32_t value, const timespec* timeout,
+                     uint32_t* address2, uint32_t value3) = 0;
   // The harness's own nap in a polling loop (SleepMicros below): like Sleep,
   // but it never makes progress of the target's by itself.
   virtual void HarnessNap(const timespec* duration) = 0;
