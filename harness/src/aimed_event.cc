@@ -25,8 +25,8 @@ std::atomic<int> g_holding{0};  // threads inside HoldUntilDone
 // stretches (4,000 naps of 50 us took 0.47 s beside CPU hogs).
 void HoldUntilDone() {
   g_holding.fetch_add(1, std::memory_order_relaxed);
-  const int64_t until = MonotonicNanos() + kAimedHoldMillis * 1000000LL;
-  while (g_state.load(std::memory_order_relaxed) != kDone && MonotonicNanos() < until) {
+  const int64_t until = RunClockNanos() + kAimedHoldMillis * 1000000LL;
+  while (g_state.load(std::memory_order_relaxed) != kDone && RunClockNanos() < until) {
     SleepMicros(200);  // under the controlled schedule, a scheduling point
   }
   g_holding.fetch_sub(1, std::memory_order_relaxed);

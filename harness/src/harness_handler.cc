@@ -147,7 +147,7 @@ VALUE Enter(VALUE, VALUE payload) {
     return rb_ary_new_from_args(3, INT2FIX(0), INT2FIX(0), rb_ull2inum(UINT64_MAX));
   }
   if (log.ran[header.call_id].fetch_add(1, std::memory_order_relaxed) == 0) {
-    log.entered_ns[header.call_id].store(MonotonicNanos(), std::memory_order_relaxed);
+    log.entered_ns[header.call_id].store(RunClockNanos(), std::memory_order_relaxed);
     if (g_site->scenario->fairness != 0) {
       log.entered_runnable_ns[header.call_id].store(RunQueueWaitSinceLastHandler(),
                                                     std::memory_order_relaxed);

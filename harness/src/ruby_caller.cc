@@ -192,10 +192,10 @@ int WaitForLateInterrupt(Caller* c) {
     return 0;
   }
   c->index = c->site->log->calls[c->thread].size() - 1;
-  const int64_t give_up = MonotonicNanos() + kLateInterruptWaitSeconds * 1000000000LL;
+  const int64_t give_up = RunClockNanos() + kLateInterruptWaitSeconds * 1000000000LL;
   int kill_state = 0;
   c->site->log->late_interrupt_waits.fetch_add(1, std::memory_order_relaxed);
-  while (!sent.seen.load(std::memory_order_relaxed) && MonotonicNanos() < give_up) {
+  while (!sent.seen.load(std::memory_order_relaxed) && RunClockNanos() < give_up) {
     int state = 0;
     rb_protect(NapThunk, Qnil, &state);
     if (state == 0) continue;

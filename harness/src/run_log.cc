@@ -1,5 +1,7 @@
 #include "run_log.h"
 
+#include "perturbation/controlled_scheduler.h"
+
 #include <time.h>
 
 #include <algorithm>
@@ -58,6 +60,11 @@ int64_t MonotonicNanos() {
   timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+int64_t RunClockNanos() {
+  int64_t logical = 0;
+  return ControlledClockNanos(&logical) ? logical : MonotonicNanos();
 }
 
 }  // namespace handoff

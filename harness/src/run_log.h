@@ -137,4 +137,11 @@ class RunLog {
 
 int64_t MonotonicNanos();
 
+// The clock a run's calls and lifecycle events are timed and judged by (a
+// call's start and end, a block's entry, a stop's start; the harness's own
+// waits for a thread's interrupt or an aimed event): MonotonicNanos, but on
+// a thread under the controlled schedule its logical clock, which the
+// target's timeouts run by too (controlled_scheduler.h).
+int64_t RunClockNanos();
+
 }  // namespace handoff

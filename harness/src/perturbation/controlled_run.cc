@@ -58,7 +58,7 @@ bool InterposeOnNewObjects(std::string* error) {
                   (!IsRuntime(object) && !g_run->before_start.count(object.base));
     if (!wanted || !g_run->done.insert(object.base).second) continue;
     InterposeChoice choice;
-    choice.threads_and_time = !cxx;
+    choice.threads_and_io = !cxx;
     choice.mutexes_are_points = !runtime;
     if (InterposeSyncOps(object, error, choice) < 0) return false;
   }

@@ -14,13 +14,16 @@ namespace handoff {
 
 using namespace controlled;
 
+// The object table and the log are mapped in whole at the start
+// (MAP_POPULATE): a log that grew into fresh pages during the run would show
+// as resident memory gained per call (a `leak`), 40 bytes a decision.
 void BeginControlledSchedule(const ControlledScheduleOptions& options) {
   g = new State;
   g->options = options;
   g->objects = static_cast<ObjectEntry*>(mmap(nullptr, sizeof(ObjectEntry) * kObjectTableSize,
-                                              PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+                                              PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0));
   g->log = static_cast<LogEntry*>(mmap(nullptr, sizeof(LogEntry) * kLogCapacity, PROT_READ | PROT_WRITE,
-                                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+                                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0));
   timespec now;
   RealSyncFunctions().clock_gettime(CLOCK_REALTIME, &now);
   g->base_realtime_ns = ToNanos(now);
@@ -86,6 +89,14 @@ void EndControlledSchedule() {
     FutexWake(&g->threads[i].turn);
   }
   Unlock();
+}
+
+bool ControlledClockNanos(int64_t* nanos) {
+  if (!Controlled()) return false;
+  Lock();
+  *nanos = g->base_monotonic_ns + g->logical_ns;
+  Unlock();
+  return true;
 }
 
 uint64_t ControlledSteps() { return g == nullptr ? 0 : g->step; }

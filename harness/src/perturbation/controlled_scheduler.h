@@ -105,6 +105,11 @@ void ControlledSyncPoint(const char* name);
 // waiter wakes as from a spurious wakeup). Call on the main thread.
 void EndControlledSchedule();
 
+// On a controlled thread: the logical clock (CLOCK_MONOTONIC's reading when
+// the schedule began plus the logical time since) in *nanos, and true.
+// Elsewhere false.
+bool ControlledClockNanos(int64_t* nanos);
+
 // Decisions so far, and whether each was exact (no detach).
 uint64_t ControlledSteps();
 bool ScheduleExact();

@@ -275,7 +275,9 @@ int InterposeSyncOps(const LoadedObject& object, std::string* error, InterposeCh
       const Wrapper& w = wrappers[i];
       if (std::strcmp(import.name, w.name) != 0 || w.real == nullptr) continue;
       bool mutex = w.quiet_wrapper != nullptr;
-      if (!choice.threads_and_time && !mutex && std::strncmp(w.name, "pthread_cond_", 13) != 0) return;
+      bool always = mutex || std::strncmp(w.name, "pthread_cond_", 13) == 0 ||
+                    std::strcmp(w.name, "clock_gettime") == 0;
+      if (!choice.threads_and_io && !always) return;
       void* wrapper = mutex && !choice.mutexes_are_points ? w.quiet_wrapper : w.wrapper;
       void* current = __atomic_load_n(import.slot, __ATOMIC_RELAXED);
       if (current == w.wrapper || current == w.quiet_wrapper) return;

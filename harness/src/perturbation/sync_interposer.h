@@ -122,11 +122,13 @@ void* SyncOpCallSite();
 
 // How to interpose on one object.
 struct InterposeChoice {
-  // Also the thread, sleep, clock, poll and write functions, not only the
-  // mutex and condition-variable ones (the C++ runtime: its
+  // Also the thread, sleep, poll and write functions, not only the mutex,
+  // condition-variable and clock ones (false for the C++ runtime: its
   // std::condition_variable::wait is compiled into it, but its std::thread
-  // is the harness's own).
-  bool threads_and_time = true;
+  // is the harness's own). Its clocks are always read through the wrapper:
+  // a deadline from std::chrono::steady_clock::now() is taken there, and it
+  // must be on the same clock as the wait it bounds.
+  bool threads_and_io = true;
   // Whether the object's mutex operations are scheduling points: false for
   // a runtime (libruby, libstdc++), whose own uncontended locks come and go
   // with its allocator's state, not with the program's logic.
