@@ -32,6 +32,8 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   app.add_flag("--declared", o->score_declared);
   app.add_option("--seeds", o->score_seeds)->check(WholeNumber(1, 1000));
   app.add_option("--score-runs", o->score_runs)->check(WholeNumber(1, 1000));
+  CLI::Option* score_replay_given =
+      app.add_option("--score-replay", o->score_replay)->check(WholeNumber(1, 1000));
   app.add_option("--target", o->target_name);
   app.add_option("--target-lib", o->target_lib);
   CLI::Option* threads_given = app.add_option("--threads", threads)->check(WholeNumber(1, 4096));
@@ -65,6 +67,7 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   if (!ParseCommandLine(app, argc, argv, error)) return false;
   o->seed_given = seed_given->count() > 0;
   o->perturb_given = perturb_given->count() > 0;
+  o->strategy_given = strategy_given->count() > 0;
   o->run.gvl_check = !no_gvl_check;
   o->run.quiescence = !no_quiescence;
   if (scenario_given->count() > 0 && !ParseScenario(scenario_text, &o->run.scenario, error)) {
@@ -76,8 +79,8 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   if (calls_given->count() > 0) o->run.scenario.calls = calls;
   if (max_p99_given->count() > 0) o->run.scenario.max_p99_us = max_p99_us;
   if (o->help || o->list_targets) return true;
-  if (o->score_declared && !o->score) {
-    *error = "--declared goes with --score";
+  if ((o->score_declared || score_replay_given->count() > 0) && !o->score) {
+    *error = "--declared and --score-replay go with --score";
     return false;
   }
   if (strategy_given->count() > 0 && o->run.schedule != "controlled") {
@@ -90,7 +93,7 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
                "controlled schedule picks every switch itself (--strategy chooses how)";
       return false;
     }
-    std::string why = WhyNotControllable(o->run);
+    std::string why = o->score ? "" : WhyNotControllable(o->run);  // --score: per mutant
     if (!why.empty()) {
       *error = "--schedule controlled: " + why;
       return false;
@@ -181,7 +184,8 @@ usage: handoff-stress (--target NAME | --target-lib PATH) [options]
        handoff-stress --suite quick|full (--target NAME,... | --target-lib PATH,...)
                       [--jobs N] [--json-file FILE] [--junit FILE]
        handoff-stress --list-targets [--json]
-       handoff-stress --score [--declared] [--target MUTANT] [--seeds K] [--score-runs R] [--json]
+       handoff-stress --score [--declared] [--target MUTANT] [--seeds K] [--score-runs R]
+                      [--score-replay N] [--schedule controlled [--strategy S]] [--json]
 
 target:
   --target NAME        a built-in target (bridge, lmfao, ffi, ...; see --list-targets)
@@ -269,6 +273,11 @@ score (the harness finding its own deliberately broken bridges):
                        build that cannot show it prints "skipped: why")
   --seeds K            seeds per mutant and strategy (default 3)
   --score-runs R       runs per seed (seed, seed+1000, ...) before a miss (default 5)
+  --score-replay N     rerun each detecting run's replay line N times, each a new
+                       process: how many end with the same verdict, and (under
+                       --schedule controlled) print the same schedule byte for byte
+  --schedule controlled  score under the controlled schedule: every --strategy
+                       (or the one given; with --declared, walk unless given)
                        (--hang-seconds defaults to 3 here)
 output:
   --json               one JSON object on stdout instead of text

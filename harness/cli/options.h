@@ -25,6 +25,8 @@ struct CliOptions {
   int score_seeds = 3;      // --seeds K
   int score_runs = 5;       // --score-runs R: runs per seed before a miss
   bool score_declared = false;  // --declared: each mutant's declared strategy only
+  int score_replay = 0;     // --score-replay N: each detecting run rerun N times
+  bool strategy_given = false;  // --strategy given (with --score: only that one)
   RunOptions run;           // scenario, seed, perturbation, hang deadline
   bool default_run = true;  // no --scenario: the default run, its lifecycle added
                             // once the target is known (AddDefaultLifecycle)

@@ -9,8 +9,11 @@
 
 #include "cli/json_output.h"
 #include "handoff/mutant.h"
+#include "handoff/replay_line.h"
 #include "handoff/supervised_run.h"
 #include "handoff/target_loader.h"
+#include "perturbation/controlled_run.h"
+#include "perturbation/schedule_strategy.h"
 #include "perturbation/strategy.h"
 
 namespace handoff {
@@ -35,9 +38,18 @@ struct Mutant {
   }
 };
 
-// One mutant under one strategy, over every seed.
-struct Cell {
+// How a mutant is run: under the OS's schedule with a --perturb strategy, or
+// under the controlled schedule with a --strategy.
+struct Mode {
+  bool controlled = false;
   std::string strategy;
+
+  std::string Label() const { return controlled ? "controlled " + strategy : strategy; }
+};
+
+// One mutant under one mode, over every seed.
+struct Cell {
+  std::string strategy;  // the mode's label
   std::string skipped;  // why this build cannot run it; empty when it ran
   int seeds = 0;
   int detected = 0;
@@ -45,6 +57,10 @@ struct Cell {
   std::vector<double> seconds;          // time to detect, detected seeds only
   std::vector<int> runs;                // runs to detect, detected seeds only
   int not_judged = 0;                   // seeds whose every run the machine's load left unjudged
+  // --score-replay N: each detecting run rerun N times.
+  int replays = 0;               // reruns in all
+  int replays_same_verdict = 0;  // ended with the detecting run's verdict
+  int replays_same_schedule = 0; // and printed its schedule byte for byte (controlled only)
 };
 
 template <typename T>
@@ -97,13 +113,30 @@ bool FindMutants(const CliOptions& o, std::vector<Mutant>* mutants, std::string*
   return true;
 }
 
-// Why this build cannot show the mutant's bug under `strategy`, or "".
-std::string WhyNot(const Mutant& m, const std::string& strategy) {
+// The options of one run of `m` under `mode` with `seed`.
+RunOptions MutantRun(const CliOptions& o, const Mutant& m, const Mode& mode, uint64_t seed) {
+  RunOptions run = o.run;
+  run.scenario = m.scenario;
+  run.perturbation = mode.controlled ? "none" : mode.strategy;
+  run.schedule = mode.controlled ? "controlled" : "os";
+  if (mode.controlled) run.schedule_strategy = mode.strategy;
+  run.seed = seed;
+  run.progress = false;
+  run.replay_target = ReplayTargetFlag(m.name, "");
+  return run;
+}
+
+// Why this build cannot show the mutant's bug under `mode`, or "".
+std::string WhyNot(const CliOptions& o, const Mutant& m, const Mode& mode) {
   std::string kind = m.declaration->must_produce;
+  const std::string& strategy = mode.strategy;
   if (m.needs() == HANDOFF_MUTANT_NEEDS_INSTRUMENTED_RUBY && !RubyIsInstrumented()) {
     return "its race is with Ruby's own code: needs a ThreadSanitizer Ruby (preset tsan-ruby)";
   }
-  if (strategy != "none" && !(m.target->flags & HANDOFF_TARGET_HAS_SYNC_POINTS)) {
+  if (mode.controlled) {
+    std::string why = WhyNotControllable(MutantRun(o, m, mode, 1));
+    if (!why.empty()) return why;
+  } else if (strategy != "none" && !(m.target->flags & HANDOFF_TARGET_HAS_SYNC_POINTS)) {
     return "--perturb " + strategy + " needs the synchronisation points, compiled into the sanitizer builds";
   }
   if ((kind == "data_race" || kind == "use_after_free") && !BuiltWithThreadSanitizer()) {
@@ -118,23 +151,59 @@ std::string WhyNot(const Mutant& m, const std::string& strategy) {
   return "";
 }
 
-Cell Score(const CliOptions& o, const Mutant& m, const std::string& strategy) {
+// The part of a failure's detail from the controlled schedule's excerpt on
+// ("schedule (N decisions...):" and its steps), or "" when it has none.
+std::string ScheduleExcerpt(const std::string& detail) {
+  size_t at = detail.find("schedule (");
+  return at == std::string::npos ? "" : detail.substr(at);
+}
+
+// Runs a replay line as a new process, as a user would, its --json document
+// read back: false when it could not be run or read.
+bool RunReplayLine(const std::string& line, std::string* verdict, std::string* detail) {
+  std::string command = line + " --json --quiet 2>/dev/null";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return false;
+  std::string out;
+  char buffer[65536];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
+  pclose(pipe);
+  Json document = Json::parse(out, nullptr, false);
+  if (document.is_discarded() || !document.contains("verdict")) return false;
+  *verdict = document["verdict"].get<std::string>();
+  *detail = document.value("detail", "");
+  return true;
+}
+
+// Reruns the replay line of the run that detected the bug N times, each in a
+// new process: how many end with its verdict, and (under the controlled
+// schedule) how many print its schedule byte for byte.
+void Replay(const CliOptions& o, const Result& detected, Cell* cell) {
+  if (detected.replay.empty()) return;
+  const std::string excerpt = ScheduleExcerpt(detected.detail);
+  for (int i = 0; i < o.score_replay; ++i) {
+    std::string verdict, detail;
+    ++cell->replays;
+    if (!RunReplayLine(detected.replay, &verdict, &detail) || verdict != detected.Verdict()) continue;
+    ++cell->replays_same_verdict;
+    if (!excerpt.empty() && ScheduleExcerpt(detail) == excerpt) ++cell->replays_same_schedule;
+  }
+}
+
+Cell Score(const CliOptions& o, const Mutant& m, const Mode& mode) {
   Cell cell;
-  cell.strategy = strategy;
-  cell.skipped = WhyNot(m, strategy);
+  cell.strategy = mode.Label();
+  cell.skipped = WhyNot(o, m, mode);
   if (!cell.skipped.empty()) return cell;
   for (int k = 1; k <= o.score_seeds; ++k) {
     ++cell.seeds;
     double spent = 0;
     std::string verdict = "pass";
     for (int r = 0; r < o.score_runs; ++r) {
-      RunOptions run = o.run;
-      run.scenario = m.scenario;
-      run.perturbation = strategy;
-      run.seed = static_cast<uint64_t>(k) + 1000u * static_cast<uint64_t>(r);
-      run.progress = false;
+      uint64_t seed = static_cast<uint64_t>(k) + 1000u * static_cast<uint64_t>(r);
       auto start = std::chrono::steady_clock::now();
-      SupervisedRun outcome = SuperviseRun(m.target, run, false);
+      SupervisedRun outcome = SuperviseRun(m.target, MutantRun(o, m, mode, seed), false);
       spent += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       verdict = outcome.result.Verdict();
       // A check judged against the scheduler that the machine's other work
@@ -149,6 +218,7 @@ Cell Score(const CliOptions& o, const Mutant& m, const std::string& strategy) {
         ++cell.detected;
         cell.seconds.push_back(spent);
         cell.runs.push_back(r + 1);
+        Replay(o, outcome.result, &cell);
         break;
       }
       if (verdict != "pass") break;  // another kind: a miss, not a detection
@@ -157,7 +227,7 @@ Cell Score(const CliOptions& o, const Mutant& m, const std::string& strategy) {
     if (verdict == "not_judged") ++cell.not_judged;
     if (!o.quiet) {
       std::fprintf(stderr, "handoff-stress: score %s %s seed %d: %s (%.1f s)\n", m.name.c_str(),
-                   strategy.c_str(), k, verdict.c_str(), spent);
+                   cell.strategy.c_str(), k, verdict.c_str(), spent);
     }
   }
   if (cell.not_judged > 0 && cell.detected + cell.not_judged == cell.seeds) {
@@ -177,24 +247,35 @@ std::string Verdicts(const Cell& c) {
   return text;
 }
 
-void PrintText(const std::vector<Mutant>& mutants, const std::vector<std::vector<Cell>>& cells) {
-  std::printf("| mutant | class | must produce | strategy | detected | verdicts | median / worst time | median / worst runs |\n");
-  std::printf("|---|---|---|---|---|---|---|---|\n");
+// "same verdict / same schedule of reruns", or "-" when none was rerun.
+std::string ReplayColumn(const Cell& c) {
+  if (c.replays == 0) return "-";
+  return std::to_string(c.replays_same_verdict) + " / " + std::to_string(c.replays_same_schedule) +
+         " of " + std::to_string(c.replays);
+}
+
+void PrintText(const CliOptions& o, const std::vector<Mutant>& mutants,
+               const std::vector<std::vector<Cell>>& cells) {
+  bool replay = o.score_replay > 0;
+  std::printf("| mutant | class | must produce | strategy | detected | verdicts | median / worst time | median / worst runs |%s\n",
+              replay ? " replay line rerun: same verdict / same schedule |" : "");
+  std::printf("|---|---|---|---|---|---|---|---|%s\n", replay ? "---|" : "");
   for (size_t i = 0; i < mutants.size(); ++i) {
     for (const Cell& c : cells[i]) {
       std::printf("| %s | %s | %s | %s | ", mutants[i].name.c_str(), mutants[i].declaration->bug_class,
                   mutants[i].declaration->must_produce, c.strategy.c_str());
       if (!c.skipped.empty()) {
-        std::printf("skipped: %s | | | |\n", c.skipped.c_str());
+        std::printf("skipped: %s | | | |%s\n", c.skipped.c_str(), replay ? " |" : "");
         continue;
       }
       std::printf("%d/%d | %s | ", c.detected, c.seeds, Verdicts(c).c_str());
       if (c.detected == 0) {
-        std::printf("- | - |\n");
+        std::printf("- | - |");
       } else {
-        std::printf("%.2f s / %.2f s | %d / %d |\n", Median(c.seconds), Worst(c.seconds),
+        std::printf("%.2f s / %.2f s | %d / %d |", Median(c.seconds), Worst(c.seconds),
                     Median(c.runs), Worst(c.runs));
       }
+      std::printf("%s\n", replay ? (" " + ReplayColumn(c) + " |").c_str() : "");
     }
   }
 }
@@ -214,7 +295,10 @@ void PrintJson(const std::vector<Mutant>& mutants, const std::vector<std::vector
                            {"median_seconds", Median(c.seconds)},
                            {"worst_seconds", Worst(c.seconds)},
                            {"median_runs", Median(c.runs)},
-                           {"worst_runs", Worst(c.runs)}});
+                           {"worst_runs", Worst(c.runs)},
+                           {"replays", c.replays},
+                           {"replays_same_verdict", c.replays_same_verdict},
+                           {"replays_same_schedule", c.replays_same_schedule}});
     }
   }
   PrintJsonLine(Json{{"score", score}});
@@ -233,14 +317,21 @@ int RunScore(const CliOptions& o) {
   bool all_found = true;
   for (size_t i = 0; i < mutants.size(); ++i) {
     bool found = false, ran = false;
-    std::vector<std::string> strategies;
-    if (o.score_declared) {
-      strategies.push_back(mutants[i].perturbation());
+    std::vector<Mode> modes;
+    if (o.run.schedule == "controlled") {
+      // Every controlled strategy, or the one --strategy names (and with
+      // --declared, its default).
+      for (const ScheduleStrategyInfo& s : ScheduleStrategies()) {
+        bool chosen = (o.strategy_given || o.score_declared) ? s.name == o.run.schedule_strategy : true;
+        if (chosen) modes.push_back({true, s.name});
+      }
+    } else if (o.score_declared) {
+      modes.push_back({false, mutants[i].perturbation()});
     } else {
-      for (const PerturbationStrategyInfo& s : PerturbationStrategies()) strategies.push_back(s.name);
+      for (const PerturbationStrategyInfo& s : PerturbationStrategies()) modes.push_back({false, s.name});
     }
-    for (const std::string& strategy : strategies) {
-      cells[i].push_back(Score(o, mutants[i], strategy));
+    for (const Mode& mode : modes) {
+      cells[i].push_back(Score(o, mutants[i], mode));
       const Cell& c = cells[i].back();
       ran = ran || c.skipped.empty();
       found = found || (c.skipped.empty() && c.detected == c.seeds);
@@ -250,7 +341,7 @@ int RunScore(const CliOptions& o) {
   if (o.json) {
     PrintJson(mutants, cells);
   } else {
-    PrintText(mutants, cells);
+    PrintText(o, mutants, cells);
   }
   return all_found ? 0 : 1;
 }

@@ -29,6 +29,8 @@ expect_usage_error --target bridge --bogus
 expect_usage_error --target bridge --replay 2 --seconds 3
 expect_usage_error --target bridge --declared
 expect_usage_error --score --target-lib x.so
+expect_usage_error --target bridge --score-replay 3
+expect_usage_error --score --score-replay 0
 expect_usage_error --suite bogus --target bridge
 expect_usage_error --suite quick
 expect_usage_error --suite quick --target bridge --only nosuch

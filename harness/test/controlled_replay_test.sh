@@ -2,7 +2,8 @@
 # handoff-stress --schedule controlled, end to end: the lost-wakeup mutant is
 # found as a deadlock within 10 seeds under each strategy, and the seed that
 # finds it fails 10 runs out of 10 with byte-identical output (verdict,
-# threads, schedule), as does its printed replay line; the correct bridges
+# threads, schedule), as does its printed replay line; --score under the
+# schedule counts its finding's replays; the correct bridges
 # pass under every strategy; bad combinations are usage errors.
 set -uo pipefail
 stress=$1
@@ -35,6 +36,14 @@ $(diff <(echo "$out") <(echo "$again") | head -20)"
   replayed=1
 done
 [ -n "${replayed:-}" ] || fail "no strategy found the lost wakeup"
+
+# --score under the controlled schedule reruns the finding's replay line as new
+# processes and counts the same verdict and the same schedule.
+score=$("$stress" --score --target mutant_no_stopped_check --schedule controlled --strategy walk \
+        --seeds 1 --score-replay 3 --json 2>/dev/null)
+grep -q '"strategy":"controlled walk".*"detected":1,.*"replays":3,"replays_same_verdict":3,"replays_same_schedule":3' <<<"$score" ||
+  fail "--score --schedule controlled --score-replay 3: $score"
+echo "ok: --score --schedule controlled: found, its replay line 3 of 3 with the same schedule"
 
 correct='threads=6 calls=600 mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1 callers=foreign:4,gvl:1,nogvl:1 events=kill@300,stop@570'
 for target in bridge my_bridge; do
