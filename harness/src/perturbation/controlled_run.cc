@@ -11,6 +11,7 @@
 #include "elf_imports.h"
 #include "perturbation/controlled_scheduler.h"
 #include "perturbation/sync_interposer.h"
+#include "quiescence.h"
 #include "target_objects.h"
 
 namespace handoff {
@@ -94,6 +95,9 @@ bool BeginControlledRun(const handoff_target* target, const RunOptions& options,
   schedule.calls_in_flight = [log] { return !log->gate.Drained(); };
   schedule.calls_returned = [log] { return log->returned.load(std::memory_order_relaxed); };
   schedule.hang_logical_ns = static_cast<int64_t>(options.hang_seconds * 1e9);
+  schedule.quiet_logical_ns =
+      options.quiescence ? static_cast<int64_t>(QuietWindowSeconds(options.scenario, options.hang_seconds) * 1e9)
+                         : schedule.hang_logical_ns;
   bool whole = options.whole_schedule;
   schedule.on_deadlock = [on_hang, whole](const std::string& threads) {
     on_hang(Result::Failure(FailureKind::kDeadlock,

@@ -33,10 +33,14 @@
 //
 // A deadlock, reported at once with every thread's state: calls are in
 // flight, no thread can run, and none waits with a deadline (the harness's
-// own polling naps do not count: they make no progress of the target's), or
-// no call has returned for options.hang_logical_ns of logical time (threads
-// that only time out and wait again, as Ruby's GVL timer does while the GVL
-// holder is stuck).
+// own polling naps do not count: they make no progress of the target's); or
+// every thread waits and the nearest deadline is further from the last
+// call's return than options.quiet_logical_ns (a healthy run of the scenario
+// never waits so long with every thread asleep: the rule the OS-scheduled
+// run's quiescence check applies; a caller's own 30 s deadline is no way
+// out of a deadlock); or no call has returned for options.hang_logical_ns of
+// logical time (threads that only time out and wait again, as Ruby's GVL
+// timer does while the GVL holder is stuck).
 //
 // What cannot be controlled, and how the run stays sound around it: a
 // thread that blocks in the kernel outside the interposed operations (a
@@ -78,6 +82,9 @@ struct ControlledScheduleOptions {
   std::function<bool()> calls_in_flight;
   std::function<uint64_t()> calls_returned;
   int64_t hang_logical_ns = 60000000000LL;
+  // The longest a healthy run waits with every thread asleep and calls in
+  // flight (QuietWindowSeconds); hang_logical_ns with --no-quiescence.
+  int64_t quiet_logical_ns = 60000000000LL;
 };
 
 // Begins controlling: the calling thread becomes thread 0 ("main").

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <vector>
 
 #include "perturbation/sync_interposer.h"
@@ -143,6 +144,15 @@ int Decide() {
     if (in_flight && g->logical_ns - g->last_progress_ns > g->options.hang_logical_ns) {
       ReportDeadlock("no call returned in " + std::to_string(g->options.hang_logical_ns / 1000000000) +
                      " s of logical time, and no thread can go on but by a timeout");
+    }
+    if (in_flight && earliest - g->last_progress_ns > g->options.quiet_logical_ns) {
+      char why[256];
+      std::snprintf(why, sizeof(why),
+                    "calls are in flight, every controlled thread waits, and the nearest deadline is "
+                    "%.3f s after the last call returned: longer than a healthy run of this scenario "
+                    "waits with every thread asleep (%.3f s)",
+                    (earliest - g->last_progress_ns) / 1e9, g->options.quiet_logical_ns / 1e9);
+      ReportDeadlock(why);
     }
     if (earliest > g->logical_ns) {
       g->logical_ns = earliest;  // nothing else can happen first
