@@ -250,7 +250,15 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
         {target, &scenario, &log, options.hang_seconds, quiet_window, options.progress, on_hang});
     watchdog.SetMainPhase(Watchdog::kStartingTarget);
     char error[512] = {0};
-    if (options.gvl_check) StartGvlCheck(target, on_hang);  // a violation ends the run as on_hang does
+    // A violation ends the run as on_hang does; under the controlled
+    // schedule with the schedule's last decisions, as every failure has.
+    const bool whole = options.whole_schedule;
+    auto on_violation = [on_hang, controlled, whole](const Result& violation) {
+      Result with_schedule = violation;
+      if (controlled) with_schedule.detail += "\n" + ControlledScheduleTail(whole);
+      on_hang(with_schedule);
+    };
+    if (options.gvl_check) StartGvlCheck(target, on_violation);
     std::string schedule_error;
     if (controlled && !BeginControlledRun(target, options, &log, on_hang, &schedule_error)) {
       return Result::HarnessError("controlled schedule: " + schedule_error);

@@ -110,7 +110,16 @@ uintptr_t ObjectOf(const ThreadSlot& t) {
 }
 
 int Decide() {
-  static std::vector<Runnable> runnable;  // under the lock
+  // Under the lock. Its room is made once, for every thread there can be:
+  // growing it would move its elements with memmove, which ThreadSanitizer
+  // intercepts even in this uninstrumented file, and the moves, made by
+  // whichever thread decides, were reported as a race between the target's
+  // threads (the movable-without-compact mutant's runs, under every strategy).
+  static std::vector<Runnable> runnable = [] {
+    std::vector<Runnable> room;
+    room.reserve(kMaxControlledThreads);
+    return room;
+  }();
   for (;;) {
     runnable.clear();
     for (int i = 0; i < g->count; ++i) {
