@@ -127,6 +127,7 @@ class SchedulerOps final : public SyncOpHandler {
   int Yield() override {
     if (!Controlled()) return RealSyncFunctions().yield();
     Lock();
+    g->options.strategy->Yielded(t_id);
     Arrive(Op::kPoint, 0, "yield", SyncOpCallSite());
     return 0;
   }

@@ -4,7 +4,10 @@
 // created, the highest-priority runnable thread always goes next, and at
 // d - 1 = 2 steps drawn from the expected length of the run the running
 // thread drops below every other. A bug of depth d is found with probability
-// at least 1 / (n k^(d-1)) per run (n threads, k steps).
+// at least 1 / (n k^(d-1)) per run (n threads, k steps). A thread that
+// yields drops below every thread that has not yielded since (as Coyote's
+// and Fray's PCT do): a spin loop on sched_yield would otherwise keep the
+// highest priority and never let the thread it waits for run.
 #include "handoff/seeded_random.h"
 #include "perturbation/schedule_strategy.h"
 
@@ -12,6 +15,11 @@ namespace handoff {
 namespace {
 
 constexpr int kChangePoints = 2;
+// Priorities: 1..kChangePoints for the threads dropped at change points,
+// below kYieldFloor (and above those) for yielders, the most recent lowest,
+// kFirstPriority and up for the rest.
+constexpr int64_t kYieldFloor = int64_t{1} << 41;
+constexpr int64_t kFirstPriority = int64_t{1} << 42;
 
 class Pct final : public ScheduleStrategy {
  public:
@@ -20,11 +28,13 @@ class Pct final : public ScheduleStrategy {
     random_ = SeededRandom(Mix64(seed ^ 0x5c7));
     for (uint64_t& change : change_steps_) change = random_.Below(expected_steps > 0 ? expected_steps : 1);
     next_low_ = 0;
+    yield_floor_ = kYieldFloor;
   }
   void ThreadAdded(int thread) override {
     // Distinct with overwhelming likelihood; a tie goes to the lower number.
-    priority_[thread] = static_cast<int64_t>(random_.Below(1ull << 40)) + kChangePoints + 1;
+    priority_[thread] = kFirstPriority + static_cast<int64_t>(random_.Below(1ull << 40));
   }
+  void Yielded(int thread) override { priority_[thread] = --yield_floor_; }
   size_t Pick(const std::vector<Runnable>& runnable, uint64_t step) override {
     for (uint64_t change : change_steps_) {
       if (step == change && last_ >= 0) priority_[last_] = ++next_low_;  // 1..d-1: below all others
@@ -42,6 +52,7 @@ class Pct final : public ScheduleStrategy {
   uint64_t change_steps_[kChangePoints] = {};
   int64_t priority_[kMaxControlledThreads] = {};
   int64_t next_low_ = 0;
+  int64_t yield_floor_ = kYieldFloor;
   int last_ = -1;
 };
 

@@ -46,6 +46,10 @@ class ScheduleStrategy {
   virtual size_t Pick(const std::vector<Runnable>& runnable, uint64_t step) = 0;
   // After the picked thread's operation on `object` (may be 0) was chosen.
   virtual void Picked(int thread, uintptr_t object) { (void)thread, (void)object; }
+  // `thread` called sched_yield: it waits for something another thread must
+  // do (a spin loop), so a strategy that would pick it again and again (pct)
+  // must let the others go first.
+  virtual void Yielded(int thread) { (void)thread; }
 };
 
 struct ScheduleStrategyInfo {
