@@ -58,7 +58,7 @@ constexpr char kUsage[] =
     "                (held, failed with its message and replay line, or skipped: why)\n"
     "  --schedule controlled [--strategy walk|pct|pos]   run every case under the controlled\n"
     "                schedule (handoff-stress --help): a failing case replays exactly; cases\n"
-    "                run without background threads and fork events\n"
+    "                run without background threads, fork and gc_stress events\n"
     "  --quiet       no progress lines (by default: one per run on stderr, and every 5 s of\n"
     "                a long run: case n of N or shrinking step, verdict, time)\n"
     "Every run is bounded: it returns within --hang-seconds + 5 s of its last progress,\n"

@@ -97,7 +97,7 @@ void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {
     options.scenario.background = 0;
     std::vector<Event> events;
     for (const Event& e : options.scenario.events) {
-      if (e.type != EventType::kFork) events.push_back(e);
+      if (e.type != EventType::kFork && e.type != EventType::kGcStress) events.push_back(e);
     }
     options.scenario.events = events;
   }

@@ -182,13 +182,9 @@ Result DoEvent(const handoff_target* target, const CallSite& site, const Event& 
       }
       break;
     case EventType::kGcStress:
-      // The handlers run under GC.stress while this thread waits without the
-      // GVL: 20 ms, a few stressed collections. Under the controlled schedule
-      // the nap is logical time, 1 us a decision, and every decision of a
-      // stressed run may be a full collection of its big heap: 20,000 of them
-      // took minutes (grpc: no call returned for 10 s), so it lasts 100.
+      // The handlers run under GC.stress while this thread waits without the GVL.
       if (!EvalRuby("GC.stress = true", &error)) return Result::HarnessError("GC.stress: " + error);
-      CallWithoutGvl([] { SleepMicros(ControlledScheduleActive() ? 100 : 20000); });
+      CallWithoutGvl([] { SleepMicros(20000); });
       if (!EvalRuby("GC.stress = false", &error)) return Result::HarnessError("GC.stress: " + error);
       break;
     case EventType::kFork: {

@@ -65,5 +65,6 @@ expect_usage '--strategy goes with --schedule controlled' --target bridge --stra
 expect_usage 'do not go together' --target bridge --schedule controlled --perturb random
 expect_usage 'background= Ruby threads' --target bridge --schedule controlled --scenario 'threads=2 calls=10 background=1'
 expect_usage 'fork events' --target bridge --schedule controlled --scenario 'threads=2 calls=10 events=fork@5'
+expect_usage 'gc_stress events' --target bridge --schedule controlled --scenario 'threads=2 calls=10 events=gc_stress@5'
 expect_usage 'strategy' --target bridge --schedule controlled --strategy nosuch
 echo "ok: usage errors"
