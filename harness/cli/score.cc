@@ -50,6 +50,7 @@ struct Mode {
 // One mutant under one mode, over every seed.
 struct Cell {
   std::string strategy;  // the mode's label
+  bool controlled = false;
   std::string skipped;  // why this build cannot run it; empty when it ran
   int seeds = 0;
   int detected = 0;
@@ -194,6 +195,7 @@ void Replay(const CliOptions& o, const Result& detected, Cell* cell) {
 Cell Score(const CliOptions& o, const Mutant& m, const Mode& mode) {
   Cell cell;
   cell.strategy = mode.Label();
+  cell.controlled = mode.controlled;
   cell.skipped = WhyNot(o, m, mode);
   if (!cell.skipped.empty()) return cell;
   for (int k = 1; k <= o.score_seeds; ++k) {
@@ -247,11 +249,12 @@ std::string Verdicts(const Cell& c) {
   return text;
 }
 
-// "same verdict / same schedule of reruns", or "-" when none was rerun.
+// "same verdict / same schedule of reruns" ("-" for the schedule under the
+// OS's schedule, which prints none), or "-" when none was rerun.
 std::string ReplayColumn(const Cell& c) {
   if (c.replays == 0) return "-";
-  return std::to_string(c.replays_same_verdict) + " / " + std::to_string(c.replays_same_schedule) +
-         " of " + std::to_string(c.replays);
+  std::string schedule = c.controlled ? std::to_string(c.replays_same_schedule) : "-";
+  return std::to_string(c.replays_same_verdict) + " / " + schedule + " of " + std::to_string(c.replays);
 }
 
 void PrintText(const CliOptions& o, const std::vector<Mutant>& mutants,
@@ -298,7 +301,8 @@ void PrintJson(const std::vector<Mutant>& mutants, const std::vector<std::vector
                            {"worst_runs", Worst(c.runs)},
                            {"replays", c.replays},
                            {"replays_same_verdict", c.replays_same_verdict},
-                           {"replays_same_schedule", c.replays_same_schedule}});
+                           {"replays_same_schedule",
+                            c.controlled ? Json(c.replays_same_schedule) : Json(nullptr)}});
     }
   }
   PrintJsonLine(Json{{"score", score}});
