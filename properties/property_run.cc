@@ -112,7 +112,7 @@ void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {
                                      next_note += 5;
                                      Say(Where() + ": still running (" +
                                          std::to_string(static_cast<int>(elapsed)) + " s): " +
-                                         ScenarioToText(scenario));
+                                         ScenarioToText(options.scenario));
                                    });
   char took[32];
   std::snprintf(took, sizeof took, "%.1f s",
@@ -128,8 +128,10 @@ void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {
   // here anyway says nothing about the target and is discarded.
   if (run.result.not_applicable()) RC_DISCARD(run.result.detail);
   std::string what = run.result.failed() ? "the target failed: " : "harness error (not the target's fault): ";
+  // The scenario as run (under the controlled schedule, without what it
+  // cannot run), as the replay line has it.
   std::string message = what + run.result.Verdict() + "\n" + run.result.detail + "\nscenario: " +
-                        ScenarioToText(scenario) + "\nreplay: " + run.result.replay +
+                        ScenarioToText(options.scenario) + "\nreplay: " + run.result.replay +
                         " --replay 10";
   g_last_failure_harness_error = !run.result.failed();
   g_failed_before.emplace(key, std::make_pair(message, g_last_failure_harness_error));
