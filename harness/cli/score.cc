@@ -155,7 +155,7 @@ std::string WhyNot(const CliOptions& o, const Mutant& m, const Mode& mode) {
 // The part of a failure's detail from the controlled schedule's excerpt on
 // ("schedule (N decisions...):" and its steps), or "" when it has none.
 std::string ScheduleExcerpt(const std::string& detail) {
-  size_t at = detail.find("schedule (");
+  size_t at = detail.find(kScheduleTailHead);
   return at == std::string::npos ? "" : detail.substr(at);
 }
 

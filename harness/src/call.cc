@@ -15,8 +15,7 @@ void MakeCall(const CallSite& site, const CallPlan& plan, std::string* buffer,
   record->events_before = site.log->events_done.load(std::memory_order_relaxed);
   handoff_target_reply reply{HANDOFF_TARGET_INVALID, nullptr, 0};
   int64_t deadline_ns = static_cast<int64_t>(site.scenario->deadline_ms) * 1000000;
-  int64_t logical_now = 0;
-  if (ControlledClockNanos(&logical_now)) wait = nullptr;  // a wait for a CPU is real time, not the run's
+  if (OnControlledThread()) wait = nullptr;  // a wait for a CPU is real time, not the run's
   int64_t waited_before = wait ? wait->Nanos() : -1;
   record->start_ns = RunClockNanos();
   site.target->invoke(buffer->data(), buffer->size(), deadline_ns, &reply);

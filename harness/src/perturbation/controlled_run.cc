@@ -128,7 +128,7 @@ void ControlledRunTargetStarted() {
 
 std::string ControlledScheduleTail(bool whole) {
   if (g_run == nullptr) return "";
-  std::string tail = "schedule (" + std::to_string(ControlledSteps()) + " decisions" +
+  std::string tail = kScheduleTailHead + std::to_string(ControlledSteps()) + " decisions" +
                      (ScheduleExact() ? "" : "; not exact: a thread blocked outside the controlled "
                                              "operations and was let go on uncontrolled") +
                      "):\n" + ScheduleText(whole ? -1 : kTailLines);

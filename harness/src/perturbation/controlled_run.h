@@ -29,7 +29,8 @@ bool BeginControlledRun(const handoff_target* target, const RunOptions& options,
 void ControlledRunTargetStarted();
 
 // The schedule's last decisions (all of them with `whole`), for a failure's
-// report ("" if no schedule).
+// report ("" if no schedule). It begins with kScheduleTailHead.
 std::string ControlledScheduleTail(bool whole);
+constexpr const char* kScheduleTailHead = "schedule (";
 
 }  // namespace handoff

@@ -91,6 +91,8 @@ void EndControlledSchedule() {
   Unlock();
 }
 
+bool OnControlledThread() { return Controlled(); }
+
 bool ControlledClockNanos(int64_t* nanos) {
   if (!Controlled()) return false;
   Lock();

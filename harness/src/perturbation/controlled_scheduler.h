@@ -112,6 +112,9 @@ void ControlledSyncPoint(const char* name);
 // waiter wakes as from a spurious wakeup). Call on the main thread.
 void EndControlledSchedule();
 
+// Whether the calling thread runs under the schedule now.
+bool OnControlledThread();
+
 // On a controlled thread: the logical clock (CLOCK_MONOTONIC's reading when
 // the schedule began plus the logical time since) in *nanos, and true.
 // Elsewhere false.
