@@ -16,12 +16,12 @@
 #include "handoff/replay_line.h"
 #include "handoff/supervised_run.h"
 #include "handoff/target_loader.h"
-#include "cli/json_output.h"
-#include "cli/junit.h"
+#include "host/fixed_addresses.h"
 #include "lifecycle_model.h"
-#include "perturbation/fixed_addresses.h"
-#include "perturbation/schedule_strategy.h"
+#include "perturb/schedule_strategy.h"
 #include "property_run.h"
+#include "report/json_output.h"
+#include "report/junit.h"
 #include "scenario_properties.h"
 
 #ifndef HANDOFF_PROPERTY_CASES

@@ -14,19 +14,19 @@
 #include <sstream>
 #include <vector>
 
-#include "cli/json_output.h"
 #include "cli/options.h"
 #include "cli/score.h"
 #include "cli/suite.h"
 #include "cli/suite_run.h"
-#include "driver.h"
 #include "handoff/mutant.h"
 #include "handoff/replay_line.h"
 #include "handoff/supervised_run.h"
 #include "handoff/supervisor.h"
 #include "handoff/target_loader.h"
-#include "perturbation/decision_log.h"
-#include "perturbation/fixed_addresses.h"
+#include "host/fixed_addresses.h"
+#include "perturb/decision_log.h"
+#include "report/json_output.h"
+#include "run/driver.h"
 
 namespace handoff {
 namespace {

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "handoff/command_line.h"
-#include "perturbation/controlled_run.h"
-#include "perturbation/schedule_strategy.h"
-#include "perturbation/strategy.h"
+#include "perturb/schedule_strategy.h"
+#include "perturb/strategy.h"
+#include "run/controlled_run.h"
 
 namespace handoff {
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "driver.h"
+#include "run/driver.h"
 
 namespace handoff {
 

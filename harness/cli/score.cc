@@ -7,14 +7,14 @@
 #include <string>
 #include <vector>
 
-#include "cli/json_output.h"
 #include "handoff/mutant.h"
 #include "handoff/replay_line.h"
 #include "handoff/supervised_run.h"
 #include "handoff/target_loader.h"
-#include "perturbation/controlled_run.h"
-#include "perturbation/schedule_strategy.h"
-#include "perturbation/strategy.h"
+#include "perturb/schedule_strategy.h"
+#include "perturb/strategy.h"
+#include "report/json_output.h"
+#include "run/controlled_run.h"
 
 namespace handoff {
 namespace {

@@ -12,10 +12,10 @@
 #include <mutex>
 #include <thread>
 
-#include "cli/json_output.h"
-#include "cli/junit.h"
 #include "cli/suite.h"
-#include "perturbation/controlled_run.h"
+#include "report/json_output.h"
+#include "report/junit.h"
+#include "run/controlled_run.h"
 
 namespace handoff {
 namespace {

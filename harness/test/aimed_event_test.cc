@@ -1,6 +1,6 @@
 // The window an aimed event holds open: bounded on the clock, and visible to
 // the quiescence judge as the harness's own sleep.
-#include "aimed_event.h"
+#include "perturb/aimed_event.h"
 
 #include <gtest/gtest.h>
 

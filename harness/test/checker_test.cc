@@ -2,8 +2,8 @@
 // failure for a right run.
 #include <gtest/gtest.h>
 
-#include "checker.h"
 #include "handoff/target.h"
+#include "judge/checker.h"
 
 namespace handoff {
 namespace {

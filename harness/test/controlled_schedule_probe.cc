@@ -13,10 +13,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "elf_imports.h"
-#include "perturbation/controlled_scheduler.h"
-#include "perturbation/sync_interposer.h"
-#include "target_objects.h"
+#include "host/elf_imports.h"
+#include "host/target_objects.h"
+#include "perturb/controlled_scheduler.h"
+#include "perturb/sync_interposer.h"
 
 // A deadlock ends the probe with its threads still there: not a leak; and
 // the probe runs hundreds of times: no second of sleep at exit.

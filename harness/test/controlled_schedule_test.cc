@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "perturbation/schedule_strategy.h"
+#include "perturb/schedule_strategy.h"
 
 namespace {
 

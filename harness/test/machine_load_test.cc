@@ -5,8 +5,8 @@
 #include <chrono>
 #include <thread>
 
-#include "other_cpu_load.h"
-#include "run_queue_wait.h"
+#include "host/other_cpu_load.h"
+#include "run/run_queue_wait.h"
 
 namespace handoff {
 namespace {

@@ -1,5 +1,5 @@
 // MostOvertaken: the count behind the checker's fairness rule.
-#include "overtaking.h"
+#include "judge/overtaking.h"
 
 #include <gtest/gtest.h>
 

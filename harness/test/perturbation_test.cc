@@ -10,7 +10,7 @@
 #include <tuple>
 #include <vector>
 
-#include "perturbation/strategy.h"
+#include "perturb/strategy.h"
 
 namespace handoff {
 namespace {

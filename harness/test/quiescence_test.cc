@@ -1,4 +1,4 @@
-#include "quiescence.h"
+#include "run/quiescence.h"
 
 #include <gtest/gtest.h>
 #include <sys/prctl.h>

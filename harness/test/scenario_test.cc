@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "handoff/scenario.h"
-#include "payload.h"
+#include "judge/payload.h"
 
 namespace handoff {
 namespace {

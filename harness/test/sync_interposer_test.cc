@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "perturbation/sync_interposer.h"
-#include "target_objects.h"
+#include "host/target_objects.h"
+#include "perturb/sync_interposer.h"
 
 namespace handoff {
 namespace {

@@ -13,7 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "gvl_check.h"
+#include "gvl/gvl_check.h"
 #include "handoff/embedded_ruby.h"
 
 namespace {

@@ -20,7 +20,7 @@
 #include <string>
 #include <thread>
 
-#include "gvl_check.h"
+#include "gvl/gvl_check.h"
 #include "handoff/embedded_ruby.h"
 
 namespace handoff {

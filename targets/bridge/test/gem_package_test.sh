@@ -9,6 +9,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 cp -r "$src/handoff.gemspec" "$src/lib" "$src/ext" "$src/src" "$src/include" "$tmp/"
+# What the gemspec copies in when it is built in the repository.
+mkdir "$tmp/shared" && cp "$src/../../harness/src/host/annotated_mutex.h" "$tmp/shared/"
 mkdir "$tmp/demo" && cp "$demo_so" "$tmp/demo/"   # only the demo: not CMake's handoff.so
 cd "$tmp"
 gem build handoff.gemspec --output handoff.gem

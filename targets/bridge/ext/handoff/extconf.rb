@@ -1,7 +1,8 @@
 # frozen_string_literal: true
 
 # Builds the handoff extension with mkmf (gem install), from the same sources
-# CMake builds: ../../src and ../../include.
+# CMake builds: ../../src and ../../include (and ../../shared: the harness's
+# annotated_mutex.h, which the gemspec copied there).
 require "mkmf"
 
 root = File.expand_path("../..", __dir__)
@@ -12,7 +13,7 @@ unless have_func("ruby_thread_has_gvl_p")
         "needs to tell a Ruby thread holding the GVL from one that released it"
 end
 
-$INCFLAGS << " -I#{File.join(root, 'include')} -I#{src}"
+$INCFLAGS << " -I#{File.join(root, 'include')} -I#{src} -I#{File.join(root, 'shared')}"
 $CXXFLAGS << " -std=c++17 -fvisibility=hidden"
 $srcs = Dir[File.join(src, "*.cc")].map { |f| File.basename(f) }
 $VPATH << src
