@@ -7,9 +7,8 @@
 #include <mutex>
 
 #include "handoff/embedded_ruby.h"
+#include "handoff/run.h"
 #include "handoff/scenario.h"
-#include "handoff/supervised_run.h"
-#include "handoff/target_loader.h"
 #include "ruby_main_thread.h"
 
 namespace handoff::bench {

@@ -20,7 +20,7 @@
 
 #include "bench_targets.h"
 #include "handoff/embedded_ruby.h"
-#include "handoff/target_loader.h"
+#include "handoff/run.h"
 #include "ruby_main_thread.h"
 #include "target_benchmarks.h"
 

@@ -6,7 +6,7 @@
 # directory is left out of the hash (CCACHE_NOHASHDIR), and debug info names
 # the source tree "." (-fdebug-prefix-map), so no object holds a clone's own
 # path. Sanitizer reports then name sources relative to the tree, e.g.
-# ./build/tsan/harness/../../../harness/src/driver.cc.
+# ./build/tsan/harness/../../../harness/src/run/driver.cc.
 find_program(HANDOFF_CCACHE ccache)
 if(HANDOFF_CCACHE)
   set(launcher env "CCACHE_BASEDIR=${PROJECT_SOURCE_DIR}" CCACHE_NOHASHDIR=1 "${HANDOFF_CCACHE}")

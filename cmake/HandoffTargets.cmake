@@ -44,7 +44,7 @@ endfunction()
 # A broken bridge: targets/mutants/<name>.c built as the target mutant_<name>,
 # and its test (label `mutant`): `handoff-stress --score --declared --target
 # mutant_<name> --seeds SEEDS` (default 3), which reads what the mutant
-# declares from the library itself (harness/include/handoff/mutant.h: kind,
+# declares from the library itself (harness/include/handoff/target.h: kind,
 # scenario, perturbation, a kind also accepted, what the build needs) and
 # passes only if every seed shows the declared kind within --score's run
 # budget. Where this build cannot show the bug (a data race without TSan, a

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "handoff/embedded_ruby.h"
-#include "handoff/supervised_run.h"
+#include "handoff/run.h"
 #include "handoff/supervisor.h"
 #include "property_run.h"
 

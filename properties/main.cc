@@ -12,16 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "handoff/command_line.h"
-#include "handoff/replay_line.h"
-#include "handoff/supervised_run.h"
-#include "handoff/target_loader.h"
-#include "host/fixed_addresses.h"
+#include "cli/command_line.h"
+#include "cli/report/json_output.h"
+#include "cli/report/junit.h"
+#include "handoff/run.h"
 #include "lifecycle_model.h"
-#include "perturb/schedule_strategy.h"
 #include "property_run.h"
-#include "report/json_output.h"
-#include "report/junit.h"
 #include "scenario_properties.h"
 
 #ifndef HANDOFF_PROPERTY_CASES
@@ -281,8 +277,7 @@ int Main(int argc, char** argv) {
   app.add_flag_callback("--quiet", [&o] { o.limits.progress = false; });
   CLI::Option* shard_given = app.add_option("--shard", shard);
   app.add_option("--schedule", o.schedule)->check(CLI::IsMember({"os", "controlled"}));
-  std::vector<std::string> strategies;
-  for (const ScheduleStrategyInfo& s : ScheduleStrategies()) strategies.push_back(s.name);
+  std::vector<std::string> strategies = ControlledStrategyNames();
   CLI::Option* strategy_given = app.add_option("--strategy", o.schedule_strategy)->check(CLI::IsMember(strategies));
   std::string error;
   if (!ParseCommandLine(app, argc, argv, &error)) return UsageError(error);

@@ -6,8 +6,7 @@
 #include <cstdio>
 #include <map>
 
-#include "handoff/supervised_run.h"
-#include "handoff/target_loader.h"
+#include "handoff/run.h"
 
 namespace handoff::properties {
 namespace {

@@ -4,12 +4,14 @@
 
 #include <algorithm>
 
-#include "handoff/seeded_random.h"
 
 
 namespace handoff::properties {
 
 namespace {
+
+// Bits needed to write v: its size class (0 for 0, 1 for 1, 2 for 2-3, ...).
+int BitLength(uint32_t v) { return v == 0 ? 0 : 32 - __builtin_clz(v); }
 
 // A size bound: its size class first (so 1 MiB is as likely as 1 KiB), then
 // a value in it; `low` and `high` shrink towards 0 (`high` towards

@@ -15,17 +15,15 @@
 #include <vector>
 
 #include "cli/options.h"
+#include "cli/report/json_output.h"
 #include "cli/score.h"
 #include "cli/suite.h"
 #include "cli/suite_run.h"
-#include "handoff/mutant.h"
-#include "handoff/replay_line.h"
-#include "handoff/supervised_run.h"
+#include "handoff/run.h"
 #include "handoff/supervisor.h"
-#include "handoff/target_loader.h"
+#include "handoff/target.h"
 #include "host/fixed_addresses.h"
 #include "perturb/decision_log.h"
-#include "report/json_output.h"
 #include "run/driver.h"
 
 namespace handoff {
@@ -65,7 +63,7 @@ std::string WriteDecisions(const char* target, uint64_t seed, const std::string&
 
 // One built-in target as --list-targets --json prints it: what the loaded
 // handoff_target offers (capabilities) and whether it is a mutant (it exports
-// handoff_mutant_declaration, handoff/mutant.h).
+// handoff_mutant_declaration, handoff/target.h).
 Json TargetJson(const std::string& name, const std::string& path) {
   LoadedTarget loaded;
   std::string error;

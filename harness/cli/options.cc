@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "handoff/command_line.h"
+#include "cli/command_line.h"
 #include "perturb/schedule_strategy.h"
 #include "perturb/strategy.h"
 #include "run/controlled_run.h"

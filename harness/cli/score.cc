@@ -7,13 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "handoff/mutant.h"
-#include "handoff/replay_line.h"
-#include "handoff/supervised_run.h"
-#include "handoff/target_loader.h"
+#include "cli/report/json_output.h"
+#include "handoff/run.h"
+#include "handoff/target.h"
 #include "perturb/schedule_strategy.h"
 #include "perturb/strategy.h"
-#include "report/json_output.h"
 #include "run/controlled_run.h"
 
 namespace handoff {

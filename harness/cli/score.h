@@ -1,6 +1,6 @@
 // handoff-stress --score: how well the harness finds the deliberately broken
 // bridges. Every built-in target that exports a handoff_mutant declaration
-// (handoff/mutant.h) is run with its declared scenario under each
+// (handoff/target.h) is run with its declared scenario under each
 // perturbation strategy (with --schedule controlled: each controlled-schedule
 // strategy, or the one --strategy names) for K seeds; a seed's runs go on
 // (seed, seed+1000, ...) until the declared failure kind shows, another

@@ -12,9 +12,9 @@
 #include <mutex>
 #include <thread>
 
+#include "cli/report/json_output.h"
+#include "cli/report/junit.h"
 #include "cli/suite.h"
-#include "report/json_output.h"
-#include "report/junit.h"
 #include "run/controlled_run.h"
 
 namespace handoff {

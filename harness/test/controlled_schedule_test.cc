@@ -1,4 +1,4 @@
-// The controlled schedule (perturbation/controlled_scheduler.h) on small
+// The controlled schedule (perturb/controlled_scheduler.h) on small
 // pthread programs (schedule_fixture.c), each run in its own process by
 // controlled_schedule_probe: every strategy finds the lost wakeup as a
 // deadlock within 40 seeds, and a seed that finds it replays it 10 times out

@@ -1,4 +1,4 @@
-// The perturbation strategies' contracts (perturbation/strategy.h): the same
+// The perturbation strategies' contracts (perturb/strategy.h): the same
 // seed gives the same decisions, `random` acts at its stated rate (a quarter
 // of the points), `pct` gives its threads distinct priorities, `focus` acts
 // only at the point names its seed picked, `none` never acts, and the

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # quiescence_test.sh HANDOFF_STRESS
-# The quiescence detector (harness/src/quiescence.h), end to end:
+# The quiescence detector (harness/src/run/quiescence.h), end to end:
 #   - a deadlocking mutant is reported as `deadlock` by it ("stuck: ...")
 #     well before a long --hang-seconds, and the verdict says how long after
 #     the last progress it was detected;

@@ -1,4 +1,4 @@
-// The controlled schedule's interposition layer (perturbation/sync_interposer.h):
+// The controlled schedule's interposition layer (perturb/sync_interposer.h):
 // every pthread operation an interposed object imports reaches the routed
 // thread's handler, in order, with the real function's result; a thread not
 // routed, and an object not interposed on, reach the real functions only.

@@ -825,7 +825,6 @@ static void my_describe(char *buffer, size_t size) {
 }
 
 #ifdef MUTANT_NAME
-#include "handoff/mutant.h"
 #ifndef MUTANT_PERTURB
 #define MUTANT_PERTURB NULL
 #endif

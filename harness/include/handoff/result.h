@@ -3,6 +3,7 @@
 // last two apart matters: a harness error says nothing about the target.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,6 +79,24 @@ struct Result {
   bool failed() const { return type == Type::kFailure; }
   // "pass", the failure kind's name, "harness_error" or "n/a".
   std::string Verdict() const;
+};
+
+// What a run measured (handoff-stress --json prints it).
+struct RunStats {
+  uint64_t calls_returned = 0;
+  uint64_t verified = 0;  // calls checked and right, nested calls included
+  double seconds = 0;     // from the first call to the last return
+  uint64_t sync_points = 0;
+  uint64_t schedule_steps = 0;  // decisions of the controlled schedule (0: not controlled)
+  bool schedule_exact = true;   // no thread was let go on uncontrolled
+  double p50_us = 0;      // latency of ok and raised calls, invoke to return
+  double p99_us = 0;
+  double leak_bytes_per_call = 0;  // resident growth per call, the smaller of the last two quarters' (0: not measured)
+  uint64_t replied = 0;   // calls that came back ok or raised, their reply or message checked
+  // What the run could not do as asked, one line each (an aimed event that
+  // never found its aim, a run in which no reply was checked): a pass with
+  // notes proves less than it seems to.
+  std::string notes;
 };
 
 }  // namespace handoff

@@ -20,7 +20,6 @@
 #include <functional>
 
 #include "handoff/result.h"
-#include "handoff/run_options.h"
 
 namespace handoff {
 

@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 
+#include "handoff/run.h"
+
 namespace handoff {
 
 bool FixedAddresses() {

@@ -19,12 +19,10 @@ namespace handoff {
 // unless RUBY_GC_HEAP_INIT_SLOTS is set already.
 constexpr const char* kControlledHeapSlots = "1000000";
 
-// Unless done already, turns address-space randomisation off for this
-// process alone (personality ADDR_NO_RANDOMIZE, as `setarch -R` does), sets
-// RUBY_GC_HEAP_INIT_SLOTS, and executes the same program again with the same
-// arguments. Returns only when it was done already, or cannot be done (then
-// a run's notes say so: FixedAddresses()).
-void ReexecWithFixedAddresses(char** argv);
+// ReexecWithFixedAddresses (handoff/run.h) turns address-space
+// randomisation off for this process alone (personality ADDR_NO_RANDOMIZE,
+// as `setarch -R` does), sets RUBY_GC_HEAP_INIT_SLOTS, and executes the same
+// program again with the same arguments.
 
 // Whether this process runs with randomisation off.
 bool FixedAddresses();

@@ -11,7 +11,7 @@
 #include <atomic>
 #include <utility>
 
-#include "handoff/seeded_random.h"
+#include "host/seeded_random.h"
 #include "perturb/strategy.h"
 
 namespace handoff {

@@ -7,7 +7,7 @@
 #include <array>
 #include <cstdint>
 
-#include "handoff/seeded_random.h"
+#include "host/seeded_random.h"
 #include "perturb/strategy.h"
 
 namespace handoff {

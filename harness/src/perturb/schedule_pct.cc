@@ -8,7 +8,7 @@
 // yields drops below every thread that has not yielded since (as Coyote's
 // and Fray's PCT do): a spin loop on sched_yield would otherwise keep the
 // highest priority and never let the thread it waits for run.
-#include "handoff/seeded_random.h"
+#include "host/seeded_random.h"
 #include "perturb/schedule_strategy.h"
 
 namespace handoff {

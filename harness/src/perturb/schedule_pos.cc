@@ -5,7 +5,7 @@
 // race with it) draw new priorities. Orders of independent operations are
 // not told apart, so each distinct ordering of racing ones is sampled more
 // evenly than a random walk samples it.
-#include "handoff/seeded_random.h"
+#include "host/seeded_random.h"
 #include "perturb/schedule_strategy.h"
 
 namespace handoff {

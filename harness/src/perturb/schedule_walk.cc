@@ -1,6 +1,6 @@
 // `walk`: a random walk over schedules. At each point every runnable thread
 // is equally likely to go next, drawn from the seed and the step.
-#include "handoff/seeded_random.h"
+#include "host/seeded_random.h"
 #include "perturb/schedule_strategy.h"
 
 namespace handoff {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "handoff/result.h"
-#include "handoff/run_options.h"
+#include "handoff/run.h"
 
 namespace handoff {
 

@@ -6,10 +6,12 @@
 
 #include <cstdio>
 #include <set>
+#include <vector>
 
 #include "host/elf_imports.h"
 #include "host/target_objects.h"
 #include "perturb/controlled_scheduler.h"
+#include "perturb/schedule_strategy.h"
 #include "perturb/sync_interposer.h"
 #include "run/child_record.h"
 #include "run/quiescence.h"
@@ -67,6 +69,12 @@ bool InterposeOnNewObjects(std::string* error) {
 }
 
 }  // namespace
+
+std::vector<std::string> ControlledStrategyNames() {
+  std::vector<std::string> names;
+  for (const ScheduleStrategyInfo& s : ScheduleStrategies()) names.push_back(s.name);
+  return names;
+}
 
 std::string WhyNotControllable(const RunOptions& options) {
   if (options.scenario.background > 0) {

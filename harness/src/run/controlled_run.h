@@ -6,16 +6,11 @@
 #include <functional>
 #include <string>
 
-#include "handoff/result.h"
-#include "handoff/run_options.h"
+#include "handoff/run.h"
 #include "handoff/target.h"
 #include "judge/run_log.h"
 
 namespace handoff {
-
-// Why `options` cannot run under the controlled schedule (background Ruby
-// threads that spin with no scheduling point, forks), or "" when it can.
-std::string WhyNotControllable(const RunOptions& options);
 
 // Begins the schedule on the calling (driving Ruby) thread and interposes on
 // libruby and on the target library and what it links. A deadlock it finds

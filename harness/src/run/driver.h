@@ -17,7 +17,7 @@
 #include <functional>
 
 #include "handoff/result.h"
-#include "handoff/run_options.h"
+#include "handoff/run.h"
 #include "handoff/scenario.h"
 #include "handoff/target.h"
 

@@ -1,9 +1,8 @@
-#include "handoff/replay_line.h"
+#include "handoff/run.h"
 
 #include <cstdlib>
 #include <sstream>
 
-#include "handoff/target_loader.h"
 
 namespace handoff {
 namespace {

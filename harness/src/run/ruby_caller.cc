@@ -5,9 +5,9 @@
 
 #include <cmath>
 
-#include "handoff/seeded_random.h"
 #include "handoff/target.h"
 #include "host/process_threads.h"
+#include "host/seeded_random.h"
 #include "perturb/run_clock.h"
 #include "perturb/sync_point.h"
 

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "handoff/seeded_random.h"
+#include "host/seeded_random.h"
 
 namespace handoff {
 namespace {

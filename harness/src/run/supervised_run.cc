@@ -1,4 +1,4 @@
-#include "handoff/supervised_run.h"
+#include "handoff/run.h"
 
 #include <ruby.h>
 #include <unistd.h>
@@ -6,7 +6,6 @@
 #include <cstdio>
 
 #include "handoff/embedded_ruby.h"
-#include "handoff/replay_line.h"
 #include "perturb/decision_log.h"
 #include "run/driver.h"
 

@@ -1,4 +1,4 @@
-#include "handoff/target_loader.h"
+#include "handoff/run.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "handoff/supervised_run.h"
 #include "host/elf_imports.h"
 
 namespace handoff {

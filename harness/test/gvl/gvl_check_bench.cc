@@ -1,4 +1,4 @@
-// gvl_check_bench: what the GVL check (harness/src/gvl_check.h) costs per
+// gvl_check_bench: what the GVL check (harness/src/gvl/gvl_check.h) costs per
 // checked call. The probe object (gvl_probe.c) calls rb_obj_class (a few ns
 // of work) and rb_str_new (an allocation) in a loop through its imports,
 // first bound straight to libruby, then through the check's stubs, in one

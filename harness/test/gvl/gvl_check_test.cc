@@ -1,4 +1,4 @@
-// The GVL check (harness/src/gvl_check.h) against a probe object
+// The GVL check (harness/src/gvl/gvl_check.h) against a probe object
 // (gvl_probe.c): calls keep their arguments through the stubs, a call with
 // the GVL goes through, a call without it is reported as gvl_violation with
 // the thread's kind and the probe's frame, and the call is not made.

@@ -1,6 +1,6 @@
 /*
  * gvl_probe.c — a shared object whose Ruby C API imports the GVL check
- * (harness/src/gvl_check.h) interposes on, for gvl_check_test.cc:
+ * (harness/src/gvl/gvl_check.h) interposes on, for gvl_check_test.cc:
  *   - calls that must arrive with every argument intact through the stubs
  *     (variadic calls with integer, pointer and double arguments, some on the
  *     stack; a double argument; %al of a variadic call);

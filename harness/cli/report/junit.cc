@@ -1,4 +1,4 @@
-#include "report/junit.h"
+#include "cli/report/junit.h"
 
 #include <cstdio>
 #include <fstream>
