@@ -211,218 +211,324 @@ Result DoEvent(const handoff_target* target, const CallSite& site, const Event& 
   return Result::Pass();
 }
 
+// Installs the run's perturbation strategy (never freed: a Ruby worker may
+// still reach a sync point after the run) and checks the controlled
+// schedule can run it.
+Result PreparePerturbation(const RunOptions& options) {
+  PerturbationStrategy* strategy = MakePerturbation(options.perturbation).release();
+  if (strategy == nullptr) return Result::HarnessError("unknown perturbation " + options.perturbation);
+  InstallPerturbation(strategy, options.scenario.threads);
+  strategy->NewRun(options.seed, options.scenario.threads, options.scenario.calls * 6 + 1);
+  if (options.schedule == "controlled" && !WhyNotControllable(options).empty()) {
+    return Result::HarnessError(WhyNotControllable(options));
+  }
+  return Result::Pass();
+}
+
+// Resident memory at half and at three quarters of the calls, and at the
+// end: a leak grows it in both last quarters; a one-time growth (an arena,
+// the Ruby heap) in one only.
+struct ResidentSamples {
+  ResidentSample at_half, at_three_quarters, at_end;
+};
+
+// One run of a scenario, as the steps RunScenario takes in order. The
+// watchdog and the Ruby callers live from StartTarget to StopTarget.
+class ScenarioRun {
+ public:
+  ScenarioRun(const handoff_target* target, const RunOptions& options, RunStats* stats,
+              const std::function<void(const Result&)>& on_hang)
+      : target_(target), options_(options), scenario_(options.scenario), stats_(stats),
+        on_hang_(on_hang), controlled_(options.schedule == "controlled"),
+        log_(scenario_, options.seed), site_{target, &scenario_, options.seed, &log_} {}
+
+  Result StartTarget();
+  void StartCallers();
+  void RunEvents();
+  void SampleResidentMemory();
+  void JoinCallers();
+  void JudgeResidentGrowth();
+  void StopTarget();
+  void RecordSchedule();
+  Result Judge();
+
+ private:
+  void WaitForEvent(const Event& event);
+  Result DoOneEvent(const Event& event);
+  void WaitForReturned(uint64_t calls);
+  void NoteUnjudgedMeasurements();
+
+  const handoff_target* target_;
+  const RunOptions& options_;
+  const Scenario& scenario_;
+  RunStats* stats_;
+  const std::function<void(const Result&)>& on_hang_;
+  const bool controlled_;
+  RunLog log_;
+  CallSite site_;
+  std::optional<Watchdog> watchdog_;
+  std::optional<RubyCallers> ruby_callers_;
+  std::vector<std::thread> threads_;
+  std::vector<int> controlled_ids_;  // each foreign thread's under the controlled schedule
+  uint64_t caller_event_index_ = 0;
+  OpenHandles handles_at_start_;
+  CpuSample cpu_at_start_, cpu_at_end_;  // from the first caller's start to the last's return
+  int64_t start_ns_ = 0;
+  bool check_leak_ = false;
+  ResidentSamples resident_;
+  Result event_result_ = Result::Pass();
+  Result leak_result_ = Result::Pass();         // reported when the checker finds nothing else
+  Result handle_leak_result_ = Result::Pass();  // likewise, after leak_result_
+};
+
+handoff_target_host g_host{HANDOFF_TARGET_ABI_VERSION, 0, &HarnessSyncPoint};
+
+// Starts the watchdog, the GVL check and the controlled schedule, then the
+// target with the harness's handler, then the background Ruby threads.
+Result ScenarioRun::StartTarget() {
+  VALUE handler = DefineHarnessHandler(&site_);
+  // Under the controlled schedule the scheduler finds deadlocks itself.
+  double quiet_window = options_.quiescence && !controlled_
+                            ? QuietWindowSeconds(scenario_, options_.hang_seconds) : 0;
+  watchdog_.emplace(Watchdog::Config{target_, &scenario_, &log_, options_.hang_seconds, quiet_window,
+                                     options_.progress, on_hang_});
+  watchdog_->SetMainPhase(Watchdog::kStartingTarget);
+  // A violation ends the run as on_hang does; under the controlled
+  // schedule with the schedule's last decisions, as every failure has.
+  auto on_violation = [on_hang = on_hang_, controlled = controlled_,
+                       whole = options_.whole_schedule](const Result& violation) {
+    Result with_schedule = violation;
+    if (controlled) with_schedule.detail += "\n" + ControlledScheduleTail(whole);
+    on_hang(with_schedule);
+  };
+  if (options_.gvl_check) StartGvlCheck(target_, on_violation);
+  std::string schedule_error;
+  if (controlled_ && !BeginControlledRun(target_, options_, &log_, on_hang_, &schedule_error)) {
+    return Result::HarnessError("controlled schedule: " + schedule_error);
+  }
+  char error[512] = {0};
+  if (target_->start(&g_host, static_cast<uintptr_t>(handler), error, sizeof(error)) != 0) {
+    return Result::HarnessError(std::string("target ") + target_->name + " did not start: " + error);
+  }
+  if (options_.gvl_check) GvlCheckTargetStarted();
+  if (controlled_) ControlledRunTargetStarted();
+  watchdog_->IgnoreThreads(StartBackground(scenario_.background));
+  return Result::Pass();
+}
+
+// Starts the Ruby callers, then (GVL released) the foreign callers.
+void ScenarioRun::StartCallers() {
+  handles_at_start_ = CountOpenHandles();
+  cpu_at_start_ = SampleCpu();
+  start_ns_ = MonotonicNanos();
+  watchdog_->SetMainPhase("starting caller threads");
+  ruby_callers_.emplace(site_);
+  CallWithoutGvl([&] {
+    for (int t = 0; t < scenario_.threads; ++t) {
+      if (scenario_.KindOf(t) == CallerKind::kForeign) {
+        controlled_ids_.push_back(ReserveControlledThread("foreign caller " + std::to_string(t)));
+        threads_.emplace_back(ForeignThreadBody, std::cref(site_), t, controlled_ids_.back());
+      }
+    }
+  });
+}
+
+// The harness's counters are relaxed: waiting on them orders nothing
+// between the callers and the event (run_log.h).
+void ScenarioRun::WaitForReturned(uint64_t calls) {
+  CallWithoutGvl([&] {
+    while (log_.returned.load(std::memory_order_relaxed) < std::min(calls, scenario_.calls)) {
+      SleepMicros(500);
+    }
+  });
+}
+
+// Each lifecycle event in order, once it is due; the first that fails is
+// the run's event result.
+void ScenarioRun::RunEvents() {
+  for (const Event& event : scenario_.events) {
+    WaitForEvent(event);
+    watchdog_->SetMainPhase(event.type == EventType::kIdle ? Watchdog::kIdleWindow
+                                                           : EventTypeName(event.type));
+    Result result = DoOneEvent(event);
+    AimedEventDone();
+    if (!result.passed() && event_result_.passed()) event_result_ = result;
+  }
+}
+
+// Until enough calls returned, or in the window the event is aimed at (or
+// once every call returned: then its notes say it never found its aim).
+void ScenarioRun::WaitForEvent(const Event& event) {
+  watchdog_->SetMainPhase("waiting for the next lifecycle event (GVL released)");
+  if (event.aim == EventAim::kAfterCalls) return WaitForReturned(event.after_calls);
+  ArmAimedEvent(event.aim, event.after_calls);
+  CallWithoutGvl([&] {
+    while (!AimedEventTriggered() && log_.returned.load(std::memory_order_relaxed) < scenario_.calls) {
+      SleepMicros(50);
+    }
+  });
+  if (AimedEventTriggered()) return;
+  stats_->notes += "events=" + EventToText(event) + " never found its aim (" +
+                   (event.aim == EventAim::kAtSyncPoint
+                        ? "the target reached fewer sync points: built without them?"
+                        : "fewer handler runs") +
+                   "): it fired after the last call returned\n";
+}
+
+Result ScenarioRun::DoOneEvent(const Event& event) {
+  if (!InterruptsACaller(event.type)) {
+    return DoEvent(target_, site_, event, options_.hang_seconds, watchdog_->HarnessThreads(),
+                   &stats_->notes);
+  }
+  // Consecutive caller events take turns among the Ruby callers.
+  ruby_callers_->Interrupt(event.type, Mix64(options_.seed) + caller_event_index_++, &stats_->notes);
+  site_.log->events_done.fetch_or(EventBit(event.type), std::memory_order_release);
+  return Result::Pass();
+}
+
+// Says which limits this run measures but does not judge, and why.
+void ScenarioRun::NoteUnjudgedMeasurements() {
+  const char* distorted = MeasurementsDistortedBySanitizer();
+  if (distorted != nullptr && (scenario_.leak_bytes_per_call != 0 || scenario_.max_p99_us != 0)) {
+    std::fprintf(stderr, "handoff-stress: max_p99_us and leak_bytes_per_call are measured but not "
+                         "judged in this build (%s); use the release build\n", distorted);
+  }
+  if (controlled_ && scenario_.leak_bytes_per_call != 0) {
+    // Ruby's heap starts big under it (fixed_addresses.h), so collections
+    // come seldom and resident memory grows between them.
+    stats_->notes += "leak_bytes_per_call not judged under the controlled schedule (Ruby's heap starts "
+                     "big there, and garbage waits longer for a collection)\n";
+  }
+  check_leak_ = distorted == nullptr && scenario_.leak_bytes_per_call != 0 &&
+                scenario_.calls >= kLeakCheckMinCalls && !controlled_;
+}
+
+// Resident memory at half and three quarters of the calls (leak_bytes_per_call).
+void ScenarioRun::SampleResidentMemory() {
+  NoteUnjudgedMeasurements();
+  if (!check_leak_) return;
+  watchdog_->SetMainPhase("waiting for half the calls (resident memory sample)");
+  WaitForReturned(scenario_.calls / 2);
+  resident_.at_half = {log_.returned.load(std::memory_order_relaxed), ResidentBytes()};
+  watchdog_->SetMainPhase("waiting for three quarters of the calls (resident memory sample)");
+  WaitForReturned(scenario_.calls * 3 / 4);
+  resident_.at_three_quarters = {log_.returned.load(std::memory_order_relaxed), ResidentBytes()};
+}
+
+// Joins every caller; settling and stopping then run under the OS schedule.
+void ScenarioRun::JoinCallers() {
+  watchdog_->SetMainPhase("joining caller threads (GVL released)");
+  CallWithoutGvl([&] {
+    for (size_t i = 0; i < threads_.size(); ++i) {
+      JoinControlledThread(controlled_ids_[i]);
+      threads_[i].join();
+    }
+  });
+  ruby_callers_->Join();
+  if (controlled_) EndControlledSchedule();
+  stats_->seconds = (MonotonicNanos() - start_ns_) / 1e9;
+  cpu_at_end_ = SampleCpu();
+  if (check_leak_) resident_.at_end = {log_.returned.load(std::memory_order_relaxed), ResidentBytes()};
+}
+
+// A leak grows resident memory in both last quarters of the calls.
+void ScenarioRun::JudgeResidentGrowth() {
+  const ResidentSamples& r = resident_;
+  if (!check_leak_ || r.at_half.bytes == 0 || r.at_three_quarters.bytes == 0 || r.at_end.bytes == 0 ||
+      r.at_end.returned <= r.at_three_quarters.returned ||
+      r.at_three_quarters.returned <= r.at_half.returned) {
+    return;
+  }
+  double third = GrowthPerCall(r.at_half, r.at_three_quarters);
+  double fourth = GrowthPerCall(r.at_three_quarters, r.at_end);
+  stats_->leak_bytes_per_call = std::min(third, fourth);
+  if (stats_->leak_bytes_per_call <= scenario_.leak_bytes_per_call) return;
+  char detail[300];
+  snprintf(detail, sizeof detail,
+           "resident memory grew by %.0f and %.0f bytes per call over the third and the "
+           "fourth quarter of the calls (leak_bytes_per_call=%u allows)",
+           third, fourth, scenario_.leak_bytes_per_call);
+  leak_result_ = Result::Failure(FailureKind::kLeak, detail);
+}
+
+// Handles settle, the target stops (unless an event stopped it), and the
+// watchdog ends.
+void ScenarioRun::StopTarget() {
+  watchdog_->SetMainPhase(Watchdog::kSettling);
+  handle_leak_result_ = CheckHandlesSettle(handles_at_start_, scenario_, &stats_->notes);
+  watchdog_->SetMainPhase("stopping the target");
+  StopBackground();
+  if (!scenario_.Has(EventType::kStop)) target_->stop();
+  watchdog_->SetMainPhase("done");
+  ruby_callers_.reset();
+  watchdog_.reset();
+}
+
+// What the controlled schedule did, and what that leaves a replay.
+void ScenarioRun::RecordSchedule() {
+  stats_->calls_returned = log_.returned.load();
+  stats_->sync_points = SyncPointsReached();
+  if (!controlled_) return;
+  stats_->schedule_steps = ControlledSteps();
+  stats_->schedule_exact = ScheduleExact();
+  if (!FixedAddresses()) {
+    stats_->notes += "the controlled schedule ran with address-space randomisation on (it could not "
+                     "be turned off): a replay of this seed may diverge\n";
+  }
+  if (!ScheduleExact()) {
+    stats_->notes += "the controlled schedule was not exact: a thread blocked outside the controlled "
+                     "operations (or ran 5 s without one) and was let go on uncontrolled\n";
+  }
+}
+
+// The checker's verdict on the log, after an event's failure and before a
+// leak's; under the controlled schedule a failure ends with its schedule.
+Result ScenarioRun::Judge() {
+  CheckStats check;
+  Scenario judged = scenario_;
+  if (MeasurementsDistortedBySanitizer() != nullptr) judged.max_p99_us = 0;  // reported only
+  if (controlled_ && judged.max_p99_us != 0) {
+    judged.max_p99_us = 0;  // one thread at a time, in logical time: latency means nothing
+    stats_->notes += "max_p99_us not judged under the controlled schedule (its threads run one at a time)\n";
+  }
+  Result result = CheckRun(judged, options_.seed, log_, &check,
+                           (target_->flags & HANDOFF_TARGET_HAS_DEADLINES) != 0,
+                           SchedulingNotJudgedReason(cpu_at_start_, cpu_at_end_));
+  stats_->notes += check.notes;
+  stats_->verified = check.verified;
+  stats_->replied = check.replied;
+  if (stats_->calls_returned > 0 && check.replied == 0) {
+    stats_->notes += "no call came back with a reply (each timed out or was stopped): no reply "
+                     "or message was checked\n";
+  }
+  stats_->p50_us = check.p50_us;
+  stats_->p99_us = check.p99_us;
+  Result verdict = !event_result_.passed() ? event_result_
+                   : !result.passed()      ? result
+                   : leak_result_.passed() ? handle_leak_result_
+                                           : leak_result_;
+  if (controlled_ && !verdict.passed()) verdict.detail += "\n" + ControlledScheduleTail(options_.whole_schedule);
+  return verdict;
+}
+
 }  // namespace
 
 Result RunScenario(const handoff_target* target, const RunOptions& options, RunStats* stats,
                    const std::function<void(const Result&)>& on_hang) {
-  const Scenario& scenario = options.scenario;
-  if (std::optional<std::string> reason = WhyNotApplicable(target, scenario)) {
+  if (std::optional<std::string> reason = WhyNotApplicable(target, options.scenario)) {
     return Result::NotApplicable(*reason);  // SuperviseRun does not get here with one
   }
-  // Never freed: a Ruby worker may still reach a point after the run.
-  PerturbationStrategy* strategy = MakePerturbation(options.perturbation).release();
-  if (strategy == nullptr) return Result::HarnessError("unknown perturbation " + options.perturbation);
-  InstallPerturbation(strategy, scenario.threads);
-  strategy->NewRun(options.seed, scenario.threads, scenario.calls * 6 + 1);
-
-  const bool controlled = options.schedule == "controlled";
-  if (controlled && !WhyNotControllable(options).empty()) {
-    return Result::HarnessError(WhyNotControllable(options));
-  }
-
-  RunLog log(scenario, options.seed);
-  CallSite site{target, &scenario, options.seed, &log};
-  static handoff_target_host host{HANDOFF_TARGET_ABI_VERSION, 0, &HarnessSyncPoint};
-  VALUE handler = DefineHarnessHandler(&site);
-  Result event_result = Result::Pass();
-  Result leak_result = Result::Pass();  // reported when the checker finds nothing else
-  Result handle_leak_result = Result::Pass();  // likewise, after leak_result
-  int64_t start_ns = 0;
-  CpuSample cpu_at_start, cpu_at_end;  // from the first caller's start to the last's return
-  {
-    // Under the controlled schedule the scheduler finds deadlocks itself.
-    double quiet_window = options.quiescence && !controlled
-                              ? QuietWindowSeconds(scenario, options.hang_seconds) : 0;
-    Watchdog watchdog(
-        {target, &scenario, &log, options.hang_seconds, quiet_window, options.progress, on_hang});
-    watchdog.SetMainPhase(Watchdog::kStartingTarget);
-    char error[512] = {0};
-    // A violation ends the run as on_hang does; under the controlled
-    // schedule with the schedule's last decisions, as every failure has.
-    const bool whole = options.whole_schedule;
-    auto on_violation = [on_hang, controlled, whole](const Result& violation) {
-      Result with_schedule = violation;
-      if (controlled) with_schedule.detail += "\n" + ControlledScheduleTail(whole);
-      on_hang(with_schedule);
-    };
-    if (options.gvl_check) StartGvlCheck(target, on_violation);
-    std::string schedule_error;
-    if (controlled && !BeginControlledRun(target, options, &log, on_hang, &schedule_error)) {
-      return Result::HarnessError("controlled schedule: " + schedule_error);
-    }
-    if (target->start(&host, static_cast<uintptr_t>(handler), error, sizeof(error)) != 0) {
-      return Result::HarnessError(std::string("target ") + target->name + " did not start: " + error);
-    }
-    if (options.gvl_check) GvlCheckTargetStarted();
-    if (controlled) ControlledRunTargetStarted();
-    watchdog.IgnoreThreads(StartBackground(scenario.background));
-    const OpenHandles handles_at_start = CountOpenHandles();
-    cpu_at_start = SampleCpu();
-    start_ns = MonotonicNanos();
-    std::vector<std::thread> threads;
-    std::vector<int> controlled_ids;  // each foreign thread's under the controlled schedule
-    watchdog.SetMainPhase("starting caller threads");
-    RubyCallers ruby_callers(site);
-    CallWithoutGvl([&] {
-      for (int t = 0; t < scenario.threads; ++t) {
-        if (scenario.KindOf(t) == CallerKind::kForeign) {
-          controlled_ids.push_back(ReserveControlledThread("foreign caller " + std::to_string(t)));
-          threads.emplace_back(ForeignThreadBody, std::cref(site), t, controlled_ids.back());
-        }
-      }
-    });
-    // The harness's counters are relaxed: waiting on them orders nothing
-    // between the callers and the event (run_log.h).
-    auto wait_for_returned = [&](uint64_t calls) {
-      CallWithoutGvl([&] {
-        while (log.returned.load(std::memory_order_relaxed) < std::min(calls, scenario.calls)) {
-          SleepMicros(500);
-        }
-      });
-    };
-    uint64_t event_index = 0;
-    for (const Event& event : scenario.events) {
-      watchdog.SetMainPhase("waiting for the next lifecycle event (GVL released)");
-      if (event.aim == EventAim::kAfterCalls) {
-        wait_for_returned(event.after_calls);
-      } else {  // in the window it is aimed at, or once every call returned
-        ArmAimedEvent(event.aim, event.after_calls);
-        CallWithoutGvl([&] {
-          while (!AimedEventTriggered() &&
-                 log.returned.load(std::memory_order_relaxed) < scenario.calls) {
-            SleepMicros(50);
-          }
-        });
-      }
-      if (event.aim != EventAim::kAfterCalls && !AimedEventTriggered()) {
-        stats->notes += "events=" + EventToText(event) + " never found its aim (" +
-                        (event.aim == EventAim::kAtSyncPoint
-                             ? "the target reached fewer sync points: built without them?"
-                             : "fewer handler runs") +
-                        "): it fired after the last call returned\n";
-      }
-      watchdog.SetMainPhase(event.type == EventType::kIdle ? Watchdog::kIdleWindow
-                                                           : EventTypeName(event.type));
-      Result result = Result::Pass();
-      if (InterruptsACaller(event.type)) {
-        // Consecutive caller events take turns among the Ruby callers.
-        ruby_callers.Interrupt(event.type, Mix64(options.seed) + event_index++, &stats->notes);
-        site.log->events_done.fetch_or(EventBit(event.type), std::memory_order_release);
-      } else {
-        result = DoEvent(target, site, event, options.hang_seconds, watchdog.HarnessThreads(),
-                         &stats->notes);
-      }
-      AimedEventDone();
-      if (!result.passed() && event_result.passed()) event_result = result;
-    }
-    const char* distorted = MeasurementsDistortedBySanitizer();
-    if (distorted != nullptr && (scenario.leak_bytes_per_call != 0 || scenario.max_p99_us != 0)) {
-      std::fprintf(stderr, "handoff-stress: max_p99_us and leak_bytes_per_call are measured but not "
-                           "judged in this build (%s); use the release build\n", distorted);
-    }
-    bool check_leak = distorted == nullptr && scenario.leak_bytes_per_call != 0 &&
-                      scenario.calls >= kLeakCheckMinCalls && !controlled;
-    if (controlled && scenario.leak_bytes_per_call != 0) {
-      // Ruby's heap starts big under it (fixed_addresses.h), so collections
-      // come seldom and resident memory grows between them.
-      stats->notes += "leak_bytes_per_call not judged under the controlled schedule (Ruby's heap starts "
-                      "big there, and garbage waits longer for a collection)\n";
-    }
-    // Resident memory at half and at three quarters of the calls, and at the
-    // end: a leak grows it in both last quarters; a one-time growth (an
-    // arena, the Ruby heap) in one only.
-    ResidentSample at_half, at_three_quarters;
-    if (check_leak) {
-      watchdog.SetMainPhase("waiting for half the calls (resident memory sample)");
-      wait_for_returned(scenario.calls / 2);
-      at_half = {log.returned.load(std::memory_order_relaxed), ResidentBytes()};
-      watchdog.SetMainPhase("waiting for three quarters of the calls (resident memory sample)");
-      wait_for_returned(scenario.calls * 3 / 4);
-      at_three_quarters = {log.returned.load(std::memory_order_relaxed), ResidentBytes()};
-    }
-    watchdog.SetMainPhase("joining caller threads (GVL released)");
-    CallWithoutGvl([&] {
-      for (size_t i = 0; i < threads.size(); ++i) {
-        JoinControlledThread(controlled_ids[i]);
-        threads[i].join();
-      }
-    });
-    ruby_callers.Join();
-    if (controlled) EndControlledSchedule();  // settling and stopping run under the OS
-    stats->seconds = (MonotonicNanos() - start_ns) / 1e9;
-    cpu_at_end = SampleCpu();
-    ResidentSample at_end;
-    if (check_leak) at_end = {log.returned.load(std::memory_order_relaxed), ResidentBytes()};
-    if (check_leak && at_half.bytes != 0 && at_three_quarters.bytes != 0 && at_end.bytes != 0 &&
-        at_end.returned > at_three_quarters.returned && at_three_quarters.returned > at_half.returned) {
-      double third = GrowthPerCall(at_half, at_three_quarters);
-      double fourth = GrowthPerCall(at_three_quarters, at_end);
-      stats->leak_bytes_per_call = std::min(third, fourth);
-      if (stats->leak_bytes_per_call > scenario.leak_bytes_per_call) {
-        char detail[300];
-        snprintf(detail, sizeof detail,
-                 "resident memory grew by %.0f and %.0f bytes per call over the third and the "
-                 "fourth quarter of the calls (leak_bytes_per_call=%u allows)",
-                 third, fourth, scenario.leak_bytes_per_call);
-        leak_result = Result::Failure(FailureKind::kLeak, detail);
-      }
-    }
-    watchdog.SetMainPhase(Watchdog::kSettling);
-    handle_leak_result = CheckHandlesSettle(handles_at_start, scenario, &stats->notes);
-    watchdog.SetMainPhase("stopping the target");
-    StopBackground();
-    if (!scenario.Has(EventType::kStop)) target->stop();
-    watchdog.SetMainPhase("done");
-  }
-  stats->calls_returned = log.returned.load();
-  stats->sync_points = SyncPointsReached();
-  if (controlled) {
-    stats->schedule_steps = ControlledSteps();
-    stats->schedule_exact = ScheduleExact();
-    if (!FixedAddresses()) {
-      stats->notes += "the controlled schedule ran with address-space randomisation on (it could not "
-                      "be turned off): a replay of this seed may diverge\n";
-    }
-    if (!ScheduleExact()) {
-      stats->notes += "the controlled schedule was not exact: a thread blocked outside the controlled "
-                      "operations (or ran 5 s without one) and was let go on uncontrolled\n";
-    }
-  }
-  CheckStats check;
-  Scenario judged = scenario;
-  if (MeasurementsDistortedBySanitizer() != nullptr) judged.max_p99_us = 0;  // reported only
-  if (controlled && judged.max_p99_us != 0) {
-    judged.max_p99_us = 0;  // one thread at a time, in logical time: latency means nothing
-    stats->notes += "max_p99_us not judged under the controlled schedule (its threads run one at a time)\n";
-  }
-  Result result = CheckRun(judged, options.seed, log, &check,
-                           (target->flags & HANDOFF_TARGET_HAS_DEADLINES) != 0,
-                           SchedulingNotJudgedReason(cpu_at_start, cpu_at_end));
-  stats->notes += check.notes;
-  stats->verified = check.verified;
-  stats->replied = check.replied;
-  if (stats->calls_returned > 0 && check.replied == 0) {
-    stats->notes += "no call came back with a reply (each timed out or was stopped): no reply "
-                    "or message was checked\n";
-  }
-  stats->p50_us = check.p50_us;
-  stats->p99_us = check.p99_us;
-  Result verdict = !event_result.passed() ? event_result
-                   : !result.passed()     ? result
-                   : leak_result.passed() ? handle_leak_result
-                                          : leak_result;
-  if (controlled && !verdict.passed()) verdict.detail += "\n" + ControlledScheduleTail(options.whole_schedule);
-  return verdict;
+  if (Result prepared = PreparePerturbation(options); !prepared.passed()) return prepared;
+  ScenarioRun run(target, options, stats, on_hang);
+  if (Result started = run.StartTarget(); !started.passed()) return started;
+  run.StartCallers();
+  run.RunEvents();
+  run.SampleResidentMemory();
+  run.JoinCallers();
+  run.JudgeResidentGrowth();
+  run.StopTarget();
+  run.RecordSchedule();
+  return run.Judge();
 }
 
 }  // namespace handoff
