@@ -80,9 +80,9 @@ bool BasicScenarioRuns(const std::string& name, std::string* why) {
   run.progress = false;
   run.gvl_check = false;  // as the benchmarks call it: no interposition
   SupervisedRun probe = SuperviseRun(loaded.target, run, false);
-  if (probe.result.failed() && (probe.result.kind == FailureKind::kCrash ||
-                                probe.result.kind == FailureKind::kDeadlock)) {
-    std::string detail = probe.result.detail.substr(0, probe.result.detail.find('\n'));
+  if (probe.result.failed() && (probe.result.kind() == FailureKind::kCrash ||
+                                probe.result.kind() == FailureKind::kDeadlock)) {
+    std::string detail = probe.result.detail().substr(0, probe.result.detail().find('\n'));
     *why = "its basic scenario (threads=2 calls=200 mix=return:1) is a " + probe.result.Verdict() +
            " in the harness: " + detail;
     return false;

@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
   RUBY_INIT_STACK;
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  // What the report judges against what (bench/report.rb reads these).
+  benchmark::AddCustomContext("handoff_goal_target", HANDOFF_BENCH_GOAL_TARGET);
+  benchmark::AddCustomContext("handoff_reference_target", HANDOFF_BENCH_REFERENCE_TARGET);
   // Which targets can run at all, probed in supervised children before Ruby
   // starts here (fork is safe only while this process has no other thread).
   std::vector<std::string> targets;

@@ -77,6 +77,17 @@ end
 
 # The unpinned run's targets (set by `report`).
 def targets = @targets
+# The target whose goals the report judges, and the one it is measured
+# against, as [prefix, label] ("Bridge", "bridge"): what handoff-bench wrote
+# into the run's context (handoff_add_target's BENCHMARK_ROLE in CMake), or
+# nil for a run without them.
+def goal = @goal
+def reference = @reference
+def role_in(run, key)
+  label = run.context[key]
+  prefix = targets.key(label)
+  prefix && [prefix, label]
+end
 THREADS = [1, 2, 4, 8, 16, 64].freeze
 BASELINES = {
   "direct call (GVL held)" => "BM_Direct_Call/manual_time",
@@ -141,12 +152,12 @@ def throughput_section(u, p)
     [name, *THREADS.map { |n| rate(u.figure(bm.call(n), "items_per_second")) },
      rate(p&.figure(bm.call(16), "items_per_second")),
      ratio(u.figure(bm.call(16), "items_per_second"),
-           u.figure(throughput("Ffi", 16), "items_per_second"))]
+           reference && u.figure(throughput(reference[0], 16), "items_per_second"))]
   end
   ["## Throughput: calls/s against foreign threads (trivial block)", "",
    "The last row is the floor: the same calls answered by one C++ thread over " \
    "mutex + condvar, no Ruby at all (`BM_CondVar_Server`).", "",
-   *table(["target", *THREADS.map { |n| "#{n} thr" }, "16 thr pinned", "16 thr ÷ ffi"], rows), ""]
+   *table(["target", *THREADS.map { |n| "#{n} thr" }, "16 thr pinned", "16 thr ÷ #{reference&.last || '–'}"], rows), ""]
 end
 
 def payload_section(u)
@@ -163,61 +174,66 @@ end
 
 # One row per Ruby: the unpinned run (the system Ruby) and each --ruby run.
 def ruby_section(u, rubies)
-  return [] if rubies.empty?
+  return [] if rubies.empty? || goal.nil? || reference.nil?
 
+  (g, gl), (r, rl) = goal, reference
   runs = [["#{RUBY_VERSION} (this run, system)", u]] + rubies.map { |label, file| [label, BenchRun.new(file)] }
-  rows = runs.map do |label, r|
-    bridge = r.figure(round_trip("Bridge"), "p50_us")
-    condvar = r.figure(BASELINES["condvar ping-pong"], "p50_us")
-    bridge16 = r.figure(throughput("Bridge", 16), "items_per_second")
-    ffi16 = r.figure(throughput("Ffi", 16), "items_per_second")
-    [label, us(bridge), us(r.figure(round_trip("Ffi"), "p50_us")), us(r.figure(round_trip("Lmfao"), "p50_us")),
-     us(r.figure(BASELINES["direct call (GVL held)"], "p50_us")), us(condvar), ratio(bridge, condvar),
-     rate(r.figure(throughput("Bridge", 1), "items_per_second")), rate(bridge16), rate(ffi16), ratio(bridge16, ffi16)]
+  rows = runs.map do |label, run|
+    ours = run.figure(round_trip(g), "p50_us")
+    condvar = run.figure(BASELINES["condvar ping-pong"], "p50_us")
+    ours16 = run.figure(throughput(g, 16), "items_per_second")
+    theirs16 = run.figure(throughput(r, 16), "items_per_second")
+    [label, *targets.keys.map { |t| us(run.figure(round_trip(t), "p50_us")) },
+     us(run.figure(BASELINES["direct call (GVL held)"], "p50_us")), us(condvar), ratio(ours, condvar),
+     rate(run.figure(throughput(g, 1), "items_per_second")), rate(ours16), rate(theirs16), ratio(ours16, theirs16)]
   end
   ["## Per Ruby: the same benchmarks built against each Ruby (unpinned)", "",
    "Round trip p50 in µs; throughput in calls/s. Each row is its own run (its own " \
    "condvar baseline); rows marked M:N ran with `RUBY_MN_THREADS=1`.", "",
-   *table(["Ruby", "bridge p50", "ffi p50", "lmfao p50", "direct call p50", "condvar p50",
-           "bridge ÷ condvar", "bridge 1 thr", "bridge 16 thr", "ffi 16 thr", "bridge ÷ ffi 16 thr"], rows), ""]
+   *table(["Ruby", *targets.values.map { |t| "#{t} p50" }, "direct call p50", "condvar p50",
+           "#{gl} ÷ condvar", "#{gl} 1 thr", "#{gl} 16 thr", "#{rl} 16 thr", "#{gl} ÷ #{rl} 16 thr"], rows), ""]
 end
 
-# The bridge's targets (issue 14), each a ratio to what the same run measured.
+# The goal target's goals, each a ratio to what the same run measured.
 def goals_section(u, p, trimless)
-  lines = ["## The bridge against its targets", ""]
+  return ["## Goals", "", "The run names no goal and reference target (handoff-bench's context).", ""] \
+    if goal.nil? || reference.nil?
+
+  (g, gl), (r, rl) = goal, reference
+  lines = ["## #{gl} against its goals", ""]
   [["unpinned", u, 1.5], ["pinned to CPU 0", p, 1.2]].each do |label, run, factor|
     next if run.nil?
 
-    bridge = run.figure(round_trip("Bridge"), "p50_us")
+    ours = run.figure(round_trip(g), "p50_us")
     floor = [run.figure(BASELINES["condvar ping-pong"], "p50_us"),
              run.figure(BASELINES["direct call (GVL held)"], "p50_us")]
-    next lines << "- #{label}: round trip not measured" if bridge.nil? || floor.include?(nil)
+    next lines << "- #{label}: round trip not measured" if ours.nil? || floor.include?(nil)
 
     limit = factor * floor.sum
-    verdict = bridge <= limit ? "met" : "**missed**"
-    lines << "- #{label}: bridge p50 #{us(bridge)} µs vs #{factor} × (condvar #{us(floor[0])} + direct " \
-             "#{us(floor[1])}) = #{us(limit)} µs: #{verdict} (#{ratio(bridge, floor.sum)} of the floor)"
+    verdict = ours <= limit ? "met" : "**missed**"
+    lines << "- #{label}: #{gl} p50 #{us(ours)} µs vs #{factor} × (condvar #{us(floor[0])} + direct " \
+             "#{us(floor[1])}) = #{us(limit)} µs: #{verdict} (#{ratio(ours, floor.sum)} of the floor)"
   end
   [["unpinned", u], ["pinned to CPU 0", p]].each do |label, run|
     next if run.nil?
 
-    b = run.figure(throughput("Bridge", 16), "items_per_second")
-    f = run.figure(throughput("Ffi", 16), "items_per_second")
+    b = run.figure(throughput(g, 16), "items_per_second")
+    f = run.figure(throughput(r, 16), "items_per_second")
     next if b.nil? || f.nil?
 
-    lines << "- #{label}: 16-thread throughput bridge #{rate(b)}/s vs ffi #{rate(f)}/s = " \
+    lines << "- #{label}: 16-thread throughput #{gl} #{rate(b)}/s vs #{rl} #{rate(f)}/s = " \
              "#{ratio(b, f)} (target ≥ 10×: #{b >= 10 * f ? 'met' : '**missed**'})"
     floor = run.figure(server(16), "items_per_second")
     next if floor.nil?
 
     reach = floor < 10 * f ? "above it: out of reach for one thread waking sleeping callers" : "below it"
-    lines << "  - the floor, #{SERVER}, 16 threads: #{rate(floor)}/s = #{ratio(floor, f)} ffi; " \
-             "10× ffi = #{rate(10 * f)}/s is #{reach}; the bridge does #{ratio(b, floor)} of the floor"
+    lines << "  - the floor, #{SERVER}, 16 threads: #{rate(floor)}/s = #{ratio(floor, f)} #{rl}; " \
+             "10× #{rl} = #{rate(10 * f)}/s is #{reach}; #{gl} does #{ratio(b, floor)} of the floor"
   end
   [["unpinned", u], ["pinned to CPU 0", p], ["unpinned, glibc.malloc.trim_threshold=64 MiB", trimless]]
     .each do |label, run|
-    small = run&.figure("BM_Bridge_Payload/8/real_time", "p50_us")
-    large = run&.figure("BM_Bridge_Payload/65536/real_time", "p50_us")
+    small = run&.figure("BM_#{g}_Payload/8/real_time", "p50_us")
+    large = run&.figure("BM_#{g}_Payload/65536/real_time", "p50_us")
     copy = run&.figure("BM_Copy/65536/real_time", "p50_us") || u.figure("BM_Copy/65536/real_time", "p50_us")
     next if small.nil? || large.nil? || copy.nil?
 
@@ -232,12 +248,12 @@ def goals_section(u, p, trimless)
              "#{us(cross)} µs), 2 × (8 B + 2 × copy) = #{us(cross_limit)} µs: " \
              "#{large <= cross_limit ? 'met' : '**missed**'}"
   end
-  name = u.names.find { |n| n.start_with?("BM_Bridge_Memory/") }
+  name = u.names.find { |n| n.start_with?("BM_#{g}_Memory/") }
   early = name && u.figure(name, "rss_at_10pct_kb")
   last = u.figure(name, "rss_end_kb")
   calls = u.figure(name, "iterations")
   unless early.nil?
-    lines << "- resident memory over #{calls ? calls.round : '?'} bridge calls (16 threads): " \
+    lines << "- resident memory over #{calls ? calls.round : '?'} #{gl} calls (16 threads): " \
              "#{(early / 1024).round(1)} MiB at 10%, #{(last / 1024).round(1)} MiB at the end " \
              "(#{(last - early).round} KiB growth)"
   end
@@ -252,14 +268,13 @@ Series = Struct.new(:title, :colour, :width, :pinned, :points)
 
 # A colour per series, kept between pictures; the targets drawn twice as wide
 # as the baselines they are measured against.
-COLOURS = { "bridge" => "#d62728", "lmfao" => "#1f77b4", "ffi" => "#2ca02c",
-            "direct call (GVL held)" => "#7f7f7f", "Ruby thread, rb_thread_call_with_gvl" => "#17becf",
+COLOURS = { "direct call (GVL held)" => "#7f7f7f", "Ruby thread, rb_thread_call_with_gvl" => "#17becf",
             "spin ping-pong" => "#bcbd22", "condvar ping-pong" => "#8c564b",
             SERVER => "#9467bd" }.freeze
-# For a target added later, a colour none of the above uses.
-SPARE_COLOURS = %w[#ff7f0e #e377c2 #393b79 #637939 #8c6d31 #843c39].freeze
+# The targets' colours, in the run's order of targets.
+TARGET_COLOURS = %w[#d62728 #1f77b4 #2ca02c #ff7f0e #e377c2 #393b79 #637939 #8c6d31 #843c39].freeze
 def colour(label)
-  COLOURS.fetch(label) { SPARE_COLOURS[(targets.values - COLOURS.keys).index(label).to_i % SPARE_COLOURS.size] }
+  COLOURS.fetch(label) { TARGET_COLOURS[targets.values.index(label).to_i % TARGET_COLOURS.size] }
 end
 # Legend names where the table's are too long for a picture's key.
 SHORT = { "direct call (GVL held)" => "direct call", "Ruby thread, rb_thread_call_with_gvl" => "call_with_gvl",
@@ -347,6 +362,8 @@ def report(unpinned, pinned, out, commands, rubies = [], trimless = nil)
   p = pinned && BenchRun.new(pinned)
   t = trimless && BenchRun.new(trimless)
   @targets = targets_in(u)
+  @goal = role_in(u, "handoff_goal_target")
+  @reference = role_in(u, "handoff_reference_target")
   Dir.mkdir(out) unless Dir.exist?(out)
   pictures = plot(out, u, p)
   md = ["# handoff benchmark report", "",

@@ -168,7 +168,7 @@ void RegisterTargetBenchmarks(const std::vector<std::string>& names) {
         ->Arg(8)->Arg(1024)->Arg(65536)->UseRealTime();
     benchmark::RegisterBenchmark((prefix + "RubyWork").c_str(), RubyWork, t)
         ->Threads(1)->Threads(16)->UseRealTime();
-    if (name == "bridge") {
+    if (name == HANDOFF_BENCH_GOAL_TARGET) {  // its memory is among its goals
       constexpr int kMemoryThreads = 16;
       benchmark::RegisterBenchmark((prefix + "Memory").c_str(), Memory, t)
           ->Threads(kMemoryThreads)->Iterations(MemoryCalls() / kMemoryThreads)

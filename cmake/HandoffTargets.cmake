@@ -1,16 +1,19 @@
 # handoff_add_target(NAME <name> SOURCES <files...> [LIBS <libs...>] [DEFINITIONS <defs...>]
-#                    [BENCHMARK])
+#                    [BENCHMARK [BENCHMARK_ROLE goal|reference]])
 # Builds a harness target: targets/libhandoff_target_<name>.so in the build
 # folder, next to handoff-stress, which finds it by name (--target <name>).
 # It sees harness/include (handoff/target.h) and Ruby's headers, and is built
 # with HANDOFF_SYNC_POINTS when HANDOFF_SYNC_POINTS is ON. BENCHMARK puts it
 # among handoff-bench's default targets (global property
 # HANDOFF_BENCHMARKED_TARGETS, in the order the targets are added), which
-# ci/bench runs and the report draws.
+# ci/bench runs and the report draws. BENCHMARK_ROLE names the one target
+# whose goals the report judges (goal: its round trip against the condvar
+# floor, its memory) and the one it is measured against (reference: 16-thread
+# throughput); handoff-bench writes both into its JSON context.
 set(HANDOFF_TARGET_OUTPUT_DIR "${CMAKE_BINARY_DIR}/targets" CACHE INTERNAL "")
 
 function(handoff_add_target)
-  cmake_parse_arguments(T "BENCHMARK" "NAME" "SOURCES;LIBS;DEFINITIONS" ${ARGN})
+  cmake_parse_arguments(T "BENCHMARK" "NAME;BENCHMARK_ROLE" "SOURCES;LIBS;DEFINITIONS" ${ARGN})
   set(lib handoff_target_${T_NAME})
   add_library(${lib} MODULE ${T_SOURCES})
   target_include_directories(${lib} PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
@@ -37,6 +40,12 @@ function(handoff_add_target)
   endif()
   if(T_BENCHMARK)
     set_property(GLOBAL APPEND PROPERTY HANDOFF_BENCHMARKED_TARGETS ${T_NAME})
+  endif()
+  if(T_BENCHMARK_ROLE MATCHES "^(goal|reference)$" AND T_BENCHMARK)
+    set_property(GLOBAL PROPERTY HANDOFF_BENCHMARK_${T_BENCHMARK_ROLE}_TARGET ${T_NAME})
+  elseif(T_BENCHMARK_ROLE)
+    message(FATAL_ERROR "handoff_add_target(${T_NAME}): BENCHMARK_ROLE is goal or reference, with BENCHMARK "
+                        "(got '${T_BENCHMARK_ROLE}')")
   endif()
 endfunction()
 

@@ -201,14 +201,14 @@ int RunInChild(const Commands& commands, int result_fd) {
   std::string error;
   VALUE handler = Qnil;
   if (!EvalRuby("proc { |payload| payload.reverse }", &error, &handler)) {
-    WriteChildResult(result_fd, Result::HarnessError("handler: " + error), RunStats{});
+    WriteChildResult(result_fd, Result::HarnessFailure("handler: " + error), RunStats{});
     return 2;
   }
   rb_gc_register_address(&handler);
   static const handoff_target_host host = {HANDOFF_TARGET_ABI_VERSION, 0, [](const char*) {}};
   char message[512] = "";
   if (target->start(&host, static_cast<uintptr_t>(handler), message, sizeof message) != 0) {
-    WriteChildResult(result_fd, Result::HarnessError(std::string("start: ") + message), RunStats{});
+    WriteChildResult(result_fd, Result::HarnessFailure(std::string("start: ") + message), RunStats{});
     return 2;
   }
   std::string observed;
@@ -230,7 +230,7 @@ void CheckLifecycle() {
   SupervisedRun run = Supervise([&](int fd) { return RunInChild(commands, fd); }, supervise);
   if (!run.result.passed()) {
     RC_FAIL("the child running the commands failed: " + run.result.Verdict() + "\n" +
-            run.result.detail);
+            run.result.detail());
   }
   std::istringstream lines(run.report);
   Model model = initial;

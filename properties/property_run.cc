@@ -125,12 +125,12 @@ void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {
   if (run.result.passed()) return;
   // WhyNotApplicable's scenarios are never drawn (ForTarget): one that gets
   // here anyway says nothing about the target and is discarded.
-  if (run.result.not_applicable()) RC_DISCARD(run.result.detail);
+  if (run.result.not_applicable()) RC_DISCARD(run.result.detail());
   std::string what = run.result.failed() ? "the target failed: " : "harness error (not the target's fault): ";
   // The scenario as run (under the controlled schedule, without what it
   // cannot run), as the replay line has it.
-  std::string message = what + run.result.Verdict() + "\n" + run.result.detail + "\nscenario: " +
-                        ScenarioToText(options.scenario) + "\nreplay: " + run.result.replay +
+  std::string message = what + run.result.Verdict() + "\n" + run.result.detail() + "\nscenario: " +
+                        ScenarioToText(options.scenario) + "\nreplay: " + run.result.replay() +
                         " --replay 10";
   g_last_failure_harness_error = !run.result.failed();
   g_failed_before.emplace(key, std::make_pair(message, g_last_failure_harness_error));

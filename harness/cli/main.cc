@@ -234,7 +234,7 @@ void PrintText(const CliOptions& o, const handoff_target* target, const Summary&
   }
   const Result& f = s.first_failure;
   std::printf("%s %s: %s\n  %s\n", f.failed() ? "FAIL" : "ERROR", target->name,
-              f.Verdict().c_str(), f.detail.c_str());
+              f.Verdict().c_str(), f.detail().c_str());
   if (o.replay > 0 || o.seconds > 0) {
     int passed = s.verdicts.count("pass") ? s.verdicts.at("pass") : 0;
     std::printf("runs: %d, failed: %d (", s.runs, s.runs - passed);
@@ -242,7 +242,7 @@ void PrintText(const CliOptions& o, const handoff_target* target, const Summary&
     std::printf(" )\n");
   }
   if (f.failed()) {
-    std::printf("replay: %s\n", f.replay.c_str());
+    std::printf("replay: %s\n", f.replay().c_str());
     if (!s.decisions_file.empty()) {
       std::printf("decisions: %llu taken at sync points (--perturb %s); the last %llu in %s\n",
                   static_cast<unsigned long long>(s.decisions_recorded), o.run.perturbation.c_str(),
@@ -265,7 +265,7 @@ void PrintJson(const CliOptions& o, const handoff_target* target, const Summary&
       {"scenario", ScenarioToText(o.run.scenario)},
       {"runs", s.runs},
       {"verdict", !s.not_applicable.empty() ? "n/a" : s.has_failure ? f.Verdict() : "pass"},
-      {"detail", !s.not_applicable.empty() ? s.not_applicable : s.has_failure ? f.detail : ""},
+      {"detail", !s.not_applicable.empty() ? s.not_applicable : s.has_failure ? f.detail() : ""},
       {"verdicts", s.verdicts},
       {"verified", s.verified},
       {"sync_points", s.sync_points},
@@ -274,7 +274,7 @@ void PrintJson(const CliOptions& o, const handoff_target* target, const Summary&
       {"p50_us", s.p50_us},
       {"p99_us", s.p99_us},
       {"leak_bytes_per_call", s.leak_bytes_per_call},
-      {"replay", failed ? f.replay : ""},
+      {"replay", failed ? f.replay() : ""},
       {"decisions_file", failed ? s.decisions_file : ""},
       {"replied", s.replied},
       {"notes", s.notes},

@@ -179,12 +179,12 @@ bool RunReplayLine(const std::string& line, std::string* verdict, std::string* d
 // new process: how many end with its verdict, and (under the controlled
 // schedule) how many print its schedule byte for byte.
 void Replay(const CliOptions& o, const Result& detected, Cell* cell) {
-  if (detected.replay.empty()) return;
-  const std::string excerpt = ScheduleExcerpt(detected.detail);
+  if (detected.replay().empty()) return;
+  const std::string excerpt = ScheduleExcerpt(detected.detail());
   for (int i = 0; i < o.score_replay; ++i) {
     std::string verdict, detail;
     ++cell->replays;
-    if (!RunReplayLine(detected.replay, &verdict, &detail) || verdict != detected.Verdict()) continue;
+    if (!RunReplayLine(detected.replay(), &verdict, &detail) || verdict != detected.Verdict()) continue;
     ++cell->replays_same_verdict;
     if (!excerpt.empty() && ScheduleExcerpt(detail) == excerpt) ++cell->replays_same_schedule;
   }

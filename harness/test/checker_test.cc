@@ -94,16 +94,16 @@ struct FakeRun {
 
 TEST(Checker, ARightRunPasses) {
   FakeRun run(50, {3, 1, 0, 0, 0, 0, 0, 0});
-  EXPECT_TRUE(run.Check().passed()) << run.Check().detail;
+  EXPECT_TRUE(run.Check().passed()) << run.Check().detail();
   FakeRun any_size(200, {3, 1, 0, 0, 0, 0, 0, 0}, /*named=*/false);  // empty, tiny, large
-  EXPECT_TRUE(any_size.Check().passed()) << any_size.Check().detail;
+  EXPECT_TRUE(any_size.Check().passed()) << any_size.Check().detail();
 }
 
 TEST(Checker, AReplyOfAnEarlierCallIsADuplicate) {
   FakeRun run(10);
   run.Reply(7, run.ReplyOf(3));
   Result r = run.Check();
-  EXPECT_EQ(r.Verdict(), "duplicate_reply") << r.detail;
+  EXPECT_EQ(r.Verdict(), "duplicate_reply") << r.detail();
 }
 
 TEST(Checker, AReplyOfALaterCallIsWrong) {
@@ -122,13 +122,13 @@ TEST(Checker, ACorruptedTruncatedOrPaddedReplyIsWrong) {
     run.Reply(4, reply);
     Result r = run.Check();
     EXPECT_EQ(r.Verdict(), "wrong_reply") << how;
-    EXPECT_NE(r.detail.find("expected"), std::string::npos) << r.detail;
+    EXPECT_NE(r.detail().find("expected"), std::string::npos) << r.detail();
   }
 }
 
 TEST(Checker, AnEmptyReplyForAnEmptyPayloadIsRightOnlyIfTheHandlerRan) {
   FakeRun run(300, {1, 0, 0, 0, 0, 0, 0, 0}, /*named=*/false);
-  ASSERT_TRUE(run.Check().passed()) << run.Check().detail;
+  ASSERT_TRUE(run.Check().passed()) << run.Check().detail();
   run.log.anonymous_runs.fetch_sub(1);  // a reply made up without the handler
   EXPECT_EQ(run.Check().Verdict(), "handler_not_once");
   run.log.anonymous_runs.fetch_add(5);  // the handler ran more often than such calls returned
@@ -143,7 +143,7 @@ TEST(Checker, TimedOutIsRightOnlyOnceTheDeadlinePassed) {
   late.scenario.deadline_ms = 1;
   late.log.calls[0][1].status = HANDOFF_TARGET_TIMED_OUT;
   late.log.calls[0][1].end_ns = late.log.calls[0][1].start_ns + 3000000;  // 3 ms: a slow handler
-  EXPECT_TRUE(late.Check().passed()) << late.Check().detail;
+  EXPECT_TRUE(late.Check().passed()) << late.Check().detail();
   late.log.ran[1].store(2);
   EXPECT_EQ(late.Check().Verdict(), "handler_not_once");
   FakeRun never(10);
@@ -171,7 +171,7 @@ TEST(Checker, ARaiseMustComeBackWithItsClassAndItsWholeMessage) {
 
   FakeRun wrapped(40, raising);  // any text around class and message is fine
   wrapped.Raise(id, "Ruby says (" + std::string(kRaisedClass) + ") <" + wrapped.Message(id) + ">");
-  EXPECT_TRUE(wrapped.Check().passed()) << wrapped.Check().detail;
+  EXPECT_TRUE(wrapped.Check().passed()) << wrapped.Check().detail();
 
   FakeRun no_class(40, raising);
   no_class.Raise(id, no_class.Message(id));
@@ -181,8 +181,8 @@ TEST(Checker, ARaiseMustComeBackWithItsClassAndItsWholeMessage) {
   std::string message = cut.Message(id);
   cut.Raise(id, std::string(kRaisedClass) + ": " + message.substr(0, message.size() - 1));
   Result r = cut.Check();
-  EXPECT_EQ(r.Verdict(), "swallowed_exception") << r.detail;
-  EXPECT_NE(r.detail.find("whole"), std::string::npos) << r.detail;
+  EXPECT_EQ(r.Verdict(), "swallowed_exception") << r.detail();
+  EXPECT_NE(r.detail().find("whole"), std::string::npos) << r.detail();
 
   FakeRun other(40, raising);  // another call's exception
   uint64_t second = UINT64_MAX;
@@ -208,7 +208,7 @@ TEST(Checker, AnInterruptedCallIsRightIfItsHandlerRanAtMostOnce) {
   run.log.ran[5].store(0);  // ... before its handler started
   run.log.interrupts[0].type.store(static_cast<int>(EventType::kCallerRaise));
   run.log.interrupts[0].seen.store(true);
-  EXPECT_TRUE(run.Check().passed()) << run.Check().detail;
+  EXPECT_TRUE(run.Check().passed()) << run.Check().detail();
   run.log.ran[4].store(2);
   EXPECT_EQ(run.Check().Verdict(), "handler_not_once");
 }
@@ -221,7 +221,7 @@ TEST(Checker, ACallNeverMadeAfterAKillMustNotHaveRun) {
   }
   run.log.interrupts[0].type.store(static_cast<int>(EventType::kCallerKill));
   run.log.interrupts[0].seen.store(true);
-  EXPECT_TRUE(run.Check().passed()) << run.Check().detail;
+  EXPECT_TRUE(run.Check().passed()) << run.Check().detail();
   run.log.ran[15].store(1);
   EXPECT_EQ(run.Check().Verdict(), "handler_not_once");
 }
@@ -234,9 +234,9 @@ TEST(Checker, AnInterruptThatNeverReachedItsThreadWasSwallowed) {
     run.log.interrupts[0].during_call.store(7);
     Result result = run.Check();
     EXPECT_EQ(result.Verdict(), "swallowed_exception") << EventTypeName(type);
-    EXPECT_NE(result.detail.find(std::string(EventTypeName(type)) + ": "), std::string::npos)
-        << result.detail;
-    EXPECT_NE(result.detail.find("during call 7 never reached it"), std::string::npos) << result.detail;
+    EXPECT_NE(result.detail().find(std::string(EventTypeName(type)) + ": "), std::string::npos)
+        << result.detail();
+    EXPECT_NE(result.detail().find("during call 7 never reached it"), std::string::npos) << result.detail();
   }
 }
 
@@ -262,10 +262,10 @@ TEST(Checker, EveryWayOutOfTheBlockHandedBackAsTargetHSaysPasses) {
   for (int way = 0; way < kEscapeWayCount; ++way) {
     FakeRun run(12, kEscapesOnly, true, Only(static_cast<EscapeWay>(way)));
     Result result = run.Check();
-    EXPECT_TRUE(result.passed()) << EscapeWayName(static_cast<EscapeWay>(way)) << ": " << result.detail;
+    EXPECT_TRUE(result.passed()) << EscapeWayName(static_cast<EscapeWay>(way)) << ": " << result.detail();
   }
   FakeRun all(200, kEscapesOnly);  // every way, drawn per call
-  EXPECT_TRUE(all.Check().passed()) << all.Check().detail;
+  EXPECT_TRUE(all.Check().passed()) << all.Check().detail();
 }
 
 // A call whose block left by `way` and that came back stopped (the scenario
@@ -311,7 +311,7 @@ TEST(Checker, NextReturnsAndBreakReturnsOrRaisesLocalJumpError) {
   FakeRun break_raised(12, kEscapesOnly, true, Only(EscapeWay::kBreak));
   break_raised.log.calls[0][3].status = HANDOFF_TARGET_RAISED;
   break_raised.Raise(3, "LocalJumpError: break from proc-closure");
-  EXPECT_TRUE(break_raised.Check().passed()) << break_raised.Check().detail;
+  EXPECT_TRUE(break_raised.Check().passed()) << break_raised.Check().detail();
 }
 
 TEST(Checker, StoppedNeedsAStopOrKillInTheScenario) {
@@ -341,7 +341,7 @@ TEST(Checker, StoppedBeforeTheFirstStopOrKillBeganIsWrong) {
   raised.log.stop_began_ns = 2500;
   EXPECT_EQ(raised.Check().Verdict(), "swallowed_exception");
   raised.log.stop_began_ns = 1500;  // stopped after the stop began: allowed
-  EXPECT_TRUE(raised.Check().passed()) << raised.Check().detail;
+  EXPECT_TRUE(raised.Check().passed()) << raised.Check().detail();
 }
 
 TEST(Checker, NestedCallsAreHeldToTheSameRules) {
@@ -360,11 +360,11 @@ TEST(Checker, APayloadNoCallSentIsReportedFirstAsWrongReply) {
   run.log.stray.size.store(5);
   run.log.stray.first_bytes.store(0x0000000300020001ull);
   Result r = run.Check();
-  EXPECT_EQ(r.Verdict(), "wrong_reply") << r.detail;
-  EXPECT_EQ(r.detail.find("1 handler runs got a payload that no call of this run sent"), 0u)
-      << r.detail;
-  EXPECT_NE(r.detail.find("0100020003"), std::string::npos) << r.detail;
-  EXPECT_NE(r.detail.find("handler_not_once=1"), std::string::npos) << r.detail;
+  EXPECT_EQ(r.Verdict(), "wrong_reply") << r.detail();
+  EXPECT_EQ(r.detail().find("1 handler runs got a payload that no call of this run sent"), 0u)
+      << r.detail();
+  EXPECT_NE(r.detail().find("0100020003"), std::string::npos) << r.detail();
+  EXPECT_NE(r.detail().find("handler_not_once=1"), std::string::npos) << r.detail();
 }
 
 TEST(Checker, AP99OverTheBudgetIsTooSlow) {
@@ -373,7 +373,7 @@ TEST(Checker, AP99OverTheBudgetIsTooSlow) {
   EXPECT_TRUE(run.Check().passed());  // every call took 1 µs
   for (int k = 0; k < 5; ++k) run.log.calls[0][k].end_ns += 9000;
   Result r = run.Check();
-  EXPECT_EQ(r.Verdict(), "too_slow") << r.detail;
+  EXPECT_EQ(r.Verdict(), "too_slow") << r.detail();
 }
 
 // The time a caller waited for a CPU is the machine's, not the target's.
@@ -402,7 +402,7 @@ TEST(Checker, CallsServedNewestFirstAreStarvation) {
   FakeRun run(20);
   ServeNewestFirst(run);
   Result r = run.Check();
-  EXPECT_EQ(r.Verdict(), "starvation") << r.detail;
+  EXPECT_EQ(r.Verdict(), "starvation") << r.detail();
 }
 
 // A caller that waited for a CPU before its call reached the target was
@@ -411,7 +411,7 @@ TEST(Checker, ACallerKeptOffTheCpuIsNotStarved) {
   FakeRun run(20);
   ServeNewestFirst(run);
   for (uint64_t id = 0; id < 20; ++id) run.log.calls[0][id].runnable_ns = 49000;
-  EXPECT_TRUE(run.Check().passed()) << run.Check().detail;
+  EXPECT_TRUE(run.Check().passed()) << run.Check().detail();
 }
 
 // On a machine busy with other work, fairness and p99 are notes, not failures.
@@ -421,7 +421,7 @@ TEST(Checker, SchedulingChecksAreNotJudgedOnABusyMachine) {
   run.scenario.max_p99_us = 5;
   run.log.calls[0][0].end_ns += 900000;
   Result r = run.Check("other work used 63% of the machine's CPU");
-  EXPECT_TRUE(r.passed()) << r.detail;
+  EXPECT_TRUE(r.passed()) << r.detail();
   EXPECT_NE(run.notes.find("starvation not judged: other work used 63%"), std::string::npos) << run.notes;
   EXPECT_NE(run.notes.find("too_slow not judged: other work used 63%"), std::string::npos) << run.notes;
 }

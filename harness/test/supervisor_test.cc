@@ -31,7 +31,7 @@ TEST(Supervisor, ReadsTheChildsResult) {
       },
       Options(30));
   EXPECT_EQ(run.result.Verdict(), "wrong_reply");
-  EXPECT_EQ(run.result.detail, "call 3\ngot call 4");
+  EXPECT_EQ(run.result.detail(), "call 3\ngot call 4");
   EXPECT_EQ(run.stats.verified, 77u);
 }
 
@@ -61,9 +61,9 @@ TEST(Supervisor, ADeathBeforeReportingIsACrash) {
   SupervisedRun run = Supervise([](int) { raise(SIGSEGV); return 0; }, Options(30));
   EXPECT_EQ(run.result.Verdict(), "crash");
   // Plain: "died of signal 11"; under a sanitizer, its SEGV report.
-  EXPECT_TRUE(run.result.detail.find("signal 11") != std::string::npos ||
-              run.result.detail.find("SEGV") != std::string::npos)
-      << run.result.detail;
+  EXPECT_TRUE(run.result.detail().find("signal 11") != std::string::npos ||
+              run.result.detail().find("SEGV") != std::string::npos)
+      << run.result.detail();
 }
 
 TEST(Supervisor, AChildStillRunningAtTheHardTimeoutIsADeadlock) {
@@ -82,7 +82,7 @@ TEST(Supervisor, ASanitizerReportWinsOverTheChildsOwnResult) {
       },
       Options(30));
   EXPECT_EQ(run.result.Verdict(), "data_race");
-  EXPECT_NE(run.result.detail.find("SUMMARY: ThreadSanitizer: data race"), std::string::npos);
+  EXPECT_NE(run.result.detail().find("SUMMARY: ThreadSanitizer: data race"), std::string::npos);
 }
 
 // A grandchild that outlives the run, keeps the run's pipes open and ignores
@@ -113,7 +113,7 @@ TEST(Supervisor, AGrandchildHoldingThePipesNeitherKeepsItWaitingNorSurvives) {
     double seconds = SecondsOf([&] {
       run = Supervise([escape](int fd) { return ForkLingeringGrandchild(fd, escape); }, Options(30));
     });
-    EXPECT_TRUE(run.result.passed()) << run.result.detail;
+    EXPECT_TRUE(run.result.passed()) << run.result.detail();
     EXPECT_LT(seconds, 5) << "escape=" << escape;
     pid_t grandchild = static_cast<pid_t>(std::atoi(run.report.c_str()));
     ASSERT_GT(grandchild, 0);
@@ -133,7 +133,7 @@ TEST(Supervisor, AStoppedChildIsADeadlockWithinItsStallTime) {
         Options(1));
   });
   EXPECT_EQ(run.result.Verdict(), "deadlock");
-  EXPECT_NE(run.result.detail.find("no sign of life"), std::string::npos) << run.result.detail;
+  EXPECT_NE(run.result.detail().find("no sign of life"), std::string::npos) << run.result.detail();
   EXPECT_LT(seconds, 4);
 }
 
@@ -148,7 +148,7 @@ TEST(Supervisor, HeartbeatsKeepASlowChildAlive) {
         return 0;
       },
       Options(0.6));
-  EXPECT_TRUE(run.result.passed()) << run.result.Verdict() << ": " << run.result.detail;
+  EXPECT_TRUE(run.result.passed()) << run.result.Verdict() << ": " << run.result.detail();
 }
 
 TEST(Supervisor, ClassifiesSanitizerReports) {

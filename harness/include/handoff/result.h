@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace handoff {
@@ -51,34 +52,67 @@ std::optional<FailureKind> ParseFailureKind(const std::string& name);
 // Every name, comma-separated, for error messages.
 std::string FailureKindNames();
 
-struct Result {
-  // kNotApplicable: the scenario asks for something the target declares it
-  // cannot do (target.h's optional functions and flags); nothing was run and
-  // nothing is said about the target.
-  enum class Type { kPass, kFailure, kHarnessError, kNotApplicable };
-  Type type = Type::kPass;
-  FailureKind kind = FailureKind::kCrash;  // meaningful for kFailure only
-  std::string detail;                      // one or more lines, for a human
-  // A failure's (or harness error's) handoff-stress line that reruns the
-  // run, built once where its options are known (SuperviseRun, from
-  // RunOptions::replay_target); empty for a pass or a run without one.
-  std::string replay;
+// What one run found: exactly one outcome, each carrying its own evidence.
+//   Passed        the target did what the scenario asks;
+//   Failed        the target failed: a kind, the detail that shows it, and
+//                 the line that reruns it;
+//   HarnessError  the harness could not do its job (says nothing about the
+//                 target): what went wrong, and the line that reruns it;
+//   NotApplicable the scenario asks for something the target declares it
+//                 cannot do (target.h's optional functions and flags):
+//                 nothing was run and nothing is said about the target.
+// A replay line is the handoff-stress command line that reruns the run,
+// built once where its options are known (SuperviseRun, from
+// RunOptions::replay_target); empty for a run without one.
+class Result {
+ public:
+  struct Passed {};
+  struct Failed {
+    FailureKind kind;
+    std::string detail;  // one or more lines, for a human
+    std::string replay;
+  };
+  struct HarnessError {
+    std::string detail;
+    std::string replay;
+  };
+  struct NotApplicable {
+    std::string reason;
+  };
+  using Outcome = std::variant<Passed, Failed, HarnessError, NotApplicable>;
 
-  static Result Pass() { return {}; }
+  Result() = default;  // a pass
+  static Result Pass() { return Result(Passed{}); }
   static Result Failure(FailureKind kind, std::string detail) {
-    return {Type::kFailure, kind, std::move(detail), ""};
+    return Result(Failed{kind, std::move(detail), ""});
   }
-  static Result HarnessError(std::string detail) {
-    return {Type::kHarnessError, FailureKind::kCrash, std::move(detail), ""};
-  }
-  static Result NotApplicable(std::string reason) {
-    return {Type::kNotApplicable, FailureKind::kCrash, std::move(reason), ""};
-  }
-  bool passed() const { return type == Type::kPass; }
-  bool not_applicable() const { return type == Type::kNotApplicable; }
-  bool failed() const { return type == Type::kFailure; }
+  static Result HarnessFailure(std::string detail) { return Result(HarnessError{std::move(detail), ""}); }
+  static Result Inapplicable(std::string reason) { return Result(NotApplicable{std::move(reason)}); }
+
+  const Outcome& outcome() const { return outcome_; }
+  bool passed() const { return std::holds_alternative<Passed>(outcome_); }
+  bool failed() const { return std::holds_alternative<Failed>(outcome_); }
+  bool harness_error() const { return std::holds_alternative<HarnessError>(outcome_); }
+  bool not_applicable() const { return std::holds_alternative<NotApplicable>(outcome_); }
+  // The failure's kind; nothing for any other outcome.
+  std::optional<FailureKind> kind() const;
+  // The failure's or harness error's detail, or why it was not applicable;
+  // "" for a pass.
+  const std::string& detail() const;
+  // The line that reruns a failure or harness error; "" otherwise.
+  const std::string& replay() const;
   // "pass", the failure kind's name, "harness_error" or "n/a".
   std::string Verdict() const;
+
+  // The same outcome with `lines` added to its detail (a failure's schedule,
+  // say); a pass stays a pass.
+  Result WithDetailAdded(const std::string& lines) const;
+  // The same failure or harness error with the line that reruns it.
+  Result WithReplay(std::string line) const;
+
+ private:
+  explicit Result(Outcome outcome) : outcome_(std::move(outcome)) {}
+  Outcome outcome_;
 };
 
 // What a run measured (handoff-stress --json prints it).

@@ -112,7 +112,7 @@ constexpr double kSupervisorMarginSeconds = 5;
 // Why `scenario` cannot run against `target` at all, or nothing: it asks for
 // an optional function the target does not offer (a kill@ event against a
 // target whose kill_event_thread is NULL). Such a run is not a failure and
-// not a harness error: SuperviseRun returns Result::NotApplicable with this
+// not a harness error: SuperviseRun returns Result::Inapplicable with this
 // reason, handoff-stress prints "n/a", and the properties never draw it.
 std::optional<std::string> WhyNotApplicable(const handoff_target* target, const Scenario& scenario);
 
@@ -121,7 +121,7 @@ std::optional<std::string> WhyNotApplicable(const handoff_target* target, const 
 // within hang_seconds + kSupervisorMarginSeconds of the run's last progress,
 // with every process the run created gone. `on_tick` as in SuperviseOptions.
 // A failed run comes back with the perturbation decisions it acted on. A
-// scenario WhyNotApplicable refuses is not run (Result::NotApplicable).
+// scenario WhyNotApplicable refuses is not run (Result::Inapplicable).
 SupervisedRun SuperviseRun(const handoff_target* target, const RunOptions& options, bool echo_stderr,
                            const std::function<void(double)>& on_tick = nullptr);
 

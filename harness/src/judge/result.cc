@@ -48,18 +48,57 @@ std::string FailureKindNames() {
   return names;
 }
 
+namespace {
+// Picks the member of each outcome the caller asks for (std::visit).
+template <class... Picks>
+struct Pick : Picks... {
+  using Picks::operator()...;
+};
+template <class... Picks>
+Pick(Picks...) -> Pick<Picks...>;
+const std::string kNoText;
+}  // namespace
+
+std::optional<FailureKind> Result::kind() const {
+  if (const Failed* f = std::get_if<Failed>(&outcome_)) return f->kind;
+  return std::nullopt;
+}
+
+const std::string& Result::detail() const {
+  return std::visit(Pick{[](const Passed&) -> const std::string& { return kNoText; },
+                         [](const Failed& f) -> const std::string& { return f.detail; },
+                         [](const HarnessError& e) -> const std::string& { return e.detail; },
+                         [](const NotApplicable& n) -> const std::string& { return n.reason; }},
+                    outcome_);
+}
+
+const std::string& Result::replay() const {
+  if (const Failed* f = std::get_if<Failed>(&outcome_)) return f->replay;
+  if (const HarnessError* e = std::get_if<HarnessError>(&outcome_)) return e->replay;
+  return kNoText;
+}
+
 std::string Result::Verdict() const {
-  switch (type) {
-    case Type::kPass:
-      return "pass";
-    case Type::kFailure:
-      return FailureKindName(kind);
-    case Type::kHarnessError:
-      return "harness_error";
-    case Type::kNotApplicable:
-      return "n/a";
-  }
-  return "harness_error";
+  return std::visit(Pick{[](const Passed&) -> std::string { return "pass"; },
+                         [](const Failed& f) -> std::string { return FailureKindName(f.kind); },
+                         [](const HarnessError&) -> std::string { return "harness_error"; },
+                         [](const NotApplicable&) -> std::string { return "n/a"; }},
+                    outcome_);
+}
+
+Result Result::WithDetailAdded(const std::string& lines) const {
+  Result added = *this;
+  std::visit(Pick{[](Passed&) {}, [&](Failed& f) { f.detail += lines; },
+                  [&](HarnessError& e) { e.detail += lines; }, [&](NotApplicable& n) { n.reason += lines; }},
+             added.outcome_);
+  return added;
+}
+
+Result Result::WithReplay(std::string line) const {
+  Result with = *this;
+  if (Failed* f = std::get_if<Failed>(&with.outcome_)) f->replay = std::move(line);
+  if (HarnessError* e = std::get_if<HarnessError>(&with.outcome_)) e->replay = std::move(line);
+  return with;
 }
 
 }  // namespace handoff

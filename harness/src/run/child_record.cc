@@ -13,7 +13,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunStats, calls_returned, verified, seconds, 
 
 std::string FormatChildRecord(const ChildRecord& record) {
   Json json{{"verdict", record.result.Verdict()},
-            {"detail", record.result.detail},
+            {"detail", record.result.detail()},
             {"report", record.report},
             {"stats", record.stats}};
   return json.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
@@ -28,9 +28,9 @@ bool ParseChildRecord(const std::string& line, ChildRecord* record) {
     if (verdict == "pass") {
       record->result = Result::Pass();
     } else if (verdict == "harness_error") {
-      record->result = Result::HarnessError(detail);
+      record->result = Result::HarnessFailure(detail);
     } else if (verdict == "n/a") {
-      record->result = Result::NotApplicable(detail);
+      record->result = Result::Inapplicable(detail);
     } else if (std::optional<FailureKind> kind = ParseFailureKind(verdict)) {
       record->result = Result::Failure(*kind, detail);
     } else {

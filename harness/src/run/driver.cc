@@ -169,24 +169,24 @@ Result DoEvent(const handoff_target* target, const CallSite& site, const Event& 
       target->kill_event_thread();
       break;
     case EventType::kCompact:
-      if (!EvalRuby("GC.compact", &error)) return Result::HarnessError("GC.compact: " + error);
+      if (!EvalRuby("GC.compact", &error)) return Result::HarnessFailure("GC.compact: " + error);
       break;
     case EventType::kMove:
       if (!EvalRuby("HandoffHarness.move_everything", &error)) {
-        return Result::HarnessError("moving the heap: " + error);
+        return Result::HarnessFailure("moving the heap: " + error);
       }
       break;
     case EventType::kWakeup:
       if (!EvalRuby("Thread.list.each { |t| t.wakeup unless t.equal?(Thread.current) rescue nil }",
                     &error)) {
-        return Result::HarnessError("Thread#wakeup: " + error);
+        return Result::HarnessFailure("Thread#wakeup: " + error);
       }
       break;
     case EventType::kGcStress:
       // The handlers run under GC.stress while this thread waits without the GVL.
-      if (!EvalRuby("GC.stress = true", &error)) return Result::HarnessError("GC.stress: " + error);
+      if (!EvalRuby("GC.stress = true", &error)) return Result::HarnessFailure("GC.stress: " + error);
       CallWithoutGvl([] { SleepMicros(20000); });
-      if (!EvalRuby("GC.stress = false", &error)) return Result::HarnessError("GC.stress: " + error);
+      if (!EvalRuby("GC.stress = false", &error)) return Result::HarnessFailure("GC.stress: " + error);
       break;
     case EventType::kFork: {
       Result probe = RunForkProbe(site, hang_seconds);
@@ -216,11 +216,11 @@ Result DoEvent(const handoff_target* target, const CallSite& site, const Event& 
 // schedule can run it.
 Result PreparePerturbation(const RunOptions& options) {
   PerturbationStrategy* strategy = MakePerturbation(options.perturbation).release();
-  if (strategy == nullptr) return Result::HarnessError("unknown perturbation " + options.perturbation);
+  if (strategy == nullptr) return Result::HarnessFailure("unknown perturbation " + options.perturbation);
   InstallPerturbation(strategy, options.scenario.threads);
   strategy->NewRun(options.seed, options.scenario.threads, options.scenario.calls * 6 + 1);
   if (options.schedule == "controlled" && !WhyNotControllable(options).empty()) {
-    return Result::HarnessError(WhyNotControllable(options));
+    return Result::HarnessFailure(WhyNotControllable(options));
   }
   return Result::Pass();
 }
@@ -298,17 +298,17 @@ Result ScenarioRun::StartTarget() {
   auto on_violation = [on_hang = on_hang_, controlled = controlled_,
                        whole = options_.whole_schedule](const Result& violation) {
     Result with_schedule = violation;
-    if (controlled) with_schedule.detail += "\n" + ControlledScheduleTail(whole);
+    if (controlled) with_schedule = with_schedule.WithDetailAdded("\n" + ControlledScheduleTail(whole));
     on_hang(with_schedule);
   };
   if (options_.gvl_check) StartGvlCheck(target_, on_violation);
   std::string schedule_error;
   if (controlled_ && !BeginControlledRun(target_, options_, &log_, on_hang_, &schedule_error)) {
-    return Result::HarnessError("controlled schedule: " + schedule_error);
+    return Result::HarnessFailure("controlled schedule: " + schedule_error);
   }
   char error[512] = {0};
   if (target_->start(&g_host, static_cast<uintptr_t>(handler), error, sizeof(error)) != 0) {
-    return Result::HarnessError(std::string("target ") + target_->name + " did not start: " + error);
+    return Result::HarnessFailure(std::string("target ") + target_->name + " did not start: " + error);
   }
   if (options_.gvl_check) GvlCheckTargetStarted();
   if (controlled_) ControlledRunTargetStarted();
@@ -507,7 +507,7 @@ Result ScenarioRun::Judge() {
                    : !result.passed()      ? result
                    : leak_result_.passed() ? handle_leak_result_
                                            : leak_result_;
-  if (controlled_ && !verdict.passed()) verdict.detail += "\n" + ControlledScheduleTail(options_.whole_schedule);
+  if (controlled_ && !verdict.passed()) verdict = verdict.WithDetailAdded("\n" + ControlledScheduleTail(options_.whole_schedule));
   return verdict;
 }
 
@@ -516,7 +516,7 @@ Result ScenarioRun::Judge() {
 Result RunScenario(const handoff_target* target, const RunOptions& options, RunStats* stats,
                    const std::function<void(const Result&)>& on_hang) {
   if (std::optional<std::string> reason = WhyNotApplicable(target, options.scenario)) {
-    return Result::NotApplicable(*reason);  // SuperviseRun does not get here with one
+    return Result::Inapplicable(*reason);  // SuperviseRun does not get here with one
   }
   if (Result prepared = PreparePerturbation(options); !prepared.passed()) return prepared;
   ScenarioRun run(target, options, stats, on_hang);

@@ -101,11 +101,11 @@ Result RunForkProbe(const CallSite& site, double hang_seconds) {
   std::string error;
   VALUE pid_value = Qnil;
   int verdict_pipe[2];
-  if (pipe2(verdict_pipe, O_CLOEXEC) != 0) return Result::HarnessError("pipe for the fork probe");
+  if (pipe2(verdict_pipe, O_CLOEXEC) != 0) return Result::HarnessFailure("pipe for the fork probe");
   if (!EvalRuby("Process.fork", &error, &pid_value)) {
     close(verdict_pipe[0]);
     close(verdict_pipe[1]);
-    return Result::HarnessError("fork failed: " + error);
+    return Result::HarnessFailure("fork failed: " + error);
   }
   if (NIL_P(pid_value)) {
     close(verdict_pipe[0]);
@@ -146,7 +146,7 @@ Result RunForkProbe(const CallSite& site, double hang_seconds) {
   }
   int code = WEXITSTATUS(wait.status);
   if (ChildRecord record; ParseChildRecord(verdict, &record) && record.result.failed()) {
-    return Result::Failure(record.result.kind, "in the forked child: " + record.result.detail);
+    return Result::Failure(*record.result.kind(), "in the forked child: " + record.result.detail());
   }
   if (code == 0) return Result::Pass();
   return Result::Failure(FailureKind::kCrash,

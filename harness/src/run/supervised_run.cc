@@ -42,7 +42,7 @@ SupervisedRun SuperviseRun(const handoff_target* target, const RunOptions& optio
                            const std::function<void(double)>& on_tick) {
   if (std::optional<std::string> reason = WhyNotApplicable(target, options.scenario)) {
     SupervisedRun refused;
-    refused.result = Result::NotApplicable(*reason);
+    refused.result = Result::Inapplicable(*reason);
     return refused;
   }
   // The child's watchdog beats while calls return and reports a hang itself
@@ -56,7 +56,7 @@ SupervisedRun SuperviseRun(const handoff_target* target, const RunOptions& optio
   InstallDecisionLog(log);
   SupervisedRun run = Supervise([&](int fd) -> int { ChildRun(fd, target, options); }, supervise);
   if (!run.result.passed() && !options.replay_target.empty()) {
-    run.result.replay = ReplayCommandLine(options);
+    run.result = run.result.WithReplay(ReplayCommandLine(options));
   }
   if (log != nullptr && !run.result.passed() && log->recorded() > 0) {
     run.decisions_recorded = log->recorded();

@@ -227,18 +227,18 @@ void Heartbeat() {
 SupervisedRun Supervise(const std::function<int(int result_fd)>& child,
                         const SuperviseOptions& options) {
   SupervisedRun run;
-  run.result = Result::HarnessError("the run did not report");
+  run.result = Result::HarnessFailure("the run did not report");
   BecomeReaperOnce();
   int result_pipe[2], err_pipe[2], beat_pipe[2];
   if (pipe2(result_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 ||
       pipe2(beat_pipe, O_CLOEXEC) != 0) {
-    run.result = Result::HarnessError(std::string("pipe: ") + strerror(errno));
+    run.result = Result::HarnessFailure(std::string("pipe: ") + strerror(errno));
     return run;
   }
   std::fflush(nullptr);
   pid_t pid = fork();
   if (pid < 0) {
-    run.result = Result::HarnessError(std::string("fork: ") + strerror(errno));
+    run.result = Result::HarnessFailure(std::string("fork: ") + strerror(errno));
     return run;
   }
   if (pid == 0) {

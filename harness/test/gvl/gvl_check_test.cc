@@ -39,7 +39,7 @@ handoff_target g_target{};
 // The violation's report goes to stderr, where the death test reads it;
 // exit status 0 says it was reported (the statement itself never returns).
 void OnViolation(const Result& result) {
-  std::string text = "REPORT " + result.Verdict() + "\n" + result.detail + "\n";
+  std::string text = "REPORT " + result.Verdict() + "\n" + result.detail() + "\n";
   std::fwrite(text.data(), 1, text.size(), stderr);
   std::fflush(stderr);
   _exit(0);
