@@ -1,5 +1,5 @@
 # handoff_add_target(NAME <name> SOURCES <files...> [LIBS <libs...>] [DEFINITIONS <defs...>]
-#                    [BENCHMARK [BENCHMARK_ROLE goal|reference]])
+#                    [BENCHMARK [BENCHMARK_ROLE goal|reference]] [CORRECT])
 # Builds a harness target: targets/libhandoff_target_<name>.so in the build
 # folder, next to handoff-stress, which finds it by name (--target <name>).
 # It sees harness/include (handoff/target.h) and Ruby's headers, and is built
@@ -9,11 +9,13 @@
 # ci/bench runs and the report draws. BENCHMARK_ROLE names the one target
 # whose goals the report judges (goal: its round trip against the condvar
 # floor, its memory) and the one it is measured against (reference: 16-thread
-# throughput); handoff-bench writes both into its JSON context.
+# throughput); handoff-bench writes both into its JSON context. CORRECT marks
+# a bridge that must pass every check: the correct controls that ci/soak runs
+# (listed in targets/correct_targets.txt in the build folder).
 set(HANDOFF_TARGET_OUTPUT_DIR "${CMAKE_BINARY_DIR}/targets" CACHE INTERNAL "")
 
 function(handoff_add_target)
-  cmake_parse_arguments(T "BENCHMARK" "NAME;BENCHMARK_ROLE" "SOURCES;LIBS;DEFINITIONS" ${ARGN})
+  cmake_parse_arguments(T "BENCHMARK;CORRECT" "NAME;BENCHMARK_ROLE" "SOURCES;LIBS;DEFINITIONS" ${ARGN})
   set(lib handoff_target_${T_NAME})
   add_library(${lib} MODULE ${T_SOURCES})
   target_include_directories(${lib} PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
@@ -40,6 +42,9 @@ function(handoff_add_target)
   endif()
   if(T_BENCHMARK)
     set_property(GLOBAL APPEND PROPERTY HANDOFF_BENCHMARKED_TARGETS ${T_NAME})
+  endif()
+  if(T_CORRECT)
+    set_property(GLOBAL APPEND PROPERTY HANDOFF_CORRECT_TARGETS ${T_NAME})
   endif()
   if(T_BENCHMARK_ROLE MATCHES "^(goal|reference)$" AND T_BENCHMARK)
     set_property(GLOBAL PROPERTY HANDOFF_BENCHMARK_${T_BENCHMARK_ROLE}_TARGET ${T_NAME})

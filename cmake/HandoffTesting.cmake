@@ -31,8 +31,8 @@ function(handoff_add_ruby_test)
 endfunction()
 
 # What the harness finds in a real third-party bridge (targets/grpc, glib2,
-# glib2_log, fiddle), each asserted with the verdict measured (README "What
-# the harness finds in the wild"); what it passes is asserted to pass.
+# glib2_log, fiddle), each asserted with the verdict measured (targets/README.md,
+# "What the harness finds in the wild"); what it passes is asserted to pass.
 # Called from the target's own CMakeLists.txt. Label `finding`; a pass
 # (VERDICT pass) also `concurrency`: under TSan it shows that a working
 # real bridge gets no race report. A failure's kind release already shows.

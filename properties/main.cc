@@ -155,6 +155,10 @@ std::optional<std::string> WhyRefused(const Property& p, const Options& o, bool 
   if (p.needs_fork && ForkRefusedBySanitizer() != nullptr) {
     return p.name + " forks, which this sanitizer build cannot: " + ForkRefusedBySanitizer();
   }
+  if (p.needs_undistorted_measurements && MeasurementsDistortedBySanitizer() != nullptr) {
+    return p.name + " is judged only in a build without a sanitizer: " +
+           MeasurementsDistortedBySanitizer();
+  }
   if (p.bridge_only && (!o.target_lib.empty() || o.target_name != "bridge")) {
     return p.name + " models the handoff bridge itself (its Ruby API, its workers): it runs "
                     "against --target bridge only";

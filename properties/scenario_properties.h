@@ -28,6 +28,9 @@ struct Property {
   bool bridge_only = false;
   // Minutes per case: run when asked for by name, left out of --all.
   bool soak_only = false;
+  // What it checks is judged only in a build whose measurements a sanitizer
+  // does not distort (MeasurementsDistortedBySanitizer): left out elsewhere.
+  bool needs_undistorted_measurements = false;
 };
 
 std::vector<Property> ScenarioProperties();

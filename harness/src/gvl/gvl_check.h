@@ -25,8 +25,8 @@
 // meanwhile blocks until the process ends.
 //
 // Cost: with the check on, each checked call costs a register save and
-// restore and one call of ruby_thread_has_gvl_p (a TLS read); README "The GVL
-// check" gives the measured figure. Off (RunOptions::gvl_check false),
+// restore and one call of ruby_thread_has_gvl_p (a TLS read); harness/docs/gvl_check.md
+// gives the measured figure. Off (RunOptions::gvl_check false),
 // nothing is interposed on and nothing costs anything.
 //
 // Memory ordering: the check adds no synchronisation between the target's

@@ -3,8 +3,8 @@
 // target imports from libruby needs the calling thread to hold the GVL.
 //
 // The list is explicit: a function is allowed without the GVL only with a
-// reason (Ruby's own documentation or its 3.1 source), also in README
-// ("The GVL check").
+// reason (Ruby's own documentation or its 3.1 source), also in
+// harness/docs/gvl_check.md.
 #pragma once
 
 #include <cstddef>

@@ -73,7 +73,7 @@ class TestLifecycle < Minitest::Test
   end
 
   # A started bridge waiting for calls sleeps: no worker spins or polls.
-  # (Measured on the development VM: 0.00 s of CPU in 10 s, README.)
+  # (Measured on the development VM: 0.00 s of CPU in 10 s.)
   def test_an_idle_bridge_uses_no_cpu
     Handoff.stop
     Handoff.start(max_workers: 4)
