@@ -262,21 +262,21 @@ bool PinTo(int cpu) {
   return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
 }
 
-// The benchmark thread (CPU 0) writes every byte of the source, then a
-// partner on CPU 1 copies it and times only its copy.
-void BM_Copy_CrossCpu(benchmark::State& state) {
-  static LatencyCounters latencies;
+// Whether this process may run on CPUs 0 and 1.
+bool HasCpus0And1() {
   cpu_set_t allowed;
-  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || !CPU_ISSET(0, &allowed) ||
-      !CPU_ISSET(1, &allowed)) {
-    state.SkipWithError("needs CPUs 0 and 1 (a pinned run has one)");
-    return;
-  }
-  std::vector<char> from(static_cast<size_t>(state.range(0))), to(from.size());
-  std::atomic<uint64_t> written{0}, copied{0};
-  std::atomic<int64_t> copy_ns{0};
-  std::atomic<bool> done{false};
-  std::thread partner([&] {
+  return sched_getaffinity(0, sizeof(allowed), &allowed) == 0 && CPU_ISSET(0, &allowed) &&
+         CPU_ISSET(1, &allowed);
+}
+
+// BM_Copy_CrossCpu's two sides: the benchmark thread writes `from` and bumps
+// `written`; the partner, pinned to CPU 1, copies it into `to`, publishes
+// the copy's time in `copy_ns` and then `copied`.
+struct CrossCpuCopy {
+  explicit CrossCpuCopy(size_t bytes) : from(bytes), to(from.size()) {}
+
+  // The partner thread's loop, until `done`.
+  void CopyOnCpu1() {
     PinTo(1);
     uint64_t seen = 0;
     for (;;) {
@@ -290,22 +290,44 @@ void BM_Copy_CrossCpu(benchmark::State& state) {
       copy_ns.store(NanosBetween(start, Clock::now()), std::memory_order_relaxed);
       copied.store(seen, std::memory_order_release);
     }
-  });
+  }
+
+  // The benchmark's iterations: each writes every byte, waits for the
+  // partner's copy and records only the copy's time.
+  void TimeCopies(benchmark::State& state, LatencyHistogram& mine) {
+    uint64_t n = 0;
+    for (auto _ : state) {
+      std::memset(from.data(), static_cast<int>(n & 0xff), from.size());
+      written.store(++n, std::memory_order_release);
+      SpinUntil(copied, n);
+      int64_t ns = copy_ns.load(std::memory_order_relaxed);
+      mine.Record(ns);
+      state.SetIterationTime(static_cast<double>(ns) / 1e9);
+    }
+  }
+
+  std::vector<char> from, to;
+  std::atomic<uint64_t> written{0}, copied{0};
+  std::atomic<int64_t> copy_ns{0};
+  std::atomic<bool> done{false};
+};
+
+// The benchmark thread (CPU 0) writes every byte of the source, then a
+// partner on CPU 1 copies it and times only its copy.
+void BM_Copy_CrossCpu(benchmark::State& state) {
+  static LatencyCounters latencies;
+  if (!HasCpus0And1()) {
+    state.SkipWithError("needs CPUs 0 and 1 (a pinned run has one)");
+    return;
+  }
+  CrossCpuCopy copy(static_cast<size_t>(state.range(0)));
+  std::thread partner([&] { copy.CopyOnCpu1(); });
   cpu_set_t before;
   pthread_getaffinity_np(pthread_self(), sizeof(before), &before);
   PinTo(0);
   latencies.BeginRun(state);
-  LatencyHistogram& mine = latencies.Mine(state);
-  uint64_t n = 0;
-  for (auto _ : state) {
-    std::memset(from.data(), static_cast<int>(n & 0xff), from.size());
-    written.store(++n, std::memory_order_release);
-    SpinUntil(copied, n);
-    int64_t ns = copy_ns.load(std::memory_order_relaxed);
-    mine.Record(ns);
-    state.SetIterationTime(static_cast<double>(ns) / 1e9);
-  }
-  done.store(true, std::memory_order_release);
+  copy.TimeCopies(state, latencies.Mine(state));
+  copy.done.store(true, std::memory_order_release);
   partner.join();
   pthread_setaffinity_np(pthread_self(), sizeof(before), &before);
   latencies.EndRun(state);

@@ -204,53 +204,91 @@ bool CheckProperty(const Property& p, bool verbose, std::string* failure_message
   return result.is<rc::detail::SuccessResult>();
 }
 
+// One property of --all as a report's test case: skipped (why), or checked
+// (its time, and when it did not hold, its message and whether the target
+// failed it or the harness erred).
+JUnitCase CheckForAll(const Property& p, const Options& o) {
+  JUnitCase c;
+  c.suite = CurrentPropertyTarget().flag;
+  c.name = p.name;
+  if (std::optional<std::string> why = WhyRefused(p, o, /*by_name=*/false)) {
+    c.outcome = JUnitCase::Outcome::kSkipped;
+    c.message = *why;
+    return c;
+  }
+  ResetPropertyProgress();
+  std::fprintf(stderr, "handoff-properties: --all: %s\n", p.name.c_str());
+  auto start = std::chrono::steady_clock::now();
+  bool held = CheckProperty(p, o.verbose, &c.text);
+  c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!held) {
+    bool error = LastFailureWasHarnessError();
+    c.outcome = error ? JUnitCase::Outcome::kError : JUnitCase::Outcome::kFailure;
+    c.message = c.text.substr(0, c.text.find('\n'));  // "the target failed: <kind>"
+  }
+  return c;
+}
+
+// A case's outcome as --all's summary and --json-file word it.
+const char* OutcomeWord(JUnitCase::Outcome outcome) {
+  static const char* const kWords[] = {"held", "FAILED", "ERROR", "skipped"};
+  return kWords[static_cast<int>(outcome)];
+}
+
+// --all's summary on stdout: a line per property (held, FAILED, ERROR, or skipped: why).
+void PrintAllSummary(const std::vector<JUnitCase>& cases) {
+  std::printf("\n## handoff-properties --all against %s\n", CurrentPropertyTarget().flag.c_str());
+  for (const JUnitCase& c : cases) {
+    std::string tail = ": the shrunk case and its replay line are above";
+    if (c.outcome == JUnitCase::Outcome::kSkipped) tail = ": " + c.message;
+    if (c.outcome == JUnitCase::Outcome::kPass) tail = "";
+    std::printf("%-8s %s%s\n", OutcomeWord(c.outcome), c.name.c_str(), tail.c_str());
+  }
+}
+
+// --json-file's properties: each one's result, why it was skipped, failure message and time.
+Json PropertiesJson(const std::vector<JUnitCase>& cases) {
+  Json json = Json::array();
+  for (const JUnitCase& c : cases) {
+    json.push_back(Json{{"property", c.name},
+                        {"result", OutcomeWord(c.outcome)},
+                        {"why", c.message},
+                        {"failure", c.text},
+                        {"seconds", c.seconds}});
+  }
+  return json;
+}
+
+// Writes --junit and --json-file when given; false, having said so, when one could not be.
+bool WriteAllReports(const Options& o, const std::vector<JUnitCase>& cases) {
+  bool written = true;
+  if (!o.junit_file.empty()) {
+    written = WriteTextFile(o.junit_file, JUnitXml("handoff-properties --all", cases));
+  }
+  if (!o.json_file.empty()) {
+    Json json{{"target", CurrentPropertyTarget().flag}, {"properties", PropertiesJson(cases)}};
+    std::string text = json.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
+    written = WriteTextFile(o.json_file, text) && written;
+  }
+  if (!written) {
+    std::fprintf(stderr,
+                 "handoff-properties: a report (--junit, --json-file) could not be written\n");
+  }
+  return written;
+}
+
 // --all: every property that applies, one CheckProperty each. Exit status: 0
 // all held, 1 the target failed one, 2 a harness error (and none failed).
 int RunAll(const std::vector<Property>& all, const Options& o) {
   std::vector<JUnitCase> cases;  // one per property, for the summary and the reports
+  for (const Property& p : all) cases.push_back(CheckForAll(p, o));
   bool target_failed = false, harness_error = false;
-  for (const Property& p : all) {
-    JUnitCase c;
-    c.suite = CurrentPropertyTarget().flag;
-    c.name = p.name;
-    if (std::optional<std::string> why = WhyRefused(p, o, /*by_name=*/false)) {
-      c.outcome = JUnitCase::Outcome::kSkipped;
-      c.message = *why;
-      cases.push_back(c);
-      continue;
-    }
-    ResetPropertyProgress();
-    std::fprintf(stderr, "handoff-properties: --all: %s\n", p.name.c_str());
-    auto start = std::chrono::steady_clock::now();
-    bool held = CheckProperty(p, o.verbose, &c.text);
-    c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!held) {
-      bool error = LastFailureWasHarnessError();
-      (error ? harness_error : target_failed) = true;
-      c.outcome = error ? JUnitCase::Outcome::kError : JUnitCase::Outcome::kFailure;
-      c.message = c.text.substr(0, c.text.find('\n'));  // "the target failed: <kind>"
-    }
-    cases.push_back(c);
-  }
-  std::printf("\n## handoff-properties --all against %s\n", CurrentPropertyTarget().flag.c_str());
-  Json json = Json::array();
   for (const JUnitCase& c : cases) {
-    static const char* const kWords[] = {"held", "FAILED", "ERROR", "skipped"};
-    const char* word = kWords[static_cast<int>(c.outcome)];
-    std::printf("%-8s %s%s\n", word, c.name.c_str(),
-                c.outcome == JUnitCase::Outcome::kSkipped ? (": " + c.message).c_str()
-                : c.outcome == JUnitCase::Outcome::kPass  ? ""
-                                                          : ": the shrunk case and its replay line are above");
-    json.push_back(Json{{"property", c.name}, {"result", c.outcome == JUnitCase::Outcome::kPass ? "held" : word},
-                        {"why", c.message}, {"failure", c.text}, {"seconds", c.seconds}});
+    target_failed = target_failed || c.outcome == JUnitCase::Outcome::kFailure;
+    harness_error = harness_error || c.outcome == JUnitCase::Outcome::kError;
   }
-  bool written = true;
-  if (!o.junit_file.empty()) written = WriteTextFile(o.junit_file, JUnitXml("handoff-properties --all", cases));
-  if (!o.json_file.empty()) {
-    written = WriteTextFile(o.json_file, Json{{"target", CurrentPropertyTarget().flag}, {"properties", json}}
-                                             .dump(1, ' ', false, Json::error_handler_t::replace) + "\n") && written;
-  }
-  if (!written) std::fprintf(stderr, "handoff-properties: a report (--junit, --json-file) could not be written\n");
+  PrintAllSummary(cases);
+  bool written = WriteAllReports(o, cases);
   return target_failed ? 1 : (harness_error || !written) ? 2 : 0;
 }
 
@@ -260,79 +298,128 @@ std::vector<Property> AllProperties() {
   return all;
 }
 
-int Main(int argc, char** argv) {
-  Options o;
+// What the command line gives besides Options: --help, --shard's text, and
+// whether --shard and --strategy were given.
+struct Given {
   bool help = false;
   std::string shard;
-  CLI::App app("handoff-properties", "handoff-properties");
-  UseHandoffDefaults(app);
-  app.add_flag("-h,--help", help);
-  app.add_flag("--list", o.list);
-  app.add_flag("--all", o.all);
-  app.add_flag("--verbose", o.verbose);
-  app.add_option("--junit", o.junit_file);
-  app.add_option("--json-file", o.json_file);
-  app.add_option("--property", o.property);
-  app.add_option("--target", o.target_name);
-  app.add_option("--target-lib", o.target_lib);
-  app.add_option("--cases", o.cases)->check(WholeNumber(1, 1000000));
-  app.add_option("--hang-seconds", o.limits.hang_seconds)->check(Seconds());
-  app.add_option("--shrink-seconds", o.limits.shrink_seconds)->check(Seconds());
-  app.add_flag_callback("--quiet", [&o] { o.limits.progress = false; });
-  CLI::Option* shard_given = app.add_option("--shard", shard);
-  app.add_option("--schedule", o.schedule)->check(CLI::IsMember({"os", "controlled"}));
+  CLI::Option* shard_option = nullptr;
+  CLI::Option* strategy_option = nullptr;
+};
+
+// Declares every option on `app`, bound to *o and *given.
+void AddOptions(CLI::App& app, Options* o, Given* given) {
+  app.add_flag("-h,--help", given->help);
+  app.add_flag("--list", o->list);
+  app.add_flag("--all", o->all);
+  app.add_flag("--verbose", o->verbose);
+  app.add_option("--junit", o->junit_file);
+  app.add_option("--json-file", o->json_file);
+  app.add_option("--property", o->property);
+  app.add_option("--target", o->target_name);
+  app.add_option("--target-lib", o->target_lib);
+  app.add_option("--cases", o->cases)->check(WholeNumber(1, 1000000));
+  app.add_option("--hang-seconds", o->limits.hang_seconds)->check(Seconds());
+  app.add_option("--shrink-seconds", o->limits.shrink_seconds)->check(Seconds());
+  app.add_flag_callback("--quiet", [o] { o->limits.progress = false; });
+  given->shard_option = app.add_option("--shard", given->shard);
+  app.add_option("--schedule", o->schedule)->check(CLI::IsMember({"os", "controlled"}));
   std::vector<std::string> strategies = ControlledStrategyNames();
-  CLI::Option* strategy_given = app.add_option("--strategy", o.schedule_strategy)->check(CLI::IsMember(strategies));
-  std::string error;
-  if (!ParseCommandLine(app, argc, argv, &error)) return UsageError(error);
-  if (strategy_given->count() > 0 && o.schedule != "controlled") {
-    return UsageError("--strategy goes with --schedule controlled");
-  }
-  if (o.schedule == "controlled") ReexecWithFixedAddresses(argv);  // returns if it cannot
-  if (help) {
-    std::printf(kUsage, HANDOFF_PROPERTY_CASES);
-    return 0;
-  }
-  if (shard_given->count() > 0 && !ParseShard(shard, &o)) {
-    return UsageError("--shard takes I/N with 0 <= I < N (got '" + shard + "')");
+  given->strategy_option =
+      app.add_option("--strategy", o->schedule_strategy)->check(CLI::IsMember(strategies));
+}
+
+// The shard: --shard's, else HANDOFF_PROPERTY_SHARD's; false with *error when malformed.
+bool ApplyShard(const Given& given, Options* o, std::string* error) {
+  if (given.shard_option->count() > 0 && !ParseShard(given.shard, o)) {
+    *error = "--shard takes I/N with 0 <= I < N (got '" + given.shard + "')";
+    return false;
   }
   if (const char* env = std::getenv("HANDOFF_PROPERTY_SHARD"); env != nullptr && *env != '\0' &&
-                                                              o.shards == 1) {
-    if (!ParseShard(env, &o)) return UsageError("HANDOFF_PROPERTY_SHARD takes I/N with 0 <= I < N");
-  }
-  std::vector<Property> all = AllProperties();
-  if (o.list) {
-    for (const Property& p : all) {
-      std::optional<std::string> why = WhyRefused(p, o, /*by_name=*/false);
-      std::printf("%-26s %s%s\n", p.name.c_str(), p.description.c_str(),
-                  why ? (" [not in --all: " + *why + "]").c_str() : "");
+                                                              o->shards == 1) {
+    if (!ParseShard(env, o)) {
+      *error = "HANDOFF_PROPERTY_SHARD takes I/N with 0 <= I < N";
+      return false;
     }
-    return 0;
   }
-  if (o.all && !o.property.empty()) return UsageError("--all and --property exclude each other");
+  return true;
+}
+
+// --list: each property, its description, and why it is not in --all here.
+int ListProperties(const std::vector<Property>& all, const Options& o) {
+  for (const Property& p : all) {
+    std::optional<std::string> why = WhyRefused(p, o, /*by_name=*/false);
+    std::printf("%-26s %s%s\n", p.name.c_str(), p.description.c_str(),
+                why ? (" [not in --all: " + *why + "]").c_str() : "");
+  }
+  return 0;
+}
+
+// The property --property names (nullptr with --all); false with *error when
+// the options conflict, none is named, or it cannot run against this target.
+bool ChooseProperty(const std::vector<Property>& all, const Options& o, const Property** chosen,
+                    std::string* error) {
+  if (o.all && !o.property.empty()) {
+    *error = "--all and --property exclude each other";
+    return false;
+  }
   if (!o.all && (!o.junit_file.empty() || !o.json_file.empty())) {
-    return UsageError("--junit and --json-file go with --all");
+    *error = "--junit and --json-file go with --all";
+    return false;
   }
-  const Property* chosen = nullptr;
-  for (const Property& p : all) chosen = p.name == o.property ? &p : chosen;
-  if (chosen == nullptr && !o.all) {
-    return UsageError(o.property.empty() ? "--property NAME or --all is required"
-                                         : "no property '" + o.property + "' (--list shows them)");
+  for (const Property& p : all) *chosen = p.name == o.property ? &p : *chosen;
+  if (*chosen == nullptr && !o.all) {
+    *error = o.property.empty() ? "--property NAME or --all is required"
+                                : "no property '" + o.property + "' (--list shows them)";
+    return false;
   }
-  if (chosen != nullptr) {
-    if (std::optional<std::string> why = WhyRefused(*chosen, o, /*by_name=*/true)) return UsageError(*why);
+  if (*chosen != nullptr) {
+    if (std::optional<std::string> why = WhyRefused(**chosen, o, /*by_name=*/true)) {
+      *error = *why;
+      return false;
+    }
   }
-  if (!LoadTarget(o, &error)) {
-    std::fprintf(stderr, "handoff-properties: %s\n", error.c_str());
-    return 2;
-  }
-  ConfigureRapidCheck(o);
+  return true;
+}
+
+// The limits every run gets: the options', with "case n of N" counting to
+// RC_PARAMS's max_success (as ConfigureRapidCheck left it), else --cases.
+PropertyLimits LimitsFor(const Options& o) {
   PropertyLimits limits = o.limits;
   limits.cases = o.cases;
   if (const char* params = std::getenv("RC_PARAMS")) {
     if (const char* at = std::strstr(params, "max_success=")) limits.cases = std::atoi(at + 12);
   }
-  SetPropertyLimits(limits);
+  return limits;
+}
+
+int Main(int argc, char** argv) {
+  Options o;
+  Given given;
+  CLI::App app("handoff-properties", "handoff-properties");
+  UseHandoffDefaults(app);
+  AddOptions(app, &o, &given);
+  std::string error;
+  if (!ParseCommandLine(app, argc, argv, &error)) return UsageError(error);
+  if (given.strategy_option->count() > 0 && o.schedule != "controlled") {
+    return UsageError("--strategy goes with --schedule controlled");
+  }
+  if (o.schedule == "controlled") ReexecWithFixedAddresses(argv);  // returns if it cannot
+  if (given.help) {
+    std::printf(kUsage, HANDOFF_PROPERTY_CASES);
+    return 0;
+  }
+  if (!ApplyShard(given, &o, &error)) return UsageError(error);
+  std::vector<Property> all = AllProperties();
+  if (o.list) return ListProperties(all, o);
+  const Property* chosen = nullptr;
+  if (!ChooseProperty(all, o, &chosen, &error)) return UsageError(error);
+  if (!LoadTarget(o, &error)) {
+    std::fprintf(stderr, "handoff-properties: %s\n", error.c_str());
+    return 2;
+  }
+  ConfigureRapidCheck(o);
+  SetPropertyLimits(LimitsFor(o));
   if (o.all) return RunAll(all, o);
   bool held = CheckProperty(*chosen, o.verbose);
   if (held) return 0;

@@ -58,6 +58,61 @@ bool ShrinkBudgetLeft() {
   return false;
 }
 
+// The options a case runs with: the target's perturbation and schedule, the
+// limits' hang deadline; under the controlled schedule the scenario without
+// what it cannot run (background threads, fork and gc_stress events).
+RunOptions CaseRunOptions(const Scenario& scenario, uint64_t seed) {
+  RunOptions options;
+  options.scenario = scenario;
+  options.seed = seed;
+  options.perturbation = g_target.perturbation;
+  options.schedule = g_target.schedule;
+  options.schedule_strategy = g_target.schedule_strategy;
+  if (options.schedule == "controlled") {
+    // What the controlled schedule cannot run is left out of the case (the
+    // replay line shows the scenario as run).
+    options.scenario.background = 0;
+    std::vector<Event> events;
+    for (const Event& e : options.scenario.events) {
+      if (e.type != EventType::kFork && e.type != EventType::kGcStress) events.push_back(e);
+    }
+    options.scenario.events = events;
+  }
+  options.hang_seconds = g_limits.hang_seconds;
+  options.progress = false;
+  options.replay_target = g_target.flag;
+  return options;
+}
+
+// Runs the case, saying so every 5 s while it runs and once with its verdict.
+SupervisedRun SuperviseCase(const RunOptions& options, const Scenario& scenario) {
+  double next_note = 5;
+  auto started = Clock::now();
+  SupervisedRun run = SuperviseRun(g_target.target, options, /*echo_stderr=*/false,
+                                   [&](double elapsed) {
+                                     if (elapsed < next_note) return;
+                                     next_note += 5;
+                                     Say(Where() + ": still running (" +
+                                         std::to_string(static_cast<int>(elapsed)) + " s): " +
+                                         ScenarioToText(options.scenario));
+                                   });
+  char took[32];
+  std::snprintf(took, sizeof took, "%.1f s",
+                std::chrono::duration<double>(Clock::now() - started).count());
+  Say(Where() + ": " + run.result.Verdict() + " (" + took + ", " + std::to_string(scenario.threads) +
+      " threads, " + std::to_string(scenario.calls) + " calls)");
+  return run;
+}
+
+// A failed run's message: verdict, detail, the scenario as run and its replay line.
+std::string FailureMessage(const SupervisedRun& run, const RunOptions& options) {
+  std::string what = run.result.failed() ? "the target failed: " : "harness error (not the target's fault): ";
+  // The scenario as run (under the controlled schedule, without what it
+  // cannot run), as the replay line has it.
+  return what + run.result.Verdict() + "\n" + run.result.detail() + "\nscenario: " +
+         ScenarioToText(options.scenario) + "\nreplay: " + run.result.replay() + " --replay 10";
+}
+
 }  // namespace
 
 void SetPropertyTarget(PropertyTarget target) { g_target = std::move(target); }
@@ -84,40 +139,8 @@ void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {
   }
   if (!ShrinkBudgetLeft()) return;
   ++(g_progress.failed ? g_progress.shrink_steps : g_progress.runs);
-  RunOptions options;
-  options.scenario = scenario;
-  options.seed = seed;
-  options.perturbation = g_target.perturbation;
-  options.schedule = g_target.schedule;
-  options.schedule_strategy = g_target.schedule_strategy;
-  if (options.schedule == "controlled") {
-    // What the controlled schedule cannot run is left out of the case (the
-    // replay line shows the scenario as run).
-    options.scenario.background = 0;
-    std::vector<Event> events;
-    for (const Event& e : options.scenario.events) {
-      if (e.type != EventType::kFork && e.type != EventType::kGcStress) events.push_back(e);
-    }
-    options.scenario.events = events;
-  }
-  options.hang_seconds = g_limits.hang_seconds;
-  options.progress = false;
-  options.replay_target = g_target.flag;
-  double next_note = 5;
-  auto started = Clock::now();
-  SupervisedRun run = SuperviseRun(g_target.target, options, /*echo_stderr=*/false,
-                                   [&](double elapsed) {
-                                     if (elapsed < next_note) return;
-                                     next_note += 5;
-                                     Say(Where() + ": still running (" +
-                                         std::to_string(static_cast<int>(elapsed)) + " s): " +
-                                         ScenarioToText(options.scenario));
-                                   });
-  char took[32];
-  std::snprintf(took, sizeof took, "%.1f s",
-                std::chrono::duration<double>(Clock::now() - started).count());
-  Say(Where() + ": " + run.result.Verdict() + " (" + took + ", " + std::to_string(scenario.threads) +
-      " threads, " + std::to_string(scenario.calls) + " calls)");
+  RunOptions options = CaseRunOptions(scenario, seed);
+  SupervisedRun run = SuperviseCase(options, scenario);
   if (!g_progress.failed && !run.result.passed()) {
     g_progress.failed = true;
     g_progress.first_failure = Clock::now();
@@ -126,12 +149,7 @@ void RunScenarioOrFail(const Scenario& scenario, uint64_t seed) {
   // WhyNotApplicable's scenarios are never drawn (ForTarget): one that gets
   // here anyway says nothing about the target and is discarded.
   if (run.result.not_applicable()) RC_DISCARD(run.result.detail());
-  std::string what = run.result.failed() ? "the target failed: " : "harness error (not the target's fault): ";
-  // The scenario as run (under the controlled schedule, without what it
-  // cannot run), as the replay line has it.
-  std::string message = what + run.result.Verdict() + "\n" + run.result.detail() + "\nscenario: " +
-                        ScenarioToText(options.scenario) + "\nreplay: " + run.result.replay() +
-                        " --replay 10";
+  std::string message = FailureMessage(run, options);
   g_last_failure_harness_error = !run.result.failed();
   g_failed_before.emplace(key, std::make_pair(message, g_last_failure_harness_error));
   RC_FAIL(message);

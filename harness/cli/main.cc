@@ -164,52 +164,68 @@ bool SuiteTargets(const CliOptions& o, std::vector<SuiteTarget>* targets, std::s
   return true;
 }
 
+// Adds one run's verdict and figures to the summary: its notes each once,
+// p50 and p99 those of the slowest run (by p99), the largest leak.
+void AddRun(const SupervisedRun& outcome, Summary* summary) {
+  ++summary->runs;
+  ++summary->verdicts[outcome.result.Verdict()];
+  summary->verified += outcome.stats.verified;
+  summary->replied += outcome.stats.replied;
+  std::istringstream note_lines(outcome.stats.notes);
+  for (std::string line; std::getline(note_lines, line);) {
+    if (std::find(summary->notes.begin(), summary->notes.end(), line) == summary->notes.end()) {
+      summary->notes.push_back(line);
+    }
+  }
+  summary->sync_points += outcome.stats.sync_points;
+  summary->schedule_steps += outcome.stats.schedule_steps;
+  summary->seconds += outcome.stats.seconds;
+  if (outcome.stats.p99_us >= summary->p99_us) {
+    summary->p99_us = outcome.stats.p99_us;
+    summary->p50_us = outcome.stats.p50_us;
+  }
+  summary->leak_bytes_per_call =
+      std::max(summary->leak_bytes_per_call, outcome.stats.leak_bytes_per_call);
+}
+
+// The first failed run: its result and seed, and its perturbation decisions written out.
+void KeepFirstFailure(const handoff_target* target, uint64_t seed, const SupervisedRun& outcome,
+                      Summary* summary) {
+  if (outcome.result.passed() || summary->has_failure) return;
+  summary->has_failure = true;
+  summary->first_failure = outcome.result;
+  summary->failure_seed = seed;
+  if (!outcome.decisions.empty()) {
+    summary->decisions_file = WriteDecisions(target->name, seed, outcome.decisions);
+    summary->decisions_recorded = outcome.decisions_recorded;
+  }
+}
+
+// Whether RunAll is done: with --seconds at a failure or when the time is up,
+// else after --replay's runs (or the one run).
+bool RunsDone(const CliOptions& o, const Summary& summary,
+              std::chrono::steady_clock::time_point start) {
+  int runs = o.replay > 0 ? o.replay : 1;
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (o.seconds > 0) return summary.has_failure || elapsed >= o.seconds;
+  return summary.runs >= runs;
+}
+
 Summary RunAll(const CliOptions& o, const handoff_target* target) {
   Summary summary;
   auto start = std::chrono::steady_clock::now();
-  int runs = o.replay > 0 ? o.replay : 1;
   for (int i = 0;; ++i) {
     RunOptions run = o.run;
     run.replay_target = ReplayTargetFlag(o.target_name, o.target_lib);
     if (o.replay == 0) run.seed = o.run.seed + static_cast<uint64_t>(i);
     SupervisedRun outcome = SuperviseRun(target, run, true);
-    ++summary.runs;
-    ++summary.verdicts[outcome.result.Verdict()];
-    summary.verified += outcome.stats.verified;
-    summary.replied += outcome.stats.replied;
-    std::istringstream note_lines(outcome.stats.notes);
-    for (std::string line; std::getline(note_lines, line);) {
-      if (std::find(summary.notes.begin(), summary.notes.end(), line) == summary.notes.end()) {
-        summary.notes.push_back(line);
-      }
-    }
-    summary.sync_points += outcome.stats.sync_points;
-    summary.schedule_steps += outcome.stats.schedule_steps;
-    summary.seconds += outcome.stats.seconds;
-    if (outcome.stats.p99_us >= summary.p99_us) {
-      summary.p99_us = outcome.stats.p99_us;
-      summary.p50_us = outcome.stats.p50_us;
-    }
-    summary.leak_bytes_per_call = std::max(summary.leak_bytes_per_call, outcome.stats.leak_bytes_per_call);
-    if (!outcome.result.passed() && !summary.has_failure) {
-      summary.has_failure = true;
-      summary.first_failure = outcome.result;
-      summary.failure_seed = run.seed;
-      if (!outcome.decisions.empty()) {
-        summary.decisions_file = WriteDecisions(target->name, run.seed, outcome.decisions);
-        summary.decisions_recorded = outcome.decisions_recorded;
-      }
-    }
+    AddRun(outcome, &summary);
+    KeepFirstFailure(target, run.seed, outcome, &summary);
     if ((o.replay > 1 || o.seconds > 0) && !o.quiet) {
       std::fprintf(stderr, "handoff-stress: run %d (seed %llu): %s\n", summary.runs,
                    static_cast<unsigned long long>(run.seed), outcome.result.Verdict().c_str());
     }
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (o.seconds > 0) {
-      if (summary.has_failure || elapsed >= o.seconds) break;
-    } else if (summary.runs >= runs) {
-      break;
-    }
+    if (RunsDone(o, summary, start)) break;
   }
   return summary;
 }
@@ -281,6 +297,91 @@ void PrintJson(const CliOptions& o, const handoff_target* target, const Summary&
   });
 }
 
+// A seed of this invocation's own (no --seed given).
+uint64_t FreshSeed() { return std::random_device{}() ^ (static_cast<uint64_t>(getpid()) << 32); }
+
+// --suite with --list-scenarios: each scenario's name, a tab, its text.
+int ListSuiteScenarios(const CliOptions& o) {
+  for (const SuiteScenario& s : Suite(o.suite, o.suite_threads, o.suite_calls)) {
+    std::printf("%s\t%s\n", s.name.c_str(), s.scenario.c_str());
+  }
+  return 0;
+}
+
+// --suite: every target loaded first (a bad one is a usage error), then the suite run.
+int SuiteMain(CliOptions* o) {
+  std::vector<SuiteTarget> targets;
+  std::string error;
+  if (!SuiteTargets(*o, &targets, &error)) {
+    std::fprintf(stderr, "handoff-stress: %s\n", error.c_str());
+    return 2;
+  }
+  if (!o->seed_given) o->run.seed = FreshSeed();
+  return RunSuite(*o, targets);
+}
+
+// Warns on stderr where the run will not do all that was asked (a
+// --target-lib's sanitizer warning, --perturb without synchronisation
+// points); false, having said why, when this build cannot run it at all.
+bool CheckRunnable(const CliOptions& o, const LoadedTarget& loaded) {
+  const handoff_target* target = loaded.target;
+  if (std::string warning = SanitizerWarning(loaded); !o.target_lib.empty() && !warning.empty()) {
+    std::fprintf(stderr, "handoff-stress: %s\n", warning.c_str());
+  }
+  if (o.run.scenario.Has(EventType::kFork) && ForkRefusedBySanitizer() != nullptr) {
+    std::fprintf(stderr, "handoff-stress: fork events cannot run in this sanitizer build (%s); "
+                         "use the release build\n", ForkRefusedBySanitizer());
+    return false;
+  }
+  if (o.run.perturbation != "none" && !(target->flags & HANDOFF_TARGET_HAS_SYNC_POINTS)) {
+    std::fprintf(stderr, "handoff-stress: warning: target %s has no synchronisation points (built "
+                         "without HANDOFF_SYNC_POINTS, or it marks none, as ffi), so --perturb %s "
+                         "changes nothing\n",
+                 target->name, o.run.perturbation.c_str());
+  }
+  return true;
+}
+
+// The progress header on stderr: target, library, seed, schedule and scenario.
+void PrintRunHeader(const CliOptions& o, const LoadedTarget& loaded) {
+  std::string schedule = o.run.schedule == "controlled"
+                             ? "schedule controlled (" + o.run.schedule_strategy + ")"
+                             : "perturbation " + o.run.perturbation;
+  std::fprintf(stderr, "handoff-stress: target %s (%s), seed %llu, %s\n  scenario: %s\n",
+               loaded.target->name, loaded.path.c_str(),
+               static_cast<unsigned long long>(o.run.seed), schedule.c_str(),
+               ScenarioToText(o.run.scenario).c_str());
+}
+
+// One target's run (or its --replay or --seconds runs), reported as text or
+// JSON. Exit status: 0 passed or n/a, 1 a failure, 2 a usage or harness error.
+int TargetMain(CliOptions* o) {
+  std::string error;
+  LoadedTarget loaded;
+  if (!ResolveTarget(*o, &loaded, &error)) {
+    std::fprintf(stderr, "handoff-stress: %s\n", error.c_str());
+    return 2;
+  }
+  const handoff_target* target = loaded.target;
+  if (o->default_run) AddDefaultLifecycle(&o->run.scenario, target->kill_event_thread != nullptr);
+  if (!CheckRunnable(*o, loaded)) return 2;
+  if (!o->seed_given) o->run.seed = FreshSeed();
+  if (!o->quiet && !o->json) PrintRunHeader(*o, loaded);
+  Summary summary;
+  if (std::optional<std::string> reason = WhyNotApplicable(target, o->run.scenario)) {
+    summary.not_applicable = *reason;  // not a failure: exit 0, verdict n/a
+  } else {
+    summary = RunAll(*o, target);
+  }
+  if (o->json) {
+    PrintJson(*o, target, summary);
+  } else {
+    PrintText(*o, target, summary);
+  }
+  if (!summary.has_failure) return 0;
+  return summary.first_failure.failed() ? 1 : 2;
+}
+
 }  // namespace
 }  // namespace handoff
 
@@ -299,62 +400,7 @@ int main(int argc, char** argv) {
   if (o.list_targets) return ListTargets(o.json);
   if (o.run.schedule == "controlled") ReexecWithFixedAddresses(argv);  // returns if it cannot
   if (o.score) return RunScore(o);
-  if (!o.suite.empty() && o.list_scenarios) {
-    for (const SuiteScenario& s : Suite(o.suite, o.suite_threads, o.suite_calls)) {
-      std::printf("%s\t%s\n", s.name.c_str(), s.scenario.c_str());
-    }
-    return 0;
-  }
-  if (!o.suite.empty()) {
-    std::vector<SuiteTarget> targets;
-    if (!SuiteTargets(o, &targets, &error)) {
-      std::fprintf(stderr, "handoff-stress: %s\n", error.c_str());
-      return 2;
-    }
-    if (!o.seed_given) o.run.seed = std::random_device{}() ^ (static_cast<uint64_t>(getpid()) << 32);
-    return RunSuite(o, targets);
-  }
-  LoadedTarget loaded;
-  if (!ResolveTarget(o, &loaded, &error)) {
-    std::fprintf(stderr, "handoff-stress: %s\n", error.c_str());
-    return 2;
-  }
-  const handoff_target* target = loaded.target;
-  if (o.default_run) AddDefaultLifecycle(&o.run.scenario, target->kill_event_thread != nullptr);
-  if (std::string warning = SanitizerWarning(loaded); !o.target_lib.empty() && !warning.empty()) {
-    std::fprintf(stderr, "handoff-stress: %s\n", warning.c_str());
-  }
-  if (o.run.scenario.Has(EventType::kFork) && ForkRefusedBySanitizer() != nullptr) {
-    std::fprintf(stderr, "handoff-stress: fork events cannot run in this sanitizer build (%s); "
-                         "use the release build\n", ForkRefusedBySanitizer());
-    return 2;
-  }
-  if (o.run.perturbation != "none" && !(target->flags & HANDOFF_TARGET_HAS_SYNC_POINTS)) {
-    std::fprintf(stderr, "handoff-stress: warning: target %s has no synchronisation points (built "
-                         "without HANDOFF_SYNC_POINTS, or it marks none, as ffi), so --perturb %s "
-                         "changes nothing\n",
-                 target->name, o.run.perturbation.c_str());
-  }
-  if (!o.seed_given) o.run.seed = std::random_device{}() ^ (static_cast<uint64_t>(getpid()) << 32);
-  if (!o.quiet && !o.json) {
-    std::string schedule = o.run.schedule == "controlled"
-                               ? "schedule controlled (" + o.run.schedule_strategy + ")"
-                               : "perturbation " + o.run.perturbation;
-    std::fprintf(stderr, "handoff-stress: target %s (%s), seed %llu, %s\n  scenario: %s\n",
-                 target->name, loaded.path.c_str(), static_cast<unsigned long long>(o.run.seed),
-                 schedule.c_str(), ScenarioToText(o.run.scenario).c_str());
-  }
-  Summary summary;
-  if (std::optional<std::string> reason = WhyNotApplicable(target, o.run.scenario)) {
-    summary.not_applicable = *reason;  // not a failure: exit 0, verdict n/a
-  } else {
-    summary = RunAll(o, target);
-  }
-  if (o.json) {
-    PrintJson(o, target, summary);
-  } else {
-    PrintText(o, target, summary);
-  }
-  if (!summary.has_failure) return 0;
-  return summary.first_failure.failed() ? 1 : 2;
+  if (!o.suite.empty() && o.list_scenarios) return ListSuiteScenarios(o);
+  if (!o.suite.empty()) return SuiteMain(&o);
+  return TargetMain(&o);
 }

@@ -12,17 +12,37 @@
 #include "run/controlled_run.h"
 
 namespace handoff {
+namespace {
 
-bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
-  o->run.scenario = DefaultMixedScenario();
-  o->run.scenario.threads = 8;
-  o->run.scenario.calls = 10000;
+// The command line's values that CliOptions takes only after parsing, and
+// which options were given at all.
+struct GivenOptions {
   std::string scenario_text;
   int threads = 0;
   uint64_t calls = 0;
   uint32_t max_p99_us = 0;
-  CLI::App app("handoff-stress", "handoff-stress");
-  UseHandoffDefaults(app);
+  bool no_gvl_check = false, no_quiescence = false;
+  CLI::Option* score_replay_option = nullptr;
+  CLI::Option* threads_option = nullptr;
+  CLI::Option* calls_option = nullptr;
+  CLI::Option* seed_option = nullptr;
+  CLI::Option* perturb_option = nullptr;
+  CLI::Option* strategy_option = nullptr;
+  CLI::Option* max_p99_option = nullptr;
+  CLI::Option* hang_option = nullptr;
+  CLI::Option* scenario_option = nullptr;
+  CLI::Option* jobs_option = nullptr;
+};
+
+// The run when no option changes it: the default mixed scenario, 8 threads, 10,000 calls.
+void SetRunDefaults(CliOptions* o) {
+  o->run.scenario = DefaultMixedScenario();
+  o->run.scenario.threads = 8;
+  o->run.scenario.calls = 10000;
+}
+
+// --help, --list-targets, the output flags and --score's options.
+void AddOutputAndScoreOptions(CLI::App& app, CliOptions* o, GivenOptions* given) {
   app.add_flag("-h,--help", o->help);
   app.add_flag("--list-targets", o->list_targets);
   app.add_flag("--json", o->json);
@@ -32,110 +52,151 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   app.add_flag("--declared", o->score_declared);
   app.add_option("--seeds", o->score_seeds)->check(WholeNumber(1, 1000));
   app.add_option("--score-runs", o->score_runs)->check(WholeNumber(1, 1000));
-  CLI::Option* score_replay_given =
+  given->score_replay_option =
       app.add_option("--score-replay", o->score_replay)->check(WholeNumber(1, 1000));
+}
+
+// --target, --target-lib and the options of a run: size, seed, perturbation,
+// schedule, repetition, limits and the scenario.
+void AddTargetAndRunOptions(CLI::App& app, CliOptions* o, GivenOptions* given) {
   app.add_option("--target", o->target_name);
   app.add_option("--target-lib", o->target_lib);
-  CLI::Option* threads_given = app.add_option("--threads", threads)->check(WholeNumber(1, 4096));
-  CLI::Option* calls_given =
-      app.add_option("--calls", calls)->check(WholeNumber(1, uint64_t{1} << 40));
-  CLI::Option* seed_given = app.add_option("--seed", o->run.seed)->check(WholeNumber(0, UINT64_MAX));
+  given->threads_option = app.add_option("--threads", given->threads)->check(WholeNumber(1, 4096));
+  given->calls_option =
+      app.add_option("--calls", given->calls)->check(WholeNumber(1, uint64_t{1} << 40));
+  given->seed_option = app.add_option("--seed", o->run.seed)->check(WholeNumber(0, UINT64_MAX));
   std::vector<std::string> strategies;
   for (const PerturbationStrategyInfo& s : PerturbationStrategies()) strategies.push_back(s.name);
-  CLI::Option* perturb_given =
+  given->perturb_option =
       app.add_option("--perturb", o->run.perturbation)->check(CLI::IsMember(strategies));
   app.add_option("--schedule", o->run.schedule)->check(CLI::IsMember({"os", "controlled"}));
   std::vector<std::string> schedule_strategies;
   for (const ScheduleStrategyInfo& s : ScheduleStrategies()) schedule_strategies.push_back(s.name);
-  CLI::Option* strategy_given = app.add_option("--strategy", o->run.schedule_strategy)
-                                    ->check(CLI::IsMember(schedule_strategies));
+  given->strategy_option = app.add_option("--strategy", o->run.schedule_strategy)
+                               ->check(CLI::IsMember(schedule_strategies));
   app.add_option("--replay", o->replay)->check(WholeNumber(1, 100000));
   app.add_option("--seconds", o->seconds)->check(Seconds());
-  CLI::Option* max_p99_given =
-      app.add_option("--max-p99-us", max_p99_us)->check(WholeNumber(1, 1000000000));
-  bool no_gvl_check = false, no_quiescence = false;
-  app.add_flag("--no-gvl-check", no_gvl_check);
-  app.add_flag("--no-quiescence", no_quiescence);
-  CLI::Option* hang_given = app.add_option("--hang-seconds", o->run.hang_seconds)->check(Seconds());
-  CLI::Option* scenario_given = app.add_option("--scenario", scenario_text);
+  given->max_p99_option =
+      app.add_option("--max-p99-us", given->max_p99_us)->check(WholeNumber(1, 1000000000));
+  app.add_flag("--no-gvl-check", given->no_gvl_check);
+  app.add_flag("--no-quiescence", given->no_quiescence);
+  given->hang_option = app.add_option("--hang-seconds", o->run.hang_seconds)->check(Seconds());
+  given->scenario_option = app.add_option("--scenario", given->scenario_text);
+}
+
+// --suite and the options that go with it.
+void AddSuiteOptions(CLI::App& app, CliOptions* o, GivenOptions* given) {
   app.add_option("--suite", o->suite)->check(CLI::IsMember({"quick", "full"}));
-  CLI::Option* jobs_given = app.add_option("--jobs", o->jobs)->check(WholeNumber(1, 256));
+  given->jobs_option = app.add_option("--jobs", o->jobs)->check(WholeNumber(1, 256));
   app.add_option("--only", o->only);
   app.add_flag("--list-scenarios", o->list_scenarios);
   app.add_option("--json-file", o->json_file);
   app.add_option("--junit", o->junit_file);
-  if (!ParseCommandLine(app, argc, argv, error)) return false;
-  o->seed_given = seed_given->count() > 0;
-  o->perturb_given = perturb_given->count() > 0;
-  o->strategy_given = strategy_given->count() > 0;
-  o->run.gvl_check = !no_gvl_check;
-  o->run.quiescence = !no_quiescence;
-  if (scenario_given->count() > 0 && !ParseScenario(scenario_text, &o->run.scenario, error)) {
+}
+
+// Takes what was parsed into `given` into *o: which options were given,
+// --no-gvl-check and --no-quiescence, --scenario (a bad one is the error),
+// then --threads, --calls and --max-p99-us over it.
+bool ApplyGivenOptions(const GivenOptions& given, CliOptions* o, std::string* error) {
+  o->seed_given = given.seed_option->count() > 0;
+  o->perturb_given = given.perturb_option->count() > 0;
+  o->strategy_given = given.strategy_option->count() > 0;
+  o->run.gvl_check = !given.no_gvl_check;
+  o->run.quiescence = !given.no_quiescence;
+  if (given.scenario_option->count() > 0 &&
+      !ParseScenario(given.scenario_text, &o->run.scenario, error)) {
     *error = "--scenario: " + *error;
     return false;
   }
-  o->default_run = scenario_given->count() == 0;
-  if (threads_given->count() > 0) o->run.scenario.threads = threads;
-  if (calls_given->count() > 0) o->run.scenario.calls = calls;
-  if (max_p99_given->count() > 0) o->run.scenario.max_p99_us = max_p99_us;
-  if (o->help || o->list_targets) return true;
-  if ((o->score_declared || score_replay_given->count() > 0) && !o->score) {
+  o->default_run = given.scenario_option->count() == 0;
+  if (given.threads_option->count() > 0) o->run.scenario.threads = given.threads;
+  if (given.calls_option->count() > 0) o->run.scenario.calls = given.calls;
+  if (given.max_p99_option->count() > 0) o->run.scenario.max_p99_us = given.max_p99_us;
+  return true;
+}
+
+// --declared, --score-replay, --strategy and --schedule controlled, each
+// with what it needs.
+bool CheckScoreAndScheduleOptions(const GivenOptions& given, const CliOptions& o, std::string* error) {
+  if ((o.score_declared || given.score_replay_option->count() > 0) && !o.score) {
     *error = "--declared and --score-replay go with --score";
     return false;
   }
-  if (strategy_given->count() > 0 && o->run.schedule != "controlled") {
+  if (given.strategy_option->count() > 0 && o.run.schedule != "controlled") {
     *error = "--strategy goes with --schedule controlled (--perturb chooses delays under the OS's schedule)";
     return false;
   }
-  if (o->run.schedule == "controlled") {
-    if (o->run.perturbation != "none") {
-      *error = "--perturb " + o->run.perturbation + " and --schedule controlled do not go together: the "
+  if (o.run.schedule == "controlled") {
+    if (o.run.perturbation != "none") {
+      *error = "--perturb " + o.run.perturbation + " and --schedule controlled do not go together: the "
                "controlled schedule picks every switch itself (--strategy chooses how)";
       return false;
     }
-    std::string why = o->score ? "" : WhyNotControllable(o->run);  // --score: per mutant
+    std::string why = o.score ? "" : WhyNotControllable(o.run);  // --score: per mutant
     if (!why.empty()) {
       *error = "--schedule controlled: " + why;
       return false;
     }
   }
-  if (!o->suite.empty()) {
-    o->suite_threads = threads_given->count() > 0 ? threads : 0;
-    o->suite_calls = calls_given->count() > 0 ? calls : 0;
-    for (const std::string& name : SplitList(o->only)) {
-      bool known = false;
-      for (const SuiteScenario& s : Suite(o->suite)) known = known || s.name == name;
-      if (!known) {
-        *error = "--only: the suite has no scenario '" + name + "' (--list-scenarios names them)";
-        return false;
-      }
-    }
-    if (o->list_scenarios) return true;
-    if (o->target_name.empty() && o->target_lib.empty()) {
-      *error = "--suite needs --target NAME[,NAME...] or --target-lib PATH[,PATH...] (or both)";
+  return true;
+}
+
+// Every name --only gives is a scenario of the suite.
+bool CheckOnlyNames(const CliOptions& o, std::string* error) {
+  for (const std::string& name : SplitList(o.only)) {
+    bool known = false;
+    for (const SuiteScenario& s : Suite(o.suite)) known = known || s.name == name;
+    if (!known) {
+      *error = "--only: the suite has no scenario '" + name + "' (--list-scenarios names them)";
       return false;
     }
-    if (scenario_given->count() > 0 || o->replay > 0 || o->seconds > 0 || o->score) {
-      *error = "--suite runs its own scenarios: no --scenario, --replay, --seconds or --score with it";
-      return false;
-    }
-    if (jobs_given->count() == 0) o->jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    if (hang_given->count() == 0) o->run.hang_seconds = 10;
-    return true;
   }
-  if (!o->json_file.empty() || !o->junit_file.empty() || jobs_given->count() > 0 ||
-      !o->only.empty() || o->list_scenarios) {
+  return true;
+}
+
+// --suite: its resizing, checks and defaults (--jobs: the CPUs; --hang-seconds 10).
+bool FinishSuiteOptions(const GivenOptions& given, CliOptions* o, std::string* error) {
+  o->suite_threads = given.threads_option->count() > 0 ? given.threads : 0;
+  o->suite_calls = given.calls_option->count() > 0 ? given.calls : 0;
+  if (!CheckOnlyNames(*o, error)) return false;
+  if (o->list_scenarios) return true;
+  if (o->target_name.empty() && o->target_lib.empty()) {
+    *error = "--suite needs --target NAME[,NAME...] or --target-lib PATH[,PATH...] (or both)";
+    return false;
+  }
+  if (given.scenario_option->count() > 0 || o->replay > 0 || o->seconds > 0 || o->score) {
+    *error = "--suite runs its own scenarios: no --scenario, --replay, --seconds or --score with it";
+    return false;
+  }
+  if (given.jobs_option->count() == 0) {
+    o->jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  if (given.hang_option->count() == 0) o->run.hang_seconds = 10;
+  return true;
+}
+
+// Without --suite: none of the options that go with it.
+bool CheckNoSuiteOptions(const GivenOptions& given, const CliOptions& o, std::string* error) {
+  if (!o.json_file.empty() || !o.junit_file.empty() || given.jobs_option->count() > 0 ||
+      !o.only.empty() || o.list_scenarios) {
     *error = "--json-file, --junit, --jobs, --only and --list-scenarios go with --suite";
     return false;
   }
-  if (o->score) {
-    if (!o->target_lib.empty()) {
-      *error = "--score runs the built-in mutants; --target NAME picks one of them";
-      return false;
-    }
-    if (hang_given->count() == 0) o->run.hang_seconds = 3;
-    return true;
+  return true;
+}
+
+// --score: built-in mutants only; --hang-seconds defaults to 3.
+bool FinishScoreOptions(const GivenOptions& given, CliOptions* o, std::string* error) {
+  if (!o->target_lib.empty()) {
+    *error = "--score runs the built-in mutants; --target NAME picks one of them";
+    return false;
   }
+  if (given.hang_option->count() == 0) o->run.hang_seconds = 3;
+  return true;
+}
+
+// One target's run (or its --replay or --seconds): its checks, and progress unless --quiet.
+bool FinishSingleRunOptions(CliOptions* o, std::string* error) {
   if (o->target_name.empty() == o->target_lib.empty()) {
     *error = "give exactly one of --target NAME or --target-lib PATH (--list-targets shows the names)";
     return false;
@@ -147,6 +208,26 @@ bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
   if (!ValidateScenario(o->run.scenario, error)) return false;
   o->run.progress = !o->quiet;
   return true;
+}
+
+}  // namespace
+
+bool ParseCli(int argc, char** argv, CliOptions* o, std::string* error) {
+  SetRunDefaults(o);
+  GivenOptions given;
+  CLI::App app("handoff-stress", "handoff-stress");
+  UseHandoffDefaults(app);
+  AddOutputAndScoreOptions(app, o, &given);
+  AddTargetAndRunOptions(app, o, &given);
+  AddSuiteOptions(app, o, &given);
+  if (!ParseCommandLine(app, argc, argv, error)) return false;
+  if (!ApplyGivenOptions(given, o, error)) return false;
+  if (o->help || o->list_targets) return true;
+  if (!CheckScoreAndScheduleOptions(given, *o, error)) return false;
+  if (!o->suite.empty()) return FinishSuiteOptions(given, o, error);
+  if (!CheckNoSuiteOptions(given, *o, error)) return false;
+  if (o->score) return FinishScoreOptions(given, o, error);
+  return FinishSingleRunOptions(o, error);
 }
 
 // One help line: `indent` spaces, `name` padded to `width`, `summary`.
@@ -201,7 +282,7 @@ run:
                        Keys: threads calls payload reply message mix escapes
                        callers slow_us gc_objects large_bytes background events
                        deadline_ms fairness max_p99_us leak_bytes_per_call
-                       (README: "The harness: handoff-stress"); the default run is
+                       (harness/README.md: "handoff-stress"); the default run is
                        'threads=8 calls=10000 payload=0..65536 reply=0..65536
                        message=0..1024
                        mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1,escape:1
@@ -238,11 +319,11 @@ run:
   --no-quiescence      report a deadlock only after --hang-seconds (by default a
                        run whose threads are all asleep, using no CPU and making
                        no progress for longer than its scenario allows, at
-                       least 0.4 s, is a deadlock at once; README: "Deadlocks in
-                       under a second")
+                       least 0.4 s, is a deadlock at once;
+                       harness/docs/judging.md)
   --no-gvl-check       do not interpose on the target's Ruby C API imports (by
                        default a call made without the GVL is a gvl_violation,
-                       reported with its frames; README: "The GVL check")
+                       reported with its frames; harness/docs/gvl_check.md)
 suite (every scenario a bridge should pass, one run each):
   --suite SIZE         quick (8 threads, 4,000 calls a scenario: a first verdict in
                        about a minute per bridge, release build) or full (16 threads,
@@ -292,7 +373,7 @@ exit status: 0 every run passed (or N/A: the scenario asks for what the target d
 it cannot do, e.g. a kill@ event and no kill_event_thread: nothing is run), 1 a failure
 was found, 2 usage or harness error.
 Every failure prints a `replay:` line that reruns it.
-failure kinds (README: the table under "The harness: handoff-stress"):
+failure kinds (README.md: "Reading a failure"):
 )" + FailureKindLines();
 }
 

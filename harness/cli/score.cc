@@ -190,6 +190,40 @@ void Replay(const CliOptions& o, const Result& detected, Cell* cell) {
   }
 }
 
+// Seed k of `m` under `mode`: runs seed k, k+1000, ... until the declared
+// kind shows (a detection, counted in *cell, its replay line rerun), another
+// verdict shows (a miss) or --score-runs is spent. Returns the seed's
+// verdict ("not_judged" when the machine's load left its runs unjudged);
+// *spent: the time its runs took.
+std::string ScoreSeed(const CliOptions& o, const Mutant& m, const Mode& mode, int k, Cell* cell,
+                      double* spent) {
+  std::string verdict = "pass";
+  for (int r = 0; r < o.score_runs; ++r) {
+    uint64_t seed = static_cast<uint64_t>(k) + 1000u * static_cast<uint64_t>(r);
+    auto start = std::chrono::steady_clock::now();
+    SupervisedRun outcome = SuperviseRun(m.target, MutantRun(o, m, mode, seed), false);
+    *spent += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    verdict = outcome.result.Verdict();
+    // A check judged against the scheduler that the machine's other work
+    // kept from judging (other_cpu_load.h): neither found nor missed.
+    if (verdict == "pass" &&
+        outcome.stats.notes.find(std::string(m.declaration->must_produce) + " not judged") !=
+            std::string::npos) {
+      verdict = "not_judged";
+      continue;
+    }
+    if (m.Accepts(verdict)) {
+      ++cell->detected;
+      cell->seconds.push_back(*spent);
+      cell->runs.push_back(r + 1);
+      Replay(o, outcome.result, cell);
+      break;
+    }
+    if (verdict != "pass") break;  // another kind: a miss, not a detection
+  }
+  return verdict;
+}
+
 Cell Score(const CliOptions& o, const Mutant& m, const Mode& mode) {
   Cell cell;
   cell.strategy = mode.Label();
@@ -199,30 +233,7 @@ Cell Score(const CliOptions& o, const Mutant& m, const Mode& mode) {
   for (int k = 1; k <= o.score_seeds; ++k) {
     ++cell.seeds;
     double spent = 0;
-    std::string verdict = "pass";
-    for (int r = 0; r < o.score_runs; ++r) {
-      uint64_t seed = static_cast<uint64_t>(k) + 1000u * static_cast<uint64_t>(r);
-      auto start = std::chrono::steady_clock::now();
-      SupervisedRun outcome = SuperviseRun(m.target, MutantRun(o, m, mode, seed), false);
-      spent += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      verdict = outcome.result.Verdict();
-      // A check judged against the scheduler that the machine's other work
-      // kept from judging (other_cpu_load.h): neither found nor missed.
-      if (verdict == "pass" &&
-          outcome.stats.notes.find(std::string(m.declaration->must_produce) + " not judged") !=
-              std::string::npos) {
-        verdict = "not_judged";
-        continue;
-      }
-      if (m.Accepts(verdict)) {
-        ++cell.detected;
-        cell.seconds.push_back(spent);
-        cell.runs.push_back(r + 1);
-        Replay(o, outcome.result, &cell);
-        break;
-      }
-      if (verdict != "pass") break;  // another kind: a miss, not a detection
-    }
+    std::string verdict = ScoreSeed(o, m, mode, k, &cell, &spent);
     ++cell.verdicts[verdict];
     if (verdict == "not_judged") ++cell.not_judged;
     if (!o.quiet) {

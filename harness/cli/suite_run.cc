@@ -208,9 +208,8 @@ std::string JUnit(const std::string& size, const std::vector<SuiteTarget>& targe
   return JUnitXml("handoff-stress --suite " + size, cases);
 }
 
-}  // namespace
-
-int RunSuite(const CliOptions& o, const std::vector<SuiteTarget>& targets) {
+// The suite's scenarios; with --only, just those it names.
+std::vector<SuiteScenario> SelectedScenarios(const CliOptions& o) {
   std::vector<SuiteScenario> suite = Suite(o.suite, o.suite_threads, o.suite_calls);
   if (!o.only.empty()) {
     std::vector<std::string> only = SplitList(o.only);
@@ -220,8 +219,12 @@ int RunSuite(const CliOptions& o, const std::vector<SuiteTarget>& targets) {
                                }),
                 suite.end());
   }
+  return suite;
+}
+
+// A job per target and scenario, none run yet.
+Table MakeTable(const std::vector<SuiteTarget>& targets, const std::vector<SuiteScenario>& suite) {
   Table table(targets.size());
-  std::vector<Job*> alone, together;  // run in that order
   for (size_t t = 0; t < targets.size(); ++t) {
     for (const SuiteScenario& s : suite) {
       Job job;
@@ -230,60 +233,131 @@ int RunSuite(const CliOptions& o, const std::vector<SuiteTarget>& targets) {
       table[t].push_back(job);
     }
   }
-  for (auto& row : table) {
-    for (Job& j : row) (j.scenario->alone && o.jobs > 1 ? alone : together).push_back(&j);
+  return table;
+}
+
+// The table's jobs in the order they run: first those that run alone (with
+// --jobs above 1), one at a time; then the others, heaviest first.
+struct RunOrder {
+  std::vector<Job*> alone, together;
+};
+
+RunOrder OrderJobs(const CliOptions& o, Table* table) {
+  RunOrder order;
+  for (auto& row : *table) {
+    for (Job& j : row) {
+      (j.scenario->alone && o.jobs > 1 ? order.alone : order.together).push_back(&j);
+    }
   }
-  std::stable_sort(together.begin(), together.end(),
+  std::stable_sort(order.together.begin(), order.together.end(),
                    [](const Job* a, const Job* b) { return a->scenario->weight > b->scenario->weight; });
-  const auto start = Clock::now();
-  const size_t total = alone.size() + together.size();
-  std::mutex mutex;
-  size_t done = 0;
-  std::vector<size_t> left_of(targets.size(), suite.size());
-  auto finished = [&](Job* job) {
-    std::lock_guard<std::mutex> lock(mutex);
-    ++done;
-    size_t t = static_cast<size_t>(job->target - targets.data());
-    if (--left_of[t] > 0 || o.quiet) return;
+  return order;
+}
+
+// Counts the jobs done; as a target's last one finishes (unless --quiet),
+// a line on stderr: its tally, the runs done and the time left.
+class SuiteProgress {
+ public:
+  SuiteProgress(const CliOptions& o, const std::vector<SuiteTarget>& targets, const Table& table,
+                size_t total, Clock::time_point start)
+      : o_(o), targets_(targets), table_(table), total_(total), start_(start) {
+    for (const auto& row : table) left_of_.push_back(row.size());
+  }
+
+  // From any thread, once per job.
+  void Finished(const Job* job) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++done_;
+    size_t t = static_cast<size_t>(job->target - targets_.data());
+    if (--left_of_[t] > 0 || o_.quiet) return;
     int passed = 0, failed = 0, na = 0;
-    for (const Job& j : table[t]) (j.verdict == "pass" ? passed : j.verdict == "n/a" ? na : failed)++;
-    double elapsed = Since(start);
-    double left = done < total ? elapsed / static_cast<double>(done) * static_cast<double>(total - done) : 0;
-    std::fprintf(stderr, "handoff-stress: suite: %s: %d pass, %d failed, %d n/a (%zu of %zu runs done, %.0f s; about %.0f s left)\n",
-                 targets[t].label.c_str(), passed, failed, na, done, total, elapsed, left);
-  };
-  for (Job* job : alone) {
+    for (const Job& j : table_[t]) {
+      (j.verdict == "pass" ? passed : j.verdict == "n/a" ? na : failed)++;
+    }
+    double elapsed = Since(start_);
+    double left = done_ < total_
+                      ? elapsed / static_cast<double>(done_) * static_cast<double>(total_ - done_)
+                      : 0;
+    std::fprintf(stderr,
+                 "handoff-stress: suite: %s: %d pass, %d failed, %d n/a "
+                 "(%zu of %zu runs done, %.0f s; about %.0f s left)\n",
+                 targets_[t].label.c_str(), passed, failed, na, done_, total_, elapsed, left);
+  }
+
+ private:
+  const CliOptions& o_;
+  const std::vector<SuiteTarget>& targets_;
+  const Table& table_;
+  const size_t total_;
+  const Clock::time_point start_;
+  std::mutex mutex_;
+  size_t done_ = 0;              // guarded by mutex_
+  std::vector<size_t> left_of_;  // guarded by mutex_: per target, its jobs not done yet
+};
+
+// Runs the jobs in `order`: those alone one after another, then the others
+// on --jobs threads.
+void RunJobs(const CliOptions& o, const RunOrder& order, SuiteProgress* progress) {
+  for (Job* job : order.alone) {
     RunJob(o, job);
-    finished(job);
+    progress->Finished(job);
   }
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < together.size();) {
-      RunJob(o, together[i]);
-      finished(together[i]);
+    for (size_t i; (i = next.fetch_add(1)) < order.together.size();) {
+      RunJob(o, order.together[i]);
+      progress->Finished(order.together[i]);
     }
   };
   std::vector<std::thread> workers;
   for (int w = 0; w < std::max(1, o.jobs); ++w) workers.emplace_back(worker);
   for (std::thread& w : workers) w.join();
+}
 
-  PrintTable(o.suite, o, suite, targets, table);
-  bool any_failed = false, any_error = false, reports_ok = true;
+// Whether a target failed a scenario, and whether a run was a harness error.
+void FindFailures(const Table& table, bool* any_failed, bool* any_error) {
   for (const auto& row : table) {
     for (const Job& j : row) {
-      any_error = any_error || j.verdict == "harness_error";
-      any_failed = any_failed || (Failed(j) && j.verdict != "harness_error");
+      *any_error = *any_error || j.verdict == "harness_error";
+      *any_failed = *any_failed || (Failed(j) && j.verdict != "harness_error");
     }
   }
-  if (!o.json_file.empty() &&
-      !WriteTextFile(o.json_file, TableJson(o.suite, o, targets, table).dump(1, ' ', false, Json::error_handler_t::replace) + "\n")) {
-    std::fprintf(stderr, "handoff-stress: cannot write --json-file %s\n", o.json_file.c_str());
-    reports_ok = false;
+}
+
+// Writes --json-file and --junit when given; false when one could not be written.
+bool WriteReports(const CliOptions& o, const std::vector<SuiteTarget>& targets,
+                  const Table& table) {
+  bool reports_ok = true;
+  if (!o.json_file.empty()) {
+    Json json = TableJson(o.suite, o, targets, table);
+    std::string text = json.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
+    if (!WriteTextFile(o.json_file, text)) {
+      std::fprintf(stderr, "handoff-stress: cannot write --json-file %s\n", o.json_file.c_str());
+      reports_ok = false;
+    }
   }
   if (!o.junit_file.empty() && !WriteTextFile(o.junit_file, JUnit(o.suite, targets, table))) {
     std::fprintf(stderr, "handoff-stress: cannot write --junit %s\n", o.junit_file.c_str());
     reports_ok = false;
   }
+  return reports_ok;
+}
+
+}  // namespace
+
+int RunSuite(const CliOptions& o, const std::vector<SuiteTarget>& targets) {
+  std::vector<SuiteScenario> suite = SelectedScenarios(o);
+  Table table = MakeTable(targets, suite);
+  RunOrder order = OrderJobs(o, &table);
+  const auto start = Clock::now();
+  const size_t total = order.alone.size() + order.together.size();
+  SuiteProgress progress(o, targets, table, total, start);
+  RunJobs(o, order, &progress);
+
+  PrintTable(o.suite, o, suite, targets, table);
+  bool any_failed = false, any_error = false;
+  FindFailures(table, &any_failed, &any_error);
+  bool reports_ok = WriteReports(o, targets, table);
   std::printf("\nhandoff-stress: suite %s: %zu runs in %.0f s: %s\n", o.suite.c_str(), total, Since(start),
               any_failed ? "FAIL" : any_error ? "ERROR (harness errors above)" : "PASS");
   if (any_failed) return 1;

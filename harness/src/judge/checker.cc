@@ -57,66 +57,14 @@ class Checker {
     bool named = plan.payload_size >= kPayloadHeaderSize;
     uint32_t ran = log_.ran[plan.call_id].load(std::memory_order_relaxed);
     if (!named) anonymous_calls_ += r.status != kNotReturned && r.status != kNeverMade;
-    bool stop_before = r.events_before & EventBit(EventType::kStop);
     switch (r.status) {
       case HANDOFF_TARGET_OK:
-      case HANDOFF_TARGET_RAISED: {
-        if (stop_before) {
-          return Fail(FailureKind::kUnexpectedStatus,
-                      Where(plan) + " started after stop but returned " + StatusName(r.status));
-        }
-        if (!CheckWhatCameBack(plan, r, first_of_thread)) return false;
-        ++replied_;
-        if (!named) {
-          anonymous_ok_ += r.status == HANDOFF_TARGET_OK;
-          return true;
-        }
-        if (ran != 1) {
-          return Fail(FailureKind::kHandlerNotOnce, Where(plan) + " returned " +
-                                                        StatusName(r.status) + " but its handler ran " +
-                                                        std::to_string(ran) + " times");
-        }
-        latencies_ns_.push_back(r.end_ns - r.start_ns - r.runnable_ns);
-        return true;
-      }
-      case HANDOFF_TARGET_STOPPED: {
-        // Stopped only once a stop or kill began: a bridge cannot know of
-        // one before (a call whose handler raised and that came back
-        // stopped earlier lost its exception).
-        int64_t stop_began = log_.stop_began_ns.load(std::memory_order_relaxed);
-        if (stop_began == 0 || r.end_ns < stop_began) {
-          if (MayRaise(plan) && ran > 0) {
-            return Fail(FailureKind::kSwallowedException,
-                        Where(plan) + ": the handler raised " + ExpectedClassOf(plan) +
-                            " (whatever its class, it must come back raised), the call returned "
-                            "stopped" + (may_stop_ ? " before any stop or kill" : ""));
-          }
-          return Fail(FailureKind::kUnexpectedStatus,
-                      Where(plan) + " returned stopped, but " +
-                          (may_stop_ ? "before the scenario's first stop or kill began"
-                                     : "the scenario never stops the bridge"));
-        }
-        if (ran > 1) {
-          return Fail(FailureKind::kHandlerNotOnce, Where(plan) + " returned stopped but its handler ran " +
-                                                        std::to_string(ran) + " times");
-        }
-        return true;
-      }
-      case HANDOFF_TARGET_TIMED_OUT: {
-        // Right when the deadline really passed: the handler may have run
-        // longer than it (once at most; its reply dropped) or not started.
-        int64_t waited_ms = (r.end_ns - r.start_ns) / 1000000;
-        if (waited_ms + 1 < static_cast<int64_t>(deadline_ms_)) {
-          return Fail(FailureKind::kLostReply, Where(plan) + " returned timed_out after " +
-                                                   std::to_string(waited_ms) + " ms, before its " +
-                                                   std::to_string(deadline_ms_) + " ms deadline");
-        }
-        if (ran > 1) {
-          return Fail(FailureKind::kHandlerNotOnce, Where(plan) + " timed out but its handler ran " +
-                                                        std::to_string(ran) + " times");
-        }
-        return true;
-      }
+      case HANDOFF_TARGET_RAISED:
+        return CheckReplied(plan, r, first_of_thread, named, ran);
+      case HANDOFF_TARGET_STOPPED:
+        return CheckStopped(plan, r, ran);
+      case HANDOFF_TARGET_TIMED_OUT:
+        return CheckTimedOut(plan, r, ran);
       case kNotReturned:
         return Fail(FailureKind::kLostReply, Where(plan) + " never returned");
       case kInterrupted:  // by its thread's interrupt: no reply; the handler ran at most once
@@ -311,6 +259,73 @@ class Checker {
   }
 
  private:
+  // A call that came back ok or raised, whose handler ran `ran` times;
+  // `named`: its payload names it.
+  bool CheckReplied(const CallPlan& plan, const CallRecord& r, uint64_t first_of_thread, bool named,
+                    uint32_t ran) {
+    bool stop_before = r.events_before & EventBit(EventType::kStop);
+    if (stop_before) {
+      return Fail(FailureKind::kUnexpectedStatus,
+                  Where(plan) + " started after stop but returned " + StatusName(r.status));
+    }
+    if (!CheckWhatCameBack(plan, r, first_of_thread)) return false;
+    ++replied_;
+    if (!named) {
+      anonymous_ok_ += r.status == HANDOFF_TARGET_OK;
+      return true;
+    }
+    if (ran != 1) {
+      return Fail(FailureKind::kHandlerNotOnce, Where(plan) + " returned " +
+                                                    StatusName(r.status) + " but its handler ran " +
+                                                    std::to_string(ran) + " times");
+    }
+    latencies_ns_.push_back(r.end_ns - r.start_ns - r.runnable_ns);
+    return true;
+  }
+
+  // A call that came back stopped, whose handler ran `ran` times.
+  bool CheckStopped(const CallPlan& plan, const CallRecord& r, uint32_t ran) {
+    // Stopped only once a stop or kill began: a bridge cannot know of
+    // one before (a call whose handler raised and that came back
+    // stopped earlier lost its exception).
+    int64_t stop_began = log_.stop_began_ns.load(std::memory_order_relaxed);
+    if (stop_began == 0 || r.end_ns < stop_began) {
+      if (MayRaise(plan) && ran > 0) {
+        return Fail(FailureKind::kSwallowedException,
+                    Where(plan) + ": the handler raised " + ExpectedClassOf(plan) +
+                        " (whatever its class, it must come back raised), the call returned "
+                        "stopped" + (may_stop_ ? " before any stop or kill" : ""));
+      }
+      return Fail(FailureKind::kUnexpectedStatus,
+                  Where(plan) + " returned stopped, but " +
+                      (may_stop_ ? "before the scenario's first stop or kill began"
+                                 : "the scenario never stops the bridge"));
+    }
+    if (ran > 1) {
+      return Fail(FailureKind::kHandlerNotOnce,
+                  Where(plan) + " returned stopped but its handler ran " + std::to_string(ran) +
+                      " times");
+    }
+    return true;
+  }
+
+  // A call that came back timed_out, whose handler ran `ran` times.
+  bool CheckTimedOut(const CallPlan& plan, const CallRecord& r, uint32_t ran) {
+    // Right when the deadline really passed: the handler may have run
+    // longer than it (once at most; its reply dropped) or not started.
+    int64_t waited_ms = (r.end_ns - r.start_ns) / 1000000;
+    if (waited_ms + 1 < static_cast<int64_t>(deadline_ms_)) {
+      return Fail(FailureKind::kLostReply, Where(plan) + " returned timed_out after " +
+                                               std::to_string(waited_ms) + " ms, before its " +
+                                               std::to_string(deadline_ms_) + " ms deadline");
+    }
+    if (ran > 1) {
+      return Fail(FailureKind::kHandlerNotOnce, Where(plan) + " timed out but its handler ran " +
+                                                    std::to_string(ran) + " times");
+    }
+    return true;
+  }
+
   // Whether what came back with ok or raised is right for this call.
   bool CheckWhatCameBack(const CallPlan& plan, const CallRecord& r, uint64_t first_of_thread) {
     const ReplyCheck& c = r.check;
@@ -400,6 +415,54 @@ class Checker {
   std::map<FailureKind, uint64_t> findings_;
 };
 
+// Checks every call of the scenario's threads, and with
+// `target_honours_deadlines` a foreign thread's call's deadline too; returns
+// how many calls it checked.
+uint64_t CheckCalls(const Scenario& scenario, uint64_t seed, const RunLog& log,
+                    bool target_honours_deadlines, Checker* checker, CheckStats* stats) {
+  uint64_t checked = 0;
+  for (int t = 0; t < scenario.threads; ++t) {
+    uint64_t first = scenario.FirstCallOf(t);
+    bool deadline_judged = target_honours_deadlines && scenario.KindOf(t) == CallerKind::kForeign;
+    for (uint64_t i = 0; i < log.calls[t].size(); ++i) {
+      ++checked;
+      CallPlan plan = PlanCall(scenario, seed, first + i);
+      const CallRecord& record = log.calls[t][i];
+      if (checker->Check(plan, record, first) &&
+          (!deadline_judged || checker->CheckDeadline(plan, record))) {
+        ++stats->verified;
+      }
+    }
+  }
+  return checked;
+}
+
+// Checks the nested calls whose records are complete; returns how many. A
+// nested call's record is complete once its outer call came back with its
+// handler's reply (the bridge orders the handler before that).
+uint64_t CheckNestedCalls(const Scenario& scenario, uint64_t seed, const RunLog& log,
+                          Checker* checker, CheckStats* stats) {
+  uint64_t checked = 0;
+  for (int t = 0; t < scenario.threads; ++t) {
+    uint64_t first = scenario.FirstCallOf(t);
+    for (uint64_t i = 0; i < log.calls[t].size(); ++i) {
+      uint64_t outer = first + i;
+      uint8_t status = log.calls[t][i].status;
+      if (!log.nested_made[outer].load(std::memory_order_relaxed)) continue;
+      CallPlan plan = NestedCallOf(scenario, seed, outer);
+      if (status != HANDOFF_TARGET_OK && status != HANDOFF_TARGET_RAISED) {
+        // Not read (nothing orders it before this), but its handler may have
+        // run: an anonymous one may count among the anonymous runs.
+        if (plan.payload_size < kPayloadHeaderSize) checker->AllowAnonymousRun();
+        continue;
+      }
+      ++checked;
+      if (checker->Check(plan, log.nested[outer], plan.call_id)) ++stats->verified;
+    }
+  }
+  return checked;
+}
+
 }  // namespace
 
 int64_t DeadlineSlackNs(uint32_t deadline_ms) {
@@ -411,39 +474,8 @@ Result CheckRun(const Scenario& scenario, uint64_t seed, RunLog& log, CheckStats
   Checker checker(scenario, log, scheduling_not_judged);
   // A swallowed interrupt first: a call it stopped is its symptom.
   checker.CheckInterruptsSeen(scenario);
-  uint64_t checked = 0;
-  for (int t = 0; t < scenario.threads; ++t) {
-    uint64_t first = scenario.FirstCallOf(t);
-    bool deadline_judged = target_honours_deadlines && scenario.KindOf(t) == CallerKind::kForeign;
-    for (uint64_t i = 0; i < log.calls[t].size(); ++i) {
-      ++checked;
-      CallPlan plan = PlanCall(scenario, seed, first + i);
-      const CallRecord& record = log.calls[t][i];
-      if (checker.Check(plan, record, first) &&
-          (!deadline_judged || checker.CheckDeadline(plan, record))) {
-        ++stats->verified;
-      }
-    }
-  }
-  // A nested call's record is complete once its outer call came back with
-  // its handler's reply (the bridge orders the handler before that).
-  for (int t = 0; t < scenario.threads; ++t) {
-    uint64_t first = scenario.FirstCallOf(t);
-    for (uint64_t i = 0; i < log.calls[t].size(); ++i) {
-      uint64_t outer = first + i;
-      uint8_t status = log.calls[t][i].status;
-      if (!log.nested_made[outer].load(std::memory_order_relaxed)) continue;
-      CallPlan plan = NestedCallOf(scenario, seed, outer);
-      if (status != HANDOFF_TARGET_OK && status != HANDOFF_TARGET_RAISED) {
-        // Not read (nothing orders it before this), but its handler may have
-        // run: an anonymous one may count among the anonymous runs.
-        if (plan.payload_size < kPayloadHeaderSize) checker.AllowAnonymousRun();
-        continue;
-      }
-      ++checked;
-      if (checker.Check(plan, log.nested[outer], plan.call_id)) ++stats->verified;
-    }
-  }
+  uint64_t checked = CheckCalls(scenario, seed, log, target_honours_deadlines, &checker, stats);
+  checked += CheckNestedCalls(scenario, seed, log, &checker, stats);
   stats->replied = checker.replied();
   checker.CheckAnonymousRuns();
   checker.CheckLatency(scenario, stats);

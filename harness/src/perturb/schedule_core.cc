@@ -109,6 +109,110 @@ uintptr_t ObjectOf(const ThreadSlot& t) {
   for (;;) pause();
 }
 
+namespace {
+
+// Every thread that can go on now, with the object it is at, into
+// `runnable` (emptied first; its room is made for every thread already).
+void CollectRunnable(std::vector<Runnable>* runnable) {
+  runnable->clear();
+  for (int i = 0; i < g->count; ++i) {
+    if (CanGoOn(g->threads[i])) runnable->push_back({i, ObjectOf(g->threads[i])});
+  }
+}
+
+// What the threads wait for when none can go on.
+struct Waits {
+  int64_t earliest = -1;         // the nearest deadline, -1: none
+  int at_quiescence = -1;        // the longest waiting of the waits that time out only now
+  bool detached = false;         // a thread is blocked outside the controlled operations
+  bool target_deadline = false;  // a wait with a deadline, other than the harness's polling nap
+};
+
+// Looks at every thread's wait.
+void SurveyWaits(Waits* w) {
+  for (int i = 0; i < g->count; ++i) {
+    const ThreadSlot& t = g->threads[i];
+    if (t.op == Op::kDetached) w->detached = true;
+    bool timed = t.op == Op::kSleep || t.op == Op::kPoll ||
+                 ((t.op == Op::kWait || t.op == Op::kFutexWait) && !t.woken);
+    if (!timed || t.deadline < 0) continue;
+    if (!(t.op == Op::kSleep && t.observer)) w->target_deadline = true;
+    if (t.deadline == kAtQuiescence) {
+      if (w->at_quiescence < 0 || t.wait_order < g->threads[w->at_quiescence].wait_order) {
+        w->at_quiescence = i;
+      }
+      continue;
+    }
+    if (w->earliest < 0 || t.deadline < w->earliest) w->earliest = t.deadline;
+  }
+}
+
+// Reports a deadlock (and does not return) when calls are in flight and
+// only a timeout could let a thread go on, but none will come, or none
+// within the scenario's hang or quiet limits.
+void ReportDeadlockIfStuck(const Waits& w, bool in_flight) {
+  if (in_flight && !w.target_deadline) {
+    ReportDeadlock(
+        "calls are in flight and no controlled thread can go on (none waits with a deadline)");
+  }
+  if (in_flight && g->logical_ns - g->last_progress_ns > g->options.hang_logical_ns) {
+    ReportDeadlock("no call returned in " +
+                   std::to_string(g->options.hang_logical_ns / 1000000000) +
+                   " s of logical time, and no thread can go on but by a timeout");
+  }
+  if (in_flight && w.earliest - g->last_progress_ns > g->options.quiet_logical_ns) {
+    char why[256];
+    std::snprintf(why, sizeof(why),
+                  "calls are in flight, every controlled thread waits, and the nearest deadline is "
+                  "%.3f s after the last call returned: longer than a healthy run of this scenario "
+                  "waits with every thread asleep (%.3f s)",
+                  (w.earliest - g->last_progress_ns) / 1e9, g->options.quiet_logical_ns / 1e9);
+    ReportDeadlock(why);
+  }
+}
+
+// Moves logical time on to the nearest deadline, or else times out the
+// longest wait that times out only at quiescence; reports a deadlock when
+// no thread waits with a deadline.
+void LetTimePass(const Waits& w) {
+  if (w.earliest > g->logical_ns) {
+    g->logical_ns = w.earliest;  // nothing else can happen first
+  } else if (w.at_quiescence >= 0) {
+    g->logical_ns += kQuiescenceTimeoutNanos;
+    g->threads[w.at_quiescence].deadline = g->logical_ns;
+  } else if (w.earliest < 0) {
+    ReportDeadlock("no controlled thread can go on, and none waits with a deadline");
+  }
+}
+
+// Notes the logical time of the last progress: when the count of calls
+// returned last changed.
+void NoteProgress() {
+  if (g->options.calls_returned) {
+    uint64_t returned = g->options.calls_returned();
+    if (returned != g->returned_seen) {
+      g->returned_seen = returned;
+      g->last_progress_ns = g->logical_ns;
+    }
+  }
+}
+
+// Does the shadow part of the operation of `next`, the picked thread: the
+// mutex it takes or lets go, whether its wait timed out.
+void DoShadowOperation(int next) {
+  ThreadSlot& t = g->threads[next];
+  if (t.op == Op::kLock) TakeMutex(t.object, next);
+  if (t.op == Op::kWait) {
+    t.timed_out = !t.woken;
+    TakeMutex(t.mutex, next);
+  }
+  if (t.op == Op::kUnlock) ReleaseMutex(t.object);
+  if (t.op == Op::kPoll) t.timed_out = !t.poked;
+  if (t.op == Op::kFutexWait) t.timed_out = !t.woken;
+}
+
+}  // namespace
+
 int Decide() {
   // Under the lock. Its room is made once, for every thread there can be:
   // growing it would move its elements with memmove, which ThreadSanitizer
@@ -121,79 +225,24 @@ int Decide() {
     return room;
   }();
   for (;;) {
-    runnable.clear();
-    for (int i = 0; i < g->count; ++i) {
-      if (CanGoOn(g->threads[i])) runnable.push_back({i, ObjectOf(g->threads[i])});
-    }
+    CollectRunnable(&runnable);
     if (!runnable.empty()) break;
-    int64_t earliest = -1;
-    int at_quiescence = -1;  // the longest waiting of the waits that time out only now
-    bool detached = false, target_deadline = false;
-    for (int i = 0; i < g->count; ++i) {
-      const ThreadSlot& t = g->threads[i];
-      if (t.op == Op::kDetached) detached = true;
-      bool timed = t.op == Op::kSleep || t.op == Op::kPoll ||
-                   ((t.op == Op::kWait || t.op == Op::kFutexWait) && !t.woken);
-      if (!timed || t.deadline < 0) continue;
-      if (!(t.op == Op::kSleep && t.observer)) target_deadline = true;
-      if (t.deadline == kAtQuiescence) {
-        if (at_quiescence < 0 || t.wait_order < g->threads[at_quiescence].wait_order) at_quiescence = i;
-        continue;
-      }
-      if (earliest < 0 || t.deadline < earliest) earliest = t.deadline;
-    }
+    Waits waits;
+    SurveyWaits(&waits);
     bool in_flight = g->options.calls_in_flight && g->options.calls_in_flight();
-    if (detached) {
+    if (waits.detached) {
       g->running = -1;
       return -1;
     }
-    if (in_flight && !target_deadline) {
-      ReportDeadlock("calls are in flight and no controlled thread can go on (none waits with a deadline)");
-    }
-    if (in_flight && g->logical_ns - g->last_progress_ns > g->options.hang_logical_ns) {
-      ReportDeadlock("no call returned in " + std::to_string(g->options.hang_logical_ns / 1000000000) +
-                     " s of logical time, and no thread can go on but by a timeout");
-    }
-    if (in_flight && earliest - g->last_progress_ns > g->options.quiet_logical_ns) {
-      char why[256];
-      std::snprintf(why, sizeof(why),
-                    "calls are in flight, every controlled thread waits, and the nearest deadline is "
-                    "%.3f s after the last call returned: longer than a healthy run of this scenario "
-                    "waits with every thread asleep (%.3f s)",
-                    (earliest - g->last_progress_ns) / 1e9, g->options.quiet_logical_ns / 1e9);
-      ReportDeadlock(why);
-    }
-    if (earliest > g->logical_ns) {
-      g->logical_ns = earliest;  // nothing else can happen first
-      continue;
-    }
-    if (at_quiescence >= 0) {
-      g->logical_ns += kQuiescenceTimeoutNanos;
-      g->threads[at_quiescence].deadline = g->logical_ns;
-      continue;
-    }
-    if (earliest < 0) ReportDeadlock("no controlled thread can go on, and none waits with a deadline");
+    ReportDeadlockIfStuck(waits, in_flight);
+    LetTimePass(waits);
   }
-  if (g->options.calls_returned) {
-    uint64_t returned = g->options.calls_returned();
-    if (returned != g->returned_seen) {
-      g->returned_seen = returned;
-      g->last_progress_ns = g->logical_ns;
-    }
-  }
+  NoteProgress();
   size_t pick = g->options.strategy->Pick(runnable, g->step);
   int next = runnable[pick < runnable.size() ? pick : 0].thread;
-  ThreadSlot& t = g->threads[next];
-  if (t.op == Op::kLock) TakeMutex(t.object, next);
-  if (t.op == Op::kWait) {
-    t.timed_out = !t.woken;
-    TakeMutex(t.mutex, next);
-  }
-  if (t.op == Op::kUnlock) ReleaseMutex(t.object);
-  if (t.op == Op::kPoll) t.timed_out = !t.poked;
-  if (t.op == Op::kFutexWait) t.timed_out = !t.woken;
+  DoShadowOperation(next);
   Log(next);
-  g->options.strategy->Picked(next, ObjectOf(t));
+  g->options.strategy->Picked(next, ObjectOf(g->threads[next]));
   ++g->step;
   g->logical_ns += kStepNanos;
   g->running = next;

@@ -40,6 +40,27 @@ char KernelState(long tid) {
   return close != nullptr && close[1] == ' ' ? close[2] : '?';
 }
 
+// Lets go the thread that holds the schedule, in system call `system_call`
+// (-1: running): it is detached, its mutexes are forgotten, and another
+// thread is picked. REQUIRES: the lock; releases it.
+void DetachRunning(int system_call) {
+  ThreadSlot& t = g->threads[g->running];
+  t.op = Op::kDetached;
+  ++g->detaches;
+  t.object = static_cast<uintptr_t>(static_cast<intptr_t>(system_call));
+  t.site = nullptr;
+  // Its mutexes are no longer known to be held: a real lock blocks on
+  // them if they are (and that thread is detached in its turn).
+  for (size_t i = 0; i < kObjectTableSize; ++i) {
+    if (g->objects[i].key != 0 && g->objects[i].owner == g->running) {
+      g->objects[i].owner = -1;
+      g->objects[i].depth = 0;
+    }
+  }
+  Log(g->running);
+  HandOver(-1, Decide());
+}
+
 void Monitor() {
   uint64_t last_step = ~0ull;
   int last_running = -2;
@@ -65,21 +86,7 @@ void Monitor() {
     if (!(blocked ? still_ms >= kDetachAfterMs : still_ms >= kDetachBusyMs)) continue;
     Lock();
     if (g->step == last_step && g->running == last_running && !g->ended.load()) {
-      ThreadSlot& t = g->threads[g->running];
-      t.op = Op::kDetached;
-      ++g->detaches;
-      t.object = static_cast<uintptr_t>(static_cast<intptr_t>(system_call));
-      t.site = nullptr;
-      // Its mutexes are no longer known to be held: a real lock blocks on
-      // them if they are (and that thread is detached in its turn).
-      for (size_t i = 0; i < kObjectTableSize; ++i) {
-        if (g->objects[i].key != 0 && g->objects[i].owner == g->running) {
-          g->objects[i].owner = -1;
-          g->objects[i].depth = 0;
-        }
-      }
-      Log(g->running);
-      HandOver(-1, Decide());
+      DetachRunning(system_call);
     } else {
       Unlock();
     }

@@ -191,26 +191,52 @@ class SchedulerOps final : public SyncOpHandler {
       Lock();
       Arrive(Op::kFutexWake, key, nullptr, site);
       Lock();
-      long woken = 0;
-      while (woken < static_cast<long>(value)) {  // the longest waiting first
-        int first = -1;
-        for (int i = 0; i < g->count; ++i) {
-          const ThreadSlot& t = g->threads[i];
-          if (t.op == Op::kFutexWait && t.object == key && !t.woken &&
-              (first < 0 || t.wait_order < g->threads[first].wait_order)) {
-            first = i;
-          }
-        }
-        if (first < 0) break;
-        g->threads[first].woken = true;
-        ++woken;
-      }
+      long woken = MarkFutexWaitersWoken(key, value);
       Unlock();
       long real = RealSyncFunctions().syscall(SYS_futex, address, op, value - woken, timeout, address2, value3);
       return woken + (real > 0 ? real : 0);
     }
-    // A wait: the value check and the sleep are one step, as in the kernel
-    // (nobody else runs in between).
+    return WaitOnFutex(address, key, value, timeout, site);
+  }
+
+  static int NewThread(const char* role) {
+    if (g->count == kMaxControlledThreads) return -1;
+    int id = g->count++;
+    ThreadSlot& t = g->threads[id];
+    t.op = Op::kStart;
+    size_t i = 0;  // plain stores (RoleOf)
+    for (; i + 1 < sizeof t.role && role[i] != 0; ++i) t.role[i] = role[i];
+    t.role[i] = 0;
+    g->options.strategy->ThreadAdded(id);
+    return id;
+  }
+
+ private:
+  // Marks woken up to `count` of the controlled threads waiting on the futex
+  // at `key`, the longest waiting first; returns how many. REQUIRES: the lock.
+  static long MarkFutexWaitersWoken(uintptr_t key, uint32_t count) {
+    long woken = 0;
+    while (woken < static_cast<long>(count)) {  // the longest waiting first
+      int first = -1;
+      for (int i = 0; i < g->count; ++i) {
+        const ThreadSlot& t = g->threads[i];
+        if (t.op == Op::kFutexWait && t.object == key && !t.woken &&
+            (first < 0 || t.wait_order < g->threads[first].wait_order)) {
+          first = i;
+        }
+      }
+      if (first < 0) break;
+      g->threads[first].woken = true;
+      ++woken;
+    }
+    return woken;
+  }
+
+  // A futex wait on `address` (`key`) while it holds `value`: the value
+  // check and the sleep are one step, as in the kernel (nobody else runs in
+  // between).
+  static long WaitOnFutex(uint32_t* address, uintptr_t key, uint32_t value, const timespec* timeout,
+                          void* site) {
     Lock();
     if (__atomic_load_n(address, __ATOMIC_RELAXED) != value) {
       Unlock();
@@ -237,19 +263,6 @@ class SchedulerOps final : public SyncOpHandler {
     return 0;  // woken (or the schedule ended: a spurious wakeup, which callers allow)
   }
 
-  static int NewThread(const char* role) {
-    if (g->count == kMaxControlledThreads) return -1;
-    int id = g->count++;
-    ThreadSlot& t = g->threads[id];
-    t.op = Op::kStart;
-    size_t i = 0;  // plain stores (RoleOf)
-    for (; i + 1 < sizeof t.role && role[i] != 0; ++i) t.role[i] = role[i];
-    t.role[i] = 0;
-    g->options.strategy->ThreadAdded(id);
-    return id;
-  }
-
- private:
   // A wait for descriptors (poll, ppoll, epoll_wait): `poll_now` looks
   // without waiting. Waits in logical time until `timeout_ns` (-1: none)
   // passes; a controlled thread's write wakes it to look again. No timeout

@@ -153,21 +153,10 @@ Result IdleWindow(const CallSite& site, std::vector<long> harness_threads, std::
   return result;
 }
 
-// Does one lifecycle event with the GVL held; a failed fork probe is a result.
-Result DoEvent(const handoff_target* target, const CallSite& site, const Event& event,
-               double hang_seconds, const std::vector<long>& harness_threads, std::string* notes) {
+// Evaluates the Ruby code of a compact, move, wakeup or gc_stress event.
+Result EvalEventRuby(EventType type) {
   std::string error;
-  if (event.type == EventType::kStop || event.type == EventType::kKill) {
-    int64_t none = 0;
-    site.log->stop_began_ns.compare_exchange_strong(none, RunClockNanos(), std::memory_order_relaxed);
-  }
-  switch (event.type) {
-    case EventType::kStop:
-      target->stop();
-      break;
-    case EventType::kKill:
-      target->kill_event_thread();
-      break;
+  switch (type) {
     case EventType::kCompact:
       if (!EvalRuby("GC.compact", &error)) return Result::HarnessFailure("GC.compact: " + error);
       break;
@@ -188,25 +177,55 @@ Result DoEvent(const handoff_target* target, const CallSite& site, const Event& 
       CallWithoutGvl([] { SleepMicros(20000); });
       if (!EvalRuby("GC.stress = false", &error)) return Result::HarnessFailure("GC.stress: " + error);
       break;
-    case EventType::kFork: {
-      Result probe = RunForkProbe(site, hang_seconds);
-      if (!probe.passed()) return probe;
+    default:
       break;
-    }
-    case EventType::kIdle: {
-      if (ControlledScheduleActive()) {
-        *notes += "idle_cpu not judged under the controlled schedule (its parked threads use no CPU)\n";
-        break;
-      }
-      Result idle = IdleWindow(site, harness_threads, notes);
-      if (!idle.passed()) return idle;
+  }
+  return Result::Pass();
+}
+
+// An idle@ event: one idle window judged, except under the controlled schedule.
+Result DoIdleEvent(const CallSite& site, const std::vector<long>& harness_threads,
+                   std::string* notes) {
+  if (ControlledScheduleActive()) {
+    *notes += "idle_cpu not judged under the controlled schedule (its parked threads use no CPU)\n";
+    return Result::Pass();
+  }
+  return IdleWindow(site, harness_threads, notes);
+}
+
+// Does one lifecycle event with the GVL held; a failed fork probe is a result.
+Result DoEvent(const handoff_target* target, const CallSite& site, const Event& event,
+               double hang_seconds, const std::vector<long>& harness_threads, std::string* notes) {
+  if (event.type == EventType::kStop || event.type == EventType::kKill) {
+    int64_t none = 0;
+    site.log->stop_began_ns.compare_exchange_strong(none, RunClockNanos(), std::memory_order_relaxed);
+  }
+  Result result = Result::Pass();
+  switch (event.type) {
+    case EventType::kStop:
+      target->stop();
       break;
-    }
+    case EventType::kKill:
+      target->kill_event_thread();
+      break;
+    case EventType::kCompact:
+    case EventType::kMove:
+    case EventType::kWakeup:
+    case EventType::kGcStress:
+      result = EvalEventRuby(event.type);
+      break;
+    case EventType::kFork:
+      result = RunForkProbe(site, hang_seconds);
+      break;
+    case EventType::kIdle:
+      result = DoIdleEvent(site, harness_threads, notes);
+      break;
     case EventType::kCallerRaise:
     case EventType::kCallerKill:
     case EventType::kCallerTimeout:
       break;  // RubyCallers::Interrupt
   }
+  if (!result.passed()) return result;
   site.log->events_done.fetch_or(EventBit(event.type), std::memory_order_release);
   return Result::Pass();
 }

@@ -43,19 +43,23 @@ std::string ReadVerdict(int fd) {
   return text;
 }
 
-[[noreturn]] void RunChild(const CallSite& site) {
-  RunLog& log = *site.log;
-  uint64_t parent_ids = 2 * site.scenario->calls;
-  std::vector<uint32_t> ran_at_fork(parent_ids);
-  for (uint64_t id = 0; id < parent_ids; ++id) ran_at_fork[id] = log.ran[id].load();
-  if (site.target->after_fork_child != nullptr) site.target->after_fork_child();
+// How many times the handler of each of the parent's calls (ids below
+// `parent_ids`) ran so far.
+std::vector<uint32_t> RanCounts(const RunLog& log, uint64_t parent_ids) {
+  std::vector<uint32_t> ran(parent_ids);
+  for (uint64_t id = 0; id < parent_ids; ++id) ran[id] = log.ran[id].load();
+  return ran;
+}
 
+// Makes the probe's calls, ids from `first` on, from a thread of the child's
+// own, the GVL released; then leaves a parent request a moment to show up.
+std::vector<CallRecord> MakeProbeCalls(const CallSite& site, uint64_t first) {
   std::vector<CallRecord> records(RunLog::kForkProbeCalls);
   struct Job {
     const CallSite* site;
     std::vector<CallRecord>* records;
     uint64_t first;
-  } job{&site, &records, parent_ids};
+  } job{&site, &records, first};
   rb_thread_call_without_gvl(
       [](void* arg) -> void* {
         auto* j = static_cast<Job*>(arg);
@@ -72,10 +76,15 @@ std::string ReadVerdict(int fd) {
         return nullptr;
       },
       &job, nullptr, nullptr);
+  return records;
+}
 
+// Ends the child with a failure when a probe call (ids from `first` on) did
+// not return ok with the right reply.
+void CheckProbeCalls(const std::vector<CallRecord>& records, uint64_t first) {
   for (uint64_t k = 0; k < records.size(); ++k) {
     const CallRecord& r = records[k];
-    uint64_t id = parent_ids + k;
+    uint64_t id = first + k;
     if (r.status != HANDOFF_TARGET_OK) {
       ChildExit(FailureKind::kLostReply, "probe call " + std::to_string(id) + " returned status " +
                                              std::to_string(r.status) + ", not ok");
@@ -86,13 +95,77 @@ std::string ReadVerdict(int fd) {
                                               std::to_string(r.check.expected_size) + ")");
     }
   }
-  for (uint64_t id = 0; id < parent_ids; ++id) {
+}
+
+// Ends the child with a failure when the handler of one of the parent's
+// calls ran in it (its count moved from `ran_at_fork`).
+void CheckNoParentHandlerRan(const RunLog& log, const std::vector<uint32_t>& ran_at_fork) {
+  for (uint64_t id = 0; id < ran_at_fork.size(); ++id) {
     if (log.ran[id].load() != ran_at_fork[id]) {
       ChildExit(FailureKind::kHandlerNotOnce,
                 "the handler of the parent's call " + std::to_string(id) + " ran in the child");
     }
   }
+}
+
+[[noreturn]] void RunChild(const CallSite& site) {
+  RunLog& log = *site.log;
+  uint64_t parent_ids = 2 * site.scenario->calls;
+  std::vector<uint32_t> ran_at_fork = RanCounts(log, parent_ids);
+  if (site.target->after_fork_child != nullptr) site.target->after_fork_child();
+  std::vector<CallRecord> records = MakeProbeCalls(site, parent_ids);
+  CheckProbeCalls(records, parent_ids);
+  CheckNoParentHandlerRan(log, ran_at_fork);
   _exit(0);
+}
+
+// The parent's wait for the forked child: at most `hang_seconds`, then it
+// is killed.
+struct ChildWait {
+  pid_t pid;
+  double hang_seconds;
+  int status = 0;
+  bool hung = false;
+};
+
+// Reaps the forked child, the GVL released, polling every 10 ms; kills it
+// once it has run for over `hang_seconds`.
+void WaitForChild(ChildWait* wait) {
+  rb_thread_call_without_gvl(
+      [](void* arg) -> void* {
+        auto* w = static_cast<ChildWait*>(arg);
+        for (int waited_ms = 0;; waited_ms += 10) {
+          if (waitpid(w->pid, &w->status, WNOHANG) == w->pid) return nullptr;
+          if (waited_ms > w->hang_seconds * 1000) {
+            w->hung = true;
+            kill(w->pid, SIGKILL);
+            waitpid(w->pid, &w->status, 0);
+            return nullptr;
+          }
+          timespec delay{0, 10000000};
+          nanosleep(&delay, nullptr);
+        }
+      },
+      wait, nullptr, nullptr);
+}
+
+// The fork probe's outcome from how the child ended and the verdict it
+// wrote (empty: none).
+Result ForkedChildResult(const ChildWait& wait, const std::string& verdict) {
+  if (wait.hung) {
+    return Result::Failure(FailureKind::kDeadlock, "the forked child's probe calls never returned");
+  }
+  if (WIFSIGNALED(wait.status)) {
+    return Result::Failure(FailureKind::kCrash, "the forked child died of signal " +
+                                                    std::to_string(WTERMSIG(wait.status)));
+  }
+  int code = WEXITSTATUS(wait.status);
+  if (ChildRecord record; ParseChildRecord(verdict, &record) && record.result.failed()) {
+    return Result::Failure(*record.result.kind(), "in the forked child: " + record.result.detail());
+  }
+  if (code == 0) return Result::Pass();
+  return Result::Failure(FailureKind::kCrash,
+                         "the forked child exited with status " + std::to_string(code));
 }
 
 }  // namespace
@@ -113,44 +186,11 @@ Result RunForkProbe(const CallSite& site, double hang_seconds) {
     RunChild(site);
   }
   close(verdict_pipe[1]);
-  struct Wait {
-    pid_t pid;
-    double hang_seconds;
-    int status = 0;
-    bool hung = false;
-  } wait{static_cast<pid_t>(NUM2LONG(pid_value)), hang_seconds};
-  rb_thread_call_without_gvl(
-      [](void* arg) -> void* {
-        auto* w = static_cast<Wait*>(arg);
-        for (int waited_ms = 0;; waited_ms += 10) {
-          if (waitpid(w->pid, &w->status, WNOHANG) == w->pid) return nullptr;
-          if (waited_ms > w->hang_seconds * 1000) {
-            w->hung = true;
-            kill(w->pid, SIGKILL);
-            waitpid(w->pid, &w->status, 0);
-            return nullptr;
-          }
-          timespec delay{0, 10000000};
-          nanosleep(&delay, nullptr);
-        }
-      },
-      &wait, nullptr, nullptr);
+  ChildWait wait{static_cast<pid_t>(NUM2LONG(pid_value)), hang_seconds};
+  WaitForChild(&wait);
   std::string verdict = wait.hung ? "" : ReadVerdict(verdict_pipe[0]);
   close(verdict_pipe[0]);
-  if (wait.hung) {
-    return Result::Failure(FailureKind::kDeadlock, "the forked child's probe calls never returned");
-  }
-  if (WIFSIGNALED(wait.status)) {
-    return Result::Failure(FailureKind::kCrash, "the forked child died of signal " +
-                                                    std::to_string(WTERMSIG(wait.status)));
-  }
-  int code = WEXITSTATUS(wait.status);
-  if (ChildRecord record; ParseChildRecord(verdict, &record) && record.result.failed()) {
-    return Result::Failure(*record.result.kind(), "in the forked child: " + record.result.detail());
-  }
-  if (code == 0) return Result::Pass();
-  return Result::Failure(FailureKind::kCrash,
-                         "the forked child exited with status " + std::to_string(code));
+  return ForkedChildResult(wait, verdict);
 }
 
 }  // namespace handoff

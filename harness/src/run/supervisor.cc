@@ -102,34 +102,28 @@ bool RaceWithDeallocation(const std::string& report) {
   return false;
 }
 
-}  // namespace
-
-bool FindSanitizerReport(const std::string& text, FailureKind* kind, std::string* excerpt) {
-  size_t at = text.find("WARNING: ThreadSanitizer: ");
-  bool tsan = at != std::string::npos;
-  if (!tsan) at = text.find("ERROR: AddressSanitizer: ");
-  if (at == std::string::npos) at = text.find("ERROR: ThreadSanitizer: ");  // SEGV and such
-  if (at == std::string::npos) at = text.find("runtime error: ");  // UBSan
-  if (at == std::string::npos) return false;
+// The kind of failure the sanitizer report that starts at `at` of `text`
+// shows; `tsan`: it is ThreadSanitizer's.
+FailureKind SanitizerReportKind(const std::string& text, size_t at, bool tsan) {
   size_t end = text.find('\n', at);
   std::string title = text.substr(at, end == std::string::npos ? std::string::npos : end - at);
   if (title.find("heap-use-after-free") != std::string::npos ||
       (tsan && title.find("use of an invalid mutex") != std::string::npos)) {
     // An invalid mutex: locked after it was destroyed (with its object:
     // mutant free_on_timeout's third schedule, seen under Ruby 3.3).
-    *kind = FailureKind::kUseAfterFree;
-  } else if (title.find("lock-order-inversion") != std::string::npos) {
-    *kind = FailureKind::kDeadlock;
-  } else if (tsan && title.find("data race") != std::string::npos &&
-             RaceWithDeallocation(text.substr(at))) {
-    *kind = FailureKind::kUseAfterFree;
-  } else if (tsan) {
-    *kind = FailureKind::kDataRace;
-  } else {
-    *kind = FailureKind::kCrash;
+    return FailureKind::kUseAfterFree;
   }
-  // Title, each access or location block with its first three frames
-  // (build ids dropped), then the SUMMARY line.
+  if (title.find("lock-order-inversion") != std::string::npos) return FailureKind::kDeadlock;
+  if (tsan && title.find("data race") != std::string::npos &&
+      RaceWithDeallocation(text.substr(at))) {
+    return FailureKind::kUseAfterFree;
+  }
+  return tsan ? FailureKind::kDataRace : FailureKind::kCrash;
+}
+
+// Title, each access or location block with its first three frames
+// (build ids dropped), then the SUMMARY line.
+std::string SanitizerReportExcerpt(const std::string& text, size_t at) {
   std::istringstream lines(text.substr(at));
   std::string line, out;
   int kept = 0;
@@ -148,7 +142,20 @@ bool FindSanitizerReport(const std::string& text, FailureKind* kind, std::string
   if (summary != std::string::npos) {
     out += "  " + text.substr(summary, text.find('\n', summary) - summary) + "\n";
   }
-  *excerpt = out;
+  return out;
+}
+
+}  // namespace
+
+bool FindSanitizerReport(const std::string& text, FailureKind* kind, std::string* excerpt) {
+  size_t at = text.find("WARNING: ThreadSanitizer: ");
+  bool tsan = at != std::string::npos;
+  if (!tsan) at = text.find("ERROR: AddressSanitizer: ");
+  if (at == std::string::npos) at = text.find("ERROR: ThreadSanitizer: ");  // SEGV and such
+  if (at == std::string::npos) at = text.find("runtime error: ");  // UBSan
+  if (at == std::string::npos) return false;
+  *kind = SanitizerReportKind(text, at, tsan);
+  *excerpt = SanitizerReportExcerpt(text, at);
   return true;
 }
 
@@ -215,6 +222,156 @@ void KillAndReapDescendants() {
 
 void MakeNonBlocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
+using Clock = std::chrono::steady_clock;
+
+// The pipes between the parent and a supervised child: [0] is the parent's
+// read end, [1] the child's write end.
+struct ChildPipes {
+  int result[2], err[2], beat[2];
+};
+
+// What the parent has gathered so far while it watches the child.
+struct ChildWatch {
+  std::string err_text, result_text;
+  bool err_open = true, result_open = true, stalled = false, exited = false;
+  int status = 0;
+  Clock::time_point last_beat, exited_at;
+  size_t echoed = 0;  // bytes of the child's stderr echoed so far (EchoEscaped)
+};
+
+// In the forked child: takes a process group of its own and the default
+// signal handlers, sends stderr and heartbeats to the parent, runs `child`
+// and exits with its code.
+[[noreturn]] void RunChild(const std::function<int(int result_fd)>& child,
+                           const ChildPipes& pipes) {
+  setpgid(0, 0);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) signal(sig, SIG_DFL);
+  close(pipes.result[0]);
+  close(pipes.err[0]);
+  close(pipes.beat[0]);
+  dup2(pipes.err[1], STDERR_FILENO);
+  close(pipes.err[1]);
+  MakeNonBlocking(pipes.beat[1]);
+  g_heartbeat_fd = pipes.beat[1];
+  int code = child(pipes.result[1]);
+  std::fflush(nullptr);
+  _exit(code);
+}
+
+// Waits up to 200 ms for the child's pipes and takes what came on them:
+// stderr (echoed when asked), the result record, heartbeats. False when
+// poll failed.
+bool ReadChildPipes(const ChildPipes& pipes, const SuperviseOptions& options, ChildWatch* watch) {
+  pollfd fds[3] = {{pipes.err[0], static_cast<short>(watch->err_open ? POLLIN : 0), 0},
+                   {pipes.result[0], static_cast<short>(watch->result_open ? POLLIN : 0), 0},
+                   {pipes.beat[0], POLLIN, 0}};
+  int ready = poll(fds, 3, 200);
+  if (ready < 0 && errno != EINTR) return false;
+  char buffer[65536];
+  for (int i = 0; i < 3; ++i) {
+    if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
+    if (i == 2) {
+      if (n > 0) watch->last_beat = Clock::now();
+      continue;
+    }
+    bool& open = i == 0 ? watch->err_open : watch->result_open;
+    if (n <= 0) {
+      open = false;
+    } else if (i == 1) {
+      watch->result_text.append(buffer, static_cast<size_t>(n));
+    } else {
+      if (options.echo_stderr) EchoEscaped(buffer, static_cast<size_t>(n), &watch->echoed);
+      if (watch->err_text.size() < kKeptStderr) {
+        watch->err_text.append(buffer, static_cast<size_t>(n));
+      }
+    }
+  }
+  return true;
+}
+
+// Notes the child's exit (and kills what it left in its group) or its
+// stall (and kills its group); true when the parent should stop reading.
+bool ChildDoneOrStalled(pid_t pid, Clock::time_point now, std::chrono::milliseconds stall,
+                        ChildWatch* watch) {
+  if (!watch->exited && waitpid(pid, &watch->status, WNOHANG) == pid) {
+    watch->exited = true;
+    watch->exited_at = now;
+    kill(-pid, SIGKILL);  // whatever the run left in its group
+  }
+  bool both_closed = !watch->err_open && !watch->result_open;
+  if (watch->exited && (both_closed || now - watch->exited_at > std::chrono::milliseconds(500))) {
+    return true;  // a descendant outside the group may hold the pipes: stop reading
+  }
+  if (!watch->exited && now - watch->last_beat > stall) {
+    watch->stalled = true;
+    kill(-pid, SIGKILL);
+    waitpid(pid, &watch->status, 0);
+    return true;
+  }
+  return false;
+}
+
+// Reads the child's pipes until it has exited and closed them (or half a
+// second after its exit), or until it stalled and its group was killed.
+void WatchChild(pid_t pid, const ChildPipes& pipes, const SuperviseOptions& options,
+                ChildWatch* watch) {
+  const auto start = Clock::now();
+  watch->last_beat = start;
+  const auto stall = std::chrono::milliseconds(static_cast<int64_t>(options.stall_seconds * 1000));
+  for (;;) {
+    if (!ReadChildPipes(pipes, options, watch)) break;
+    auto now = Clock::now();
+    if (ChildDoneOrStalled(pid, now, stall, watch)) break;
+    if (options.on_tick) options.on_tick(std::chrono::duration<double>(now - start).count());
+  }
+}
+
+// The outcome of a run that stalled and whose watchdog did not report.
+Result StallFailure(double stall_seconds) {
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.1f", stall_seconds);
+  return Result::Failure(
+      FailureKind::kDeadlock,
+      std::string("the run showed no sign of life for ") + seconds +
+          " s and its watchdog did not report (the process was frozen: stopped by a signal, "
+          "or every thread blocked); its process group was killed");
+}
+
+// The outcome of a run that exited or died before it reported.
+Result EarlyExitFailure(int status, const std::string& err_text, const std::string& last_words) {
+  std::string how = WIFSIGNALED(status)
+                        ? "died of " + SignalText(status)
+                        : "exited with status " + std::to_string(WEXITSTATUS(status));
+  size_t bug = err_text.find("[BUG]");
+  if (bug != std::string::npos) how += ": " + err_text.substr(bug, err_text.find('\n', bug) - bug);
+  return Result::Failure(FailureKind::kCrash, "the run " + how + " before reporting" +
+                                                  (last_words.empty() ? "" : "\n" + last_words));
+}
+
+// Sets the run's outcome from what the child reported, what it wrote to
+// stderr and how it ended.
+void JudgeChild(const ChildWatch& watch, const SuperviseOptions& options, SupervisedRun* run) {
+  FailureKind kind;
+  std::string excerpt;
+  ChildRecord record;
+  bool reported = !watch.result_text.empty() && ParseChildRecord(watch.result_text, &record);
+  if (reported) {
+    run->result = record.result;
+    run->stats = record.stats;
+    run->report = record.report;
+  }
+  const std::string last_words = LastWordsSchedule(watch.err_text);
+  if (FindSanitizerReport(watch.err_text, &kind, &excerpt)) {
+    run->result = Result::Failure(kind, "sanitizer report:\n" + excerpt +
+                                            (last_words.empty() ? "" : "\n" + last_words));
+  } else if (watch.stalled && !reported) {
+    run->result = StallFailure(options.stall_seconds);
+  } else if (!reported) {
+    run->result = EarlyExitFailure(watch.status, watch.err_text, last_words);
+  }
+}
+
 }  // namespace
 
 void Heartbeat() {
@@ -229,9 +386,9 @@ SupervisedRun Supervise(const std::function<int(int result_fd)>& child,
   SupervisedRun run;
   run.result = Result::HarnessFailure("the run did not report");
   BecomeReaperOnce();
-  int result_pipe[2], err_pipe[2], beat_pipe[2];
-  if (pipe2(result_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 ||
-      pipe2(beat_pipe, O_CLOEXEC) != 0) {
+  ChildPipes pipes;
+  if (pipe2(pipes.result, O_CLOEXEC) != 0 || pipe2(pipes.err, O_CLOEXEC) != 0 ||
+      pipe2(pipes.beat, O_CLOEXEC) != 0) {
     run.result = Result::HarnessFailure(std::string("pipe: ") + strerror(errno));
     return run;
   }
@@ -241,114 +398,24 @@ SupervisedRun Supervise(const std::function<int(int result_fd)>& child,
     run.result = Result::HarnessFailure(std::string("fork: ") + strerror(errno));
     return run;
   }
-  if (pid == 0) {
-    setpgid(0, 0);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) signal(sig, SIG_DFL);
-    close(result_pipe[0]);
-    close(err_pipe[0]);
-    close(beat_pipe[0]);
-    dup2(err_pipe[1], STDERR_FILENO);
-    close(err_pipe[1]);
-    MakeNonBlocking(beat_pipe[1]);
-    g_heartbeat_fd = beat_pipe[1];
-    int code = child(result_pipe[1]);
-    std::fflush(nullptr);
-    _exit(code);
-  }
+  if (pid == 0) RunChild(child, pipes);
   setpgid(pid, pid);  // also here: no window where a kill of the group misses
   g_child_group = pid;
-  close(result_pipe[1]);
-  close(err_pipe[1]);
-  close(beat_pipe[1]);
-
-  using Clock = std::chrono::steady_clock;
-  const auto start = Clock::now();
-  auto last_beat = start;
-  const auto stall = std::chrono::milliseconds(static_cast<int64_t>(options.stall_seconds * 1000));
-  std::string err_text, result_text;
-  bool err_open = true, result_open = true, stalled = false, exited = false;
-  int status = 0;
-  Clock::time_point exited_at;
-  char buffer[65536];
-  size_t echoed = 0;  // bytes of the child's stderr echoed so far (EchoEscaped)
-  for (;;) {
-    pollfd fds[3] = {{err_pipe[0], static_cast<short>(err_open ? POLLIN : 0), 0},
-                     {result_pipe[0], static_cast<short>(result_open ? POLLIN : 0), 0},
-                     {beat_pipe[0], POLLIN, 0}};
-    int ready = poll(fds, 3, 200);
-    if (ready < 0 && errno != EINTR) break;
-    for (int i = 0; i < 3; ++i) {
-      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
-      if (i == 2) {
-        if (n > 0) last_beat = Clock::now();
-        continue;
-      }
-      bool& open = i == 0 ? err_open : result_open;
-      if (n <= 0) {
-        open = false;
-      } else if (i == 1) {
-        result_text.append(buffer, static_cast<size_t>(n));
-      } else {
-        if (options.echo_stderr) EchoEscaped(buffer, static_cast<size_t>(n), &echoed);
-        if (err_text.size() < kKeptStderr) err_text.append(buffer, static_cast<size_t>(n));
-      }
-    }
-    auto now = Clock::now();
-    if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
-      exited = true;
-      exited_at = now;
-      kill(-pid, SIGKILL);  // whatever the run left in its group
-    }
-    if (exited && ((!err_open && !result_open) || now - exited_at > std::chrono::milliseconds(500))) {
-      break;  // a descendant outside the group may hold the pipes: stop reading
-    }
-    if (!exited && now - last_beat > stall) {
-      stalled = true;
-      kill(-pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      break;
-    }
-    if (options.on_tick) options.on_tick(std::chrono::duration<double>(now - start).count());
-  }
+  close(pipes.result[1]);
+  close(pipes.err[1]);
+  close(pipes.beat[1]);
+  ChildWatch watch;
+  WatchChild(pid, pipes, options, &watch);
   g_child_group = 0;
-  if (options.echo_stderr && echoed > kEchoedStderrLimit) {
-    std::fprintf(stderr, "[%zu more bytes of the run's stderr not shown]\n", echoed - kEchoedStderrLimit);
+  if (options.echo_stderr && watch.echoed > kEchoedStderrLimit) {
+    std::fprintf(stderr, "[%zu more bytes of the run's stderr not shown]\n",
+                 watch.echoed - kEchoedStderrLimit);
   }
-  close(result_pipe[0]);
-  close(err_pipe[0]);
-  close(beat_pipe[0]);
+  close(pipes.result[0]);
+  close(pipes.err[0]);
+  close(pipes.beat[0]);
   KillAndReapDescendants();
-
-  FailureKind kind;
-  std::string excerpt;
-  ChildRecord record;
-  bool reported = !result_text.empty() && ParseChildRecord(result_text, &record);
-  if (reported) {
-    run.result = record.result;
-    run.stats = record.stats;
-    run.report = record.report;
-  }
-  const std::string last_words = LastWordsSchedule(err_text);
-  if (FindSanitizerReport(err_text, &kind, &excerpt)) {
-    run.result = Result::Failure(kind, "sanitizer report:\n" + excerpt +
-                                           (last_words.empty() ? "" : "\n" + last_words));
-  } else if (stalled && !reported) {
-    char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%.1f", options.stall_seconds);
-    run.result = Result::Failure(
-        FailureKind::kDeadlock,
-        std::string("the run showed no sign of life for ") + seconds +
-            " s and its watchdog did not report (the process was frozen: stopped by a signal, "
-            "or every thread blocked); its process group was killed");
-  } else if (!reported) {
-    std::string how = WIFSIGNALED(status) ? "died of " + SignalText(status)
-                                          : "exited with status " + std::to_string(WEXITSTATUS(status));
-    size_t bug = err_text.find("[BUG]");
-    if (bug != std::string::npos) how += ": " + err_text.substr(bug, err_text.find('\n', bug) - bug);
-    run.result = Result::Failure(FailureKind::kCrash, "the run " + how + " before reporting" +
-                                                          (last_words.empty() ? "" : "\n" + last_words));
-  }
+  JudgeChild(watch, options, &run);
   return run;
 }
 

@@ -89,36 +89,39 @@ void PrintWeights(std::ostream& out, const char* key, const char* const* names,
   }
 }
 
+// One item of the events list: name@N, name@handler:N or name@sync:N.
+bool ParseEvent(const std::string& item, Event* event, std::string* error) {
+  size_t at = item.find('@');
+  std::string name = item.substr(0, at);
+  int index = -1;
+  for (int e = 0; e < kEventTypeCount; ++e) {
+    if (name == kEventNames[e]) index = e;
+  }
+  if (index < 0 || at == std::string::npos) {
+    *error = "events are name@N, name@handler:N or name@sync:N with name one of " +
+             NameList(kEventNames, kEventTypeCount) + " (got '" + item + "')";
+    return false;
+  }
+  event->type = static_cast<EventType>(index);
+  std::string when = item.substr(at + 1);
+  for (int aim = 1; aim < 3; ++aim) {
+    std::string prefix = std::string(kAimNames[aim]) + ":";
+    if (when.rfind(prefix, 0) == 0) {
+      event->aim = static_cast<EventAim>(aim);
+      when = when.substr(prefix.size());
+    }
+  }
+  return ParseField("event " + name, when, UINT64_MAX / 2, &event->after_calls, error);
+}
+
 bool ParseEvents(const std::string& text, Scenario* s, std::string* error) {
   s->events.clear();
   if (text == "none") return true;
   std::stringstream items(text);
   std::string item;
   while (std::getline(items, item, ',')) {
-    size_t at = item.find('@');
-    std::string name = item.substr(0, at);
-    int index = -1;
-    for (int e = 0; e < kEventTypeCount; ++e) {
-      if (name == kEventNames[e]) index = e;
-    }
     Event event{EventType::kStop, 0};
-    if (index < 0 || at == std::string::npos) {
-      *error = "events are name@N, name@handler:N or name@sync:N with name one of " +
-               NameList(kEventNames, kEventTypeCount) + " (got '" + item + "')";
-      return false;
-    }
-    event.type = static_cast<EventType>(index);
-    std::string when = item.substr(at + 1);
-    for (int aim = 1; aim < 3; ++aim) {
-      std::string prefix = std::string(kAimNames[aim]) + ":";
-      if (when.rfind(prefix, 0) == 0) {
-        event.aim = static_cast<EventAim>(aim);
-        when = when.substr(prefix.size());
-      }
-    }
-    if (!ParseField("event " + name, when, UINT64_MAX / 2, &event.after_calls, error)) {
-      return false;
-    }
+    if (!ParseEvent(item, &event, error)) return false;
     s->events.push_back(event);
   }
   // After-calls events happen in call order; a list with aimed events (whose
@@ -265,6 +268,44 @@ std::string EventToText(const Event& event) {
   return text + std::to_string(event.after_calls);
 }
 
+namespace {
+
+// Sets the scenario field `key` names from `value`; false, with `error`, for
+// a key it does not know or a value out of its range.
+bool ParseScenarioField(const std::string& key, const std::string& value, Scenario* scenario,
+                        std::string* error) {
+  Scenario& s = *scenario;
+  bool ok;
+  if (key == "threads") ok = ParseField(key, value, 4096, &s.threads, error);
+  else if (key == "calls") ok = ParseField(key, value, kMaxCallId / 4, &s.calls, error);
+  else if (key == "payload") ok = ParseSizeRange(key, value, &s.payload_min, &s.payload_max, error);
+  else if (key == "reply") ok = ParseSizeRange(key, value, &s.reply_min, &s.reply_max, error);
+  else if (key == "message") ok = ParseSizeRange(key, value, &s.message_min, &s.message_max, error);
+  else if (key == "mix") ok = ParseWeights(key, value, kBehaviourNames, &s.mix, error);
+  else if (key == "callers") ok = ParseWeights(key, value, kCallerNames, &s.callers, error);
+  else if (key == "escapes") ok = ParseWeights(key, value, kEscapeNames, &s.escapes, error);
+  else if (key == "slow_us") ok = ParseField(key, value, 10000000, &s.slow_us, error);
+  else if (key == "gc_objects") ok = ParseField(key, value, 10000000, &s.gc_objects, error);
+  else if (key == "large_bytes") ok = ParseField(key, value, 1u << 26, &s.large_bytes, error);
+  else if (key == "background") ok = ParseField(key, value, 64, &s.background, error);
+  else if (key == "events") ok = ParseEvents(value, &s, error);
+  else if (key == "deadline_ms") ok = ParseField(key, value, 86400000, &s.deadline_ms, error);
+  else if (key == "fairness") ok = ParseField(key, value, 1000000, &s.fairness, error);
+  else if (key == "max_p99_us") ok = ParseField(key, value, 1000000000, &s.max_p99_us, error);
+  else if (key == "leak_bytes_per_call") {
+    ok = ParseField(key, value, 1u << 30, &s.leak_bytes_per_call, error);
+  } else {
+    *error = "unknown scenario key '" + key +
+             "' (known: threads, calls, payload, reply, message, mix, escapes, callers, slow_us, "
+             "gc_objects, large_bytes, background, events, deadline_ms, fairness, max_p99_us, "
+             "leak_bytes_per_call)";
+    return false;
+  }
+  return ok;
+}
+
+}  // namespace
+
 bool ParseScenario(const std::string& text, Scenario* scenario, std::string* error) {
   Scenario s;
   std::stringstream words(text);
@@ -276,33 +317,7 @@ bool ParseScenario(const std::string& text, Scenario* scenario, std::string* err
       return false;
     }
     std::string key = word.substr(0, eq), value = word.substr(eq + 1);
-    bool ok;
-    if (key == "threads") ok = ParseField(key, value, 4096, &s.threads, error);
-    else if (key == "calls") ok = ParseField(key, value, kMaxCallId / 4, &s.calls, error);
-    else if (key == "payload") ok = ParseSizeRange(key, value, &s.payload_min, &s.payload_max, error);
-    else if (key == "reply") ok = ParseSizeRange(key, value, &s.reply_min, &s.reply_max, error);
-    else if (key == "message") ok = ParseSizeRange(key, value, &s.message_min, &s.message_max, error);
-    else if (key == "mix") ok = ParseWeights(key, value, kBehaviourNames, &s.mix, error);
-    else if (key == "callers") ok = ParseWeights(key, value, kCallerNames, &s.callers, error);
-    else if (key == "escapes") ok = ParseWeights(key, value, kEscapeNames, &s.escapes, error);
-    else if (key == "slow_us") ok = ParseField(key, value, 10000000, &s.slow_us, error);
-    else if (key == "gc_objects") ok = ParseField(key, value, 10000000, &s.gc_objects, error);
-    else if (key == "large_bytes") ok = ParseField(key, value, 1u << 26, &s.large_bytes, error);
-    else if (key == "background") ok = ParseField(key, value, 64, &s.background, error);
-    else if (key == "events") ok = ParseEvents(value, &s, error);
-    else if (key == "deadline_ms") ok = ParseField(key, value, 86400000, &s.deadline_ms, error);
-    else if (key == "fairness") ok = ParseField(key, value, 1000000, &s.fairness, error);
-    else if (key == "max_p99_us") ok = ParseField(key, value, 1000000000, &s.max_p99_us, error);
-    else if (key == "leak_bytes_per_call") {
-      ok = ParseField(key, value, 1u << 30, &s.leak_bytes_per_call, error);
-    } else {
-      *error = "unknown scenario key '" + key +
-               "' (known: threads, calls, payload, reply, message, mix, escapes, callers, slow_us, "
-               "gc_objects, large_bytes, background, events, deadline_ms, fairness, max_p99_us, "
-               "leak_bytes_per_call)";
-      return false;
-    }
-    if (!ok) return false;
+    if (!ParseScenarioField(key, value, &s, error)) return false;
   }
   if (!ValidateScenario(s, error)) return false;
   *scenario = s;
@@ -336,17 +351,42 @@ bool ValidateScenario(const Scenario& s, std::string* error) {
   return false;
 }
 
+namespace {
+
+// Draws a behaviour by the scenario's mix weights.
+Behaviour PickBehaviour(const Scenario& s, SeededRandom* random) {
+  uint64_t pick = random->Below(s.MixTotal());
+  for (int b = 0; b < kBehaviourCount; ++b) {
+    if (pick < s.mix[b]) return static_cast<Behaviour>(b);
+    pick -= s.mix[b];
+  }
+  return Behaviour::kReturn;
+}
+
+// Draws an escape call's argument: the way (by the scenario's escapes
+// weights) in the top byte, the message size below. A way that ends a Ruby
+// thread becomes an exception unless a foreign thread makes the call.
+uint32_t EscapeArg(const Scenario& s, uint64_t call_id, SeededRandom* random) {
+  uint64_t message = std::min<uint64_t>(random->LogUniform(s.message_min, s.message_max),
+                                        kEscapeMessageMask);
+  uint32_t total = 0;
+  for (uint32_t weight : s.escapes) total += weight;
+  uint64_t way_pick = random->Below(total);
+  int way = 0;
+  while (way_pick >= s.escapes[way]) way_pick -= s.escapes[way++];
+  bool foreign_caller = call_id < s.calls && s.KindOf(s.ThreadOf(call_id)) == CallerKind::kForeign;
+  if (EndsARubyThread(static_cast<EscapeWay>(way)) && !foreign_caller) {
+    way = static_cast<int>(EscapeWay::kException);
+  }
+  return static_cast<uint32_t>(way) << 24 | static_cast<uint32_t>(message);
+}
+
+}  // namespace
+
 CallPlan PlanCall(const Scenario& s, uint64_t seed, uint64_t call_id) {
   SeededRandom random(Mix64(seed) ^ Mix64(call_id + 0x5eed));
   CallPlan plan{call_id, Behaviour::kReturn, 0, 0, 0};
-  uint64_t pick = random.Below(s.MixTotal());
-  for (int b = 0; b < kBehaviourCount; ++b) {
-    if (pick < s.mix[b]) {
-      plan.behaviour = static_cast<Behaviour>(b);
-      break;
-    }
-    pick -= s.mix[b];
-  }
+  plan.behaviour = PickBehaviour(s, &random);
   plan.payload_size = static_cast<uint32_t>(random.LogUniform(s.payload_min, s.payload_max));
   plan.reply_size = static_cast<uint32_t>(random.LogUniform(s.reply_min, s.reply_max));
   if (plan.payload_size < kPayloadHeaderSize) {  // anonymous: it can only return
@@ -361,21 +401,7 @@ CallPlan PlanCall(const Scenario& s, uint64_t seed, uint64_t call_id) {
     case Behaviour::kRaise:
       plan.arg = static_cast<uint32_t>(random.LogUniform(s.message_min, s.message_max));
       break;
-    case Behaviour::kEscape: {
-      uint64_t message = std::min<uint64_t>(random.LogUniform(s.message_min, s.message_max),
-                                            kEscapeMessageMask);
-      uint32_t total = 0;
-      for (uint32_t weight : s.escapes) total += weight;
-      uint64_t way_pick = random.Below(total);
-      int way = 0;
-      while (way_pick >= s.escapes[way]) way_pick -= s.escapes[way++];
-      bool foreign_caller = call_id < s.calls && s.KindOf(s.ThreadOf(call_id)) == CallerKind::kForeign;
-      if (EndsARubyThread(static_cast<EscapeWay>(way)) && !foreign_caller) {
-        way = static_cast<int>(EscapeWay::kException);
-      }
-      plan.arg = static_cast<uint32_t>(way) << 24 | static_cast<uint32_t>(message);
-      break;
-    }
+    case Behaviour::kEscape: plan.arg = EscapeArg(s, call_id, &random); break;
     default: break;
   }
   return plan;
