@@ -199,65 +199,81 @@ def goals_section(u, p, trimless)
   return ["## Goals", "", "The run names no goal and reference target (handoff-bench's context).", ""] \
     if goal.nil? || reference.nil?
 
-  (g, gl), (r, rl) = goal, reference
-  lines = ["## #{gl} against its goals", ""]
-  [["unpinned", u, 1.5], ["pinned to CPU 0", p, 1.2]].each do |label, run, factor|
+  ["## #{goal.last} against its goals", "", *round_trip_goal(u, p), *throughput_goal(u, p),
+   *payload_goal(u, p, trimless), *memory_goal(u), ""]
+end
+
+# Round trip p50 within a factor of the floor: condvar ping-pong + a direct call.
+def round_trip_goal(u, p)
+  [["unpinned", u, 1.5], ["pinned to CPU 0", p, 1.2]].filter_map do |label, run, factor|
     next if run.nil?
 
-    ours = run.figure(round_trip(g), "p50_us")
+    ours = run.figure(round_trip(goal[0]), "p50_us")
     floor = [run.figure(BASELINES["condvar ping-pong"], "p50_us"),
              run.figure(BASELINES["direct call (GVL held)"], "p50_us")]
-    next lines << "- #{label}: round trip not measured" if ours.nil? || floor.include?(nil)
+    next "- #{label}: round trip not measured" if ours.nil? || floor.include?(nil)
 
     limit = factor * floor.sum
     verdict = ours <= limit ? "met" : "**missed**"
-    lines << "- #{label}: #{gl} p50 #{us(ours)} µs vs #{factor} × (condvar #{us(floor[0])} + direct " \
-             "#{us(floor[1])}) = #{us(limit)} µs: #{verdict} (#{ratio(ours, floor.sum)} of the floor)"
+    "- #{label}: #{goal.last} p50 #{us(ours)} µs vs #{factor} × (condvar #{us(floor[0])} + direct " \
+      "#{us(floor[1])}) = #{us(limit)} µs: #{verdict} (#{ratio(ours, floor.sum)} of the floor)"
   end
-  [["unpinned", u], ["pinned to CPU 0", p]].each do |label, run|
-    next if run.nil?
+end
 
-    b = run.figure(throughput(g, 16), "items_per_second")
-    f = run.figure(throughput(r, 16), "items_per_second")
-    next if b.nil? || f.nil?
+# 16-thread throughput at least 10 times the reference target's, against the
+# floor of one C++ server thread.
+def throughput_goal(u, p)
+  gl, rl = goal.last, reference.last
+  [["unpinned", u], ["pinned to CPU 0", p]].flat_map do |label, run|
+    b = run&.figure(throughput(goal[0], 16), "items_per_second")
+    f = run&.figure(throughput(reference[0], 16), "items_per_second")
+    next [] if b.nil? || f.nil?
 
-    lines << "- #{label}: 16-thread throughput #{gl} #{rate(b)}/s vs #{rl} #{rate(f)}/s = " \
-             "#{ratio(b, f)} (target ≥ 10×: #{b >= 10 * f ? 'met' : '**missed**'})"
+    lines = ["- #{label}: 16-thread throughput #{gl} #{rate(b)}/s vs #{rl} #{rate(f)}/s = " \
+             "#{ratio(b, f)} (target ≥ 10×: #{b >= 10 * f ? 'met' : '**missed**'})"]
     floor = run.figure(server(16), "items_per_second")
-    next if floor.nil?
+    next lines if floor.nil?
 
     reach = floor < 10 * f ? "above it: out of reach for one thread waking sleeping callers" : "below it"
     lines << "  - the floor, #{SERVER}, 16 threads: #{rate(floor)}/s = #{ratio(floor, f)} #{rl}; " \
              "10× #{rl} = #{rate(10 * f)}/s is #{reach}; #{gl} does #{ratio(b, floor)} of the floor"
   end
+end
+
+# A 64 KiB round trip within 2 × (an 8 B one + two copies of 64 KiB).
+def payload_goal(u, p, trimless)
+  g = goal[0]
   [["unpinned", u], ["pinned to CPU 0", p], ["unpinned, glibc.malloc.trim_threshold=64 MiB", trimless]]
-    .each do |label, run|
+    .flat_map do |label, run|
     small = run&.figure("BM_#{g}_Payload/8/real_time", "p50_us")
     large = run&.figure("BM_#{g}_Payload/65536/real_time", "p50_us")
     copy = run&.figure("BM_Copy/65536/real_time", "p50_us") || u.figure("BM_Copy/65536/real_time", "p50_us")
-    next if small.nil? || large.nil? || copy.nil?
+    next [] if small.nil? || large.nil? || copy.nil?
 
     limit = 2 * (small + 2 * copy)
-    lines << "- #{label}: 64 KiB round trip p50 #{us(large)} µs vs 2 × (8 B #{us(small)} + 2 × " \
-             "copy #{us(copy)}) = #{us(limit)} µs: #{large <= limit ? 'met' : '**missed**'}"
+    lines = ["- #{label}: 64 KiB round trip p50 #{us(large)} µs vs 2 × (8 B #{us(small)} + 2 × " \
+             "copy #{us(copy)}) = #{us(limit)} µs: #{large <= limit ? 'met' : '**missed**'}"]
     cross = run&.figure("BM_Copy_CrossCpu/65536/manual_time", "p50_us")
-    next if cross.nil? || large <= limit
+    next lines if cross.nil? || large <= limit
 
     cross_limit = 2 * (small + 2 * cross)
     lines << "  - with each copy measured across CPUs (written on CPU 0, copied on CPU 1: " \
              "#{us(cross)} µs), 2 × (8 B + 2 × copy) = #{us(cross_limit)} µs: " \
              "#{large <= cross_limit ? 'met' : '**missed**'}"
   end
-  name = u.names.find { |n| n.start_with?("BM_#{g}_Memory/") }
+end
+
+# Resident memory over the memory benchmark's calls.
+def memory_goal(u)
+  name = u.names.find { |n| n.start_with?("BM_#{goal[0]}_Memory/") }
   early = name && u.figure(name, "rss_at_10pct_kb")
+  return [] if early.nil?
+
   last = u.figure(name, "rss_end_kb")
   calls = u.figure(name, "iterations")
-  unless early.nil?
-    lines << "- resident memory over #{calls ? calls.round : '?'} #{gl} calls (16 threads): " \
-             "#{(early / 1024).round(1)} MiB at 10%, #{(last / 1024).round(1)} MiB at the end " \
-             "(#{(last - early).round} KiB growth)"
-  end
-  lines << ""
+  ["- resident memory over #{calls ? calls.round : '?'} #{goal.last} calls (16 threads): " \
+   "#{(early / 1024).round(1)} MiB at 10%, #{(last / 1024).round(1)} MiB at the end " \
+   "(#{(last - early).round} KiB growth)"]
 end
 
 PERCENTILES = { "p50" => ["p50_us", 0.5], "p90" => ["p90_us", 0.9], "p99" => ["p99_us", 0.99],
