@@ -56,9 +56,9 @@ endfunction()
 
 # handoff_add_mutant(NAME <name> [SEEDS <n>])
 # A broken bridge: targets/mutants/<name>.c built as the target mutant_<name>,
-# and its test (label `mutant`): `handoff-stress --score --declared --target
-# mutant_<name> --seeds SEEDS` (default 3), which reads what the mutant
-# declares from the library itself (harness/include/handoff/target.h: kind,
+# and its test, mutant.<name> (added by handoff_mutant_tests): `handoff-stress
+# --score --declared --target mutant_<name> --seeds SEEDS` (default 3), which
+# reads what the mutant declares from the library itself (harness/include/handoff/target.h: kind,
 # scenario, perturbation, a kind also accepted, what the build needs) and
 # passes only if every seed shows the declared kind within --score's run
 # budget. Where this build cannot show the bug (a data race without TSan, a
@@ -71,30 +71,24 @@ function(handoff_add_mutant)
   if(NOT M_SEEDS)
     set(M_SEEDS 3)
   endif()
-  if(HANDOFF_BUILD_TESTS)
-    add_test(NAME mutant.${M_NAME}
-             COMMAND $<TARGET_FILE:handoff-stress> --score --declared --target mutant_${M_NAME}
-                     --seeds ${M_SEEDS})
-    # Label `concurrency` (run by the tsan preset) only where a build without
-    # ThreadSanitizer and synchronisation points (release) cannot show the
-    # bug: a race or a use after free only TSan sees, or a perturbation
-    # decided at the sync points. Everything else release shows already.
-    file(STRINGS ${CMAKE_CURRENT_SOURCE_DIR}/${M_NAME}.c only_tsan_sees
-         REGEX "MUTANT_MUST_PRODUCE \"(data_race|use_after_free)\"")
-    file(STRINGS ${CMAKE_CURRENT_SOURCE_DIR}/${M_NAME}.c perturbed REGEX "MUTANT_PERTURB \"")
-    set(labels mutant)
-    if(only_tsan_sees OR (perturbed AND NOT perturbed MATCHES "\"none\""))
-      list(APPEND labels concurrency)
-    endif()
-    set_tests_properties(mutant.${M_NAME} PROPERTIES LABELS "${labels}" TIMEOUT 300
-                         SKIP_REGULAR_EXPRESSION "skipped: ")
-    # A kind judged against the scheduler (who was served first, p99
-    # latency) is not judged while other work takes the machine's CPU
-    # (the run says so, and the test is skipped): alone, it is judged.
-    file(STRINGS ${CMAKE_CURRENT_SOURCE_DIR}/${M_NAME}.c judged_by_scheduler
-         REGEX "MUTANT_MUST_PRODUCE \"(starvation|too_slow)\"")
-    if(judged_by_scheduler)
-      set_tests_properties(mutant.${M_NAME} PROPERTIES RUN_SERIAL TRUE)
-    endif()
-  endif()
+  # Its test is added when ctest runs (handoff_mutant_tests).
+  set_property(GLOBAL APPEND PROPERTY HANDOFF_MUTANTS ${M_NAME}:${M_SEEDS})
+endfunction()
+
+# handoff_mutant_tests([COST <name> <cost>]...): after the folder's last
+# handoff_add_mutant, has ctest add the mutants' tests when it runs, labelled
+# from what each mutant declares (cmake/HandoffMutantTests.cmake). COST: a
+# test to start first.
+function(handoff_mutant_tests)
+  cmake_parse_arguments(T "" "" "COST" ${ARGN})
+  get_property(mutants GLOBAL PROPERTY HANDOFF_MUTANTS)
+  set(costs "")
+  while(T_COST)
+    list(POP_FRONT T_COST name cost)
+    list(APPEND costs ${name}:${cost})
+  endwhile()
+  set(include "${CMAKE_CURRENT_BINARY_DIR}/mutant_tests.cmake")
+  file(GENERATE OUTPUT "${include}" CONTENT
+       "set(HANDOFF_STRESS \"$<TARGET_FILE:handoff-stress>\")\nset(HANDOFF_MUTANTS \"${mutants}\")\nset(HANDOFF_MUTANT_COSTS \"${costs}\")\ninclude(\"${PROJECT_SOURCE_DIR}/cmake/HandoffMutantTests.cmake\")\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${include}")
 endfunction()

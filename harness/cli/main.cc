@@ -83,6 +83,10 @@ Json TargetJson(const std::string& name, const std::string& path) {
             {"mutant", mutant != nullptr}};
   if (mutant != nullptr) {
     json["must_produce"] = text(mutant->must_produce);
+    // What seeing that kind takes (the failure kinds' table): its ctest's
+    // labels are chosen by it (cmake/HandoffMutantTests.cmake).
+    const FailureKindInfo* kind = FindFailureKind(text(mutant->must_produce));
+    json["must_produce_needs"] = FailureKindNeedsNames(kind != nullptr ? kind->needs : kNeedsNothing);
     json["scenario"] = text(mutant->scenario);
     json["bug_class"] = text(mutant->bug_class);
     json["perturbation"] = handoff_mutant_perturbation(mutant);

@@ -138,13 +138,15 @@ std::string WhyNot(const CliOptions& o, const Mutant& m, const Mode& mode) {
   } else if (strategy != "none" && !(m.target->flags & HANDOFF_TARGET_HAS_SYNC_POINTS)) {
     return "--perturb " + strategy + " needs the synchronisation points, compiled into the sanitizer builds";
   }
-  if ((kind == "data_race" || kind == "use_after_free") && !BuiltWithThreadSanitizer()) {
+  const FailureKindInfo* info = FindFailureKind(kind);
+  const unsigned kind_needs = info != nullptr ? info->needs : kNeedsNothing;
+  if ((kind_needs & kNeedsThreadSanitizer) && !BuiltWithThreadSanitizer()) {
     return kind + " needs a ThreadSanitizer build (only TSan sees it; the ASan build leaves targets uninstrumented)";
   }
   if (m.scenario.Has(EventType::kFork) && ForkRefusedBySanitizer() != nullptr) {
     return "fork events need the release build";
   }
-  if ((kind == "too_slow" || kind == "leak") && MeasurementsDistortedBySanitizer() != nullptr) {
+  if ((kind_needs & kNeedsUndistortedMeasurements) && MeasurementsDistortedBySanitizer() != nullptr) {
     return kind + " is judged in the release build only";
   }
   return "";

@@ -2,7 +2,7 @@
 // bridge. A Ruby block becomes a C function pointer with FFI::Function; the
 // harness's foreign threads call that pointer as a C library would. FFI runs
 // each foreign-thread call on its async callback dispatcher, which starts a
-// new Ruby thread per call (class 15, latency).
+// new Ruby thread per call (latency).
 //
 // The C signature: int fn(const char *payload, size_t size,
 //                         char **reply, size_t *reply_size)

@@ -16,7 +16,7 @@
  * a String in and a String out. No deadline support: a call whose handler
  * raises, or that is queued after the event thread died, waits forever; the
  * harness reports that as a deadlock (a dead event thread, VM shutdown, an
- * exception: classes 3, 9, 11).
+ * exception).
  */
 #include <pthread.h>
 #include <ruby.h>

@@ -1,5 +1,5 @@
 /*
- * Mutant check_done_before_wait — class 5 (lost wakeup).
+ * Mutant check_done_before_wait — lost wakeup.
  * The waiter checks `done` once and then waits on the condition variable
  * without re-checking it under the mutex: a completion that lands between
  * the check and the wait is a lost wakeup (old grpc rb_event_thread.c).

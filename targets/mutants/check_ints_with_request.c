@@ -1,5 +1,5 @@
 /*
- * Mutant check_ints_with_request — class 4 (popped request dropped).
+ * Mutant check_ints_with_request — popped request dropped.
  * The event thread checks Ruby interrupts with a just-popped request in
  * hand (what rb_thread_call_without_gvl does after its wait): a Thread#kill
  * there ends the thread and that request is never dispatched or failed

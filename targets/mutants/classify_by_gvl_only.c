@@ -1,5 +1,5 @@
 /*
- * Mutant classify_by_gvl_only — class 2 (calling thread misclassified).
+ * Mutant classify_by_gvl_only — calling thread misclassified.
  * The calling thread is classified by "does it hold the GVL?" alone, so a
  * foreign thread is taken for a Ruby thread that released the GVL and calls
  * rb_thread_call_with_gvl, which Ruby answers with [BUG] and exit (ffi #527,

@@ -1,5 +1,5 @@
 /*
- * Mutant fork_keeps_queue — class 10 (state inherited across fork).
+ * Mutant fork_keeps_queue — state inherited across fork.
  * In a forked child the bridge restarts its event thread but keeps the
  * parent's queue, so the child runs the parent's callbacks again
  * (ffi #884, #1050, #1114).

@@ -1,5 +1,5 @@
 /*
- * Mutant free_on_timeout — class 8 (request freed on timeout).
+ * Mutant free_on_timeout — request freed on timeout.
  * A waiter whose deadline passes frees its request, though it is still
  * queued or in a handler's hands: the handler then writes the reply into
  * freed memory (grpc #42809). ThreadSanitizer reports the free racing the

@@ -1,5 +1,5 @@
 /*
- * Mutant handler_on_event_thread — class 13 (re-entrant callback).
+ * Mutant handler_on_event_thread — re-entrant callback.
  * The event thread runs each block itself: a block that fires another
  * foreign callback and waits for it waits on the only thread that could
  * serve it (LMFAO comment; karafka-rdkafka #454).

@@ -1,5 +1,5 @@
 /*
- * Mutant ignore_event_thread_death — class 3 (event thread dies, waiters block).
+ * Mutant ignore_event_thread_death — event thread dies, waiters block.
  * Nothing notices the event thread dying: after Thread#kill its queued and
  * later callers wait forever (grpc #23333).
  */

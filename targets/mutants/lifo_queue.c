@@ -1,5 +1,5 @@
 /*
- * Mutant lifo_queue — class 14 (LIFO queue starves early callers).
+ * Mutant lifo_queue — LIFO queue starves early callers.
  * Requests are pushed at the front of the queue, as in the seed design:
  * under load the newest caller is served first and an early one waits
  * far longer than anyone else (ffi, LMFAO, code reading).

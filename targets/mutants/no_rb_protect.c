@@ -1,5 +1,5 @@
 /*
- * Mutant no_rb_protect — class 11 (exception escapes the handler thread).
+ * Mutant no_rb_protect — exception escapes the handler thread.
  * The block runs without rb_protect: its exception kills the handler
  * thread before the reply is written, and the caller waits forever (the
  * seed's design; ffi #141).

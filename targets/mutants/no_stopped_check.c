@@ -1,5 +1,5 @@
 /*
- * Mutant no_stopped_check — class 9 (callback after shutdown).
+ * Mutant no_stopped_check — callback after shutdown.
  * A call made after stop is queued anyway; the event thread is gone, so
  * the caller waits forever (rdkafka-ruby #216).
  */

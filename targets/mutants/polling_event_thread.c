@@ -1,5 +1,5 @@
 /*
- * Mutant polling_event_thread — class 15 (latency: polling with a sleep).
+ * Mutant polling_event_thread — latency: polling with a sleep.
  * The event thread polls its queue every 10 ms instead of waiting on the
  * condition variable: an idle bridge answers in up to 10 ms. The declared
  * scenario is ci/stress's latency run (its p99 budget).

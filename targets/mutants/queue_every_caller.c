@@ -1,5 +1,5 @@
 /*
- * Mutant queue_every_caller — class 1 (GVL holder waits on the event thread).
+ * Mutant queue_every_caller — GVL holder waits on the event thread.
  * Every caller is queued to the event thread, even a Ruby thread that holds
  * the GVL: it then waits, GVL in hand, for an event thread that needs the
  * GVL to run anything (ffi #241, #343, #560). A block that fires a callback

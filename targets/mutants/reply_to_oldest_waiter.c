@@ -1,5 +1,5 @@
 /*
- * Mutant reply_to_oldest_waiter — class 7 (reply delivered to the wrong waiter).
+ * Mutant reply_to_oldest_waiter — reply delivered to the wrong waiter.
  * Replies are matched to waiters by order, not by identity: each finished
  * handler hands its reply to the oldest request still in flight, assuming
  * handlers finish in the order they were dispatched. They do not when one

@@ -1,5 +1,5 @@
 /*
- * Mutant ruby_thread_means_gvl — class 2 (calling thread misclassified).
+ * Mutant ruby_thread_means_gvl — calling thread misclassified.
  * The calling thread is classified by "is it a Ruby thread?" alone, so a
  * Ruby thread that released the GVL (a block that re-enters the bridge from
  * inside rb_thread_call_without_gvl) is taken for one holding it and runs the

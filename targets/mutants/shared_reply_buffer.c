@@ -1,5 +1,5 @@
 /*
- * Mutant shared_reply_buffer — class 7 (reply delivered to the wrong waiter).
+ * Mutant shared_reply_buffer — reply delivered to the wrong waiter.
  * Every reply goes through one static buffer that the waiter reads after it
  * wakes, so a later handler can overwrite it first and a caller gets another
  * call's reply (the "static result buffer" of many hand-written bridges).

@@ -1,5 +1,5 @@
 /*
- * Mutant signal_after_unlock — class 8 (request destroyed while signalled).
+ * Mutant signal_after_unlock — request destroyed while signalled.
  * The handler thread sets `done` under the request's mutex but signals the
  * condition variable after unlocking it; the waiter can see `done`, return
  * and free the request (and its condvar) while the signal is still running:

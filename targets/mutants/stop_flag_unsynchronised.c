@@ -1,5 +1,5 @@
 /*
- * Mutant stop_flag_unsynchronised — class 9 (stop races the callers).
+ * Mutant stop_flag_unsynchronised — stop races the callers.
  * invoke reads a fast-path stopped flag without the lock, stop() writes it
  * without the lock: a data race between stop and the callers. Shown with
  * return-only calls: the harness's own records order nothing between the

@@ -1,5 +1,5 @@
 /*
- * Mutant swallow_exceptions — class 11 (exception swallowed).
+ * Mutant swallow_exceptions — exception swallowed.
  * A block's exception becomes an `ok` reply with no data: the C caller
  * thinks it worked and nobody hears of the error (ffi #837, #141).
  */

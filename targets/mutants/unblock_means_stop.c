@@ -1,5 +1,5 @@
 /*
- * Mutant unblock_means_stop — class 6 (spurious unblock taken as real).
+ * Mutant unblock_means_stop — spurious unblock taken as real.
  * The event thread takes any return from its GVL-free wait with nothing
  * popped as "we are being stopped" and exits, so a spurious unblock
  * (Thread#wakeup runs the unblocking function) stops the bridge and every

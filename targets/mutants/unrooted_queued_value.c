@@ -1,5 +1,5 @@
 /*
- * Mutant unrooted_queued_value — class 12 (GC collects a queued value).
+ * Mutant unrooted_queued_value — GC collects a queued value.
  * The event thread makes the Ruby String for a request's payload and hands
  * it to the handler thread inside the request, a malloc'd struct the GC
  * never scans: while the handler thread waits for the GVL, a GC can collect

@@ -12,7 +12,8 @@
 namespace handoff {
 
 // Adding a kind: its enumerator here, its row in result.cc's table (which
-// --help, JSON, a mutant's declaration and the fork channel all read), its
+// --help, JSON, a mutant's declaration, the score, the mutants' ctest labels
+// and the fork channel all read; with what seeing it needs), its
 // row in README's failure kind table (harness.cli checks the two agree), and
 // the check that reports it.
 enum class FailureKind {
@@ -35,16 +36,35 @@ enum class FailureKind {
   kIdleCpu,
 };
 
+// What seeing or judging a kind takes, as bits (FailureKindInfo::needs):
+// what the score, a mutant's test and its ctest labels read.
+enum FailureKindNeeds : unsigned {
+  kNeedsNothing = 0,
+  // Only ThreadSanitizer sees it: a release or ASan build cannot.
+  kNeedsThreadSanitizer = 1u << 0,
+  // Judged only where no sanitizer distorts time and memory (release).
+  kNeedsUndistortedMeasurements = 1u << 1,
+  // Judged against the scheduler: not while other work takes the CPU.
+  kNeedsQuietMachine = 1u << 2,
+};
+
 // One kind as everything that lists them sees it.
 struct FailureKindInfo {
   FailureKind kind;
   const char* name;     // "data_race", ...: the command line's, JSON's and a mutant's name
   const char* summary;  // one line for --help
+  unsigned needs;       // FailureKindNeeds bits
 };
+
+// The names of `needs`' bits ("thread_sanitizer", "undistorted_measurements",
+// "quiet_machine"), as --list-targets --json prints a mutant's.
+std::vector<std::string> FailureKindNeedsNames(unsigned needs);
 
 // Every kind, in the order --help lists them.
 const std::vector<FailureKindInfo>& FailureKinds();
 
+// The kind called `name`, or nullptr.
+const FailureKindInfo* FindFailureKind(const std::string& name);
 // "data_race", "deadlock", ...: the names used on the command line, in JSON
 // and in a mutant's declaration.
 const char* FailureKindName(FailureKind kind);

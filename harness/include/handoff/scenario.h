@@ -31,7 +31,7 @@ enum class Behaviour : uint8_t {
   kGc = 3,       // allocates gc_objects Strings (and sometimes runs GC), then replies
   kReenter = 4,  // fires a nested call through the target from a new foreign thread, waits, replies
   kLarge = 5,    // replies with large_bytes extra bytes
-  kReenterGvl = 6,    // fires a nested call from its own Ruby thread, GVL held (class 1)
+  kReenterGvl = 6,    // fires a nested call from its own Ruby thread, GVL held
   kReenterNoGvl = 7,  // fires a nested call from its own Ruby thread, GVL released
   kEscape = 8,        // leaves the block another way than return or CallError (EscapeWay)
 };
@@ -69,8 +69,8 @@ constexpr int kCallerKindCount = 3;
 const char* CallerKindName(CallerKind kind);
 
 // wakeup: Thread#wakeup on every other Ruby thread, which runs the unblocking
-// function of a thread waiting without the GVL (a spurious unblock, class 6).
-// gc_stress: GC.stress on for 20 ms while calls go on (class 12).
+// function of a thread waiting without the GVL (a spurious unblock).
+// gc_stress: GC.stress on for 20 ms while calls go on.
 // compact: GC.compact, which moves objects only into holes. move: the heap
 // moved (GC.verify_compaction_references toward the emptiest pages): as many
 // objects as there is room for, every movable one from Ruby 3.3 (which grows
@@ -137,8 +137,8 @@ struct Scenario {
   std::vector<Event> events;       // sorted by after_calls
   uint32_t deadline_ms = 30000;    // per call, for targets that honour deadlines
   // 0: off. K > 0: a call whose handler started after those of more than
-  // K x threads calls made later is a `starvation` failure (a LIFO queue,
-  // class 14; checker.cc CheckFairness).
+  // K x threads calls made later is a `starvation` failure (a LIFO queue;
+  // checker.cc CheckFairness).
   uint32_t fairness = 0;
   // 0: off. N > 0: a run whose p99 call latency (invoke to return, calls
   // that came back ok or raised) is over N µs fails as `too_slow`.

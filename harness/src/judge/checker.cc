@@ -187,7 +187,7 @@ class Checker {
 
   // Scenario fairness=K: a call whose handler more than K x threads later
   // calls' handlers started before (they were made after it) was starved:
-  // the bridge served newer callers first, again and again (class 14). A
+  // the bridge served newer callers first, again and again. A
   // FIFO bridge lets a call be passed only by the few calls racing it into
   // the queue; a LIFO one by the stream that arrives while it waits. Taken
   // in dispatch order (when each handler started), so a handler that Ruby

@@ -192,9 +192,9 @@ void* NestedCallWithoutGvl(void* arg) {
 }
 
 // HandoffHarness.reenter(call_id, from): a nested call through the target,
-// waited for by the handler (class 13, reentrancy), made from
+// waited for by the handler (reentrancy), made from
 //   0: a new foreign thread (the handler waits without the GVL);
-//   1: the handler's own Ruby thread, holding the GVL (class 1);
+//   1: the handler's own Ruby thread, holding the GVL;
 //   2: the handler's own Ruby thread after releasing the GVL.
 // Once per outer call: a second run of the same handler makes none.
 VALUE Reenter(VALUE, VALUE call_id, VALUE from) {

@@ -184,7 +184,7 @@ void ForkPrepare() NO_THREAD_SAFETY_ANALYSIS { CurrentQueue().mutex_.Lock(); }
 void ForkParent() NO_THREAD_SAFETY_ANALYSIS { CurrentQueue().mutex_.Unlock(); }
 void ForkChild() {
   // The parent's queue stays locked and is leaked: its requests belong to
-  // threads that do not exist here and must never be replayed (class 10).
+  // threads that do not exist here and must never be replayed.
   g_queue.store(new RequestQueue(RequestQueue::State::kForked), std::memory_order_release);
 }
 

@@ -23,7 +23,7 @@
 // (TryPop), oldest first. A worker woken without the GVL (WaitForWork) takes
 // nothing: a request it popped there would wait for the GVL, up to a whole
 // Ruby time slice (100 ms), while the worker holding the GVL drained newer
-// ones past it (class 14; harness scenario fairness=K found it).
+// ones past it (harness scenario fairness=K found it).
 //
 // Fork: CurrentQueue() is replaced in a forked child (pthread_atfork) by a new
 // queue in kForked; the parent's queue, its requests and its mutexes are left

@@ -3,11 +3,11 @@
 // Each worker waits for the queue without the GVL (rb_thread_call_without_gvl2
 // with an unblocking function, so Thread#kill and VM shutdown wake it), then
 // with the GVL drains every queued request in FIFO order before waiting
-// again. It checks interrupts only with no request in hand (class 4: a popped
+// again. It checks interrupts only with no request in hand (a popped
 // request dropped before dispatch).
 // A worker that dies with a request in hand (killed, or a non-StandardError
 // escaped the block) completes it with HANDOFF_STOPPED and, while the bridge
-// runs, is replaced (class 3).
+// runs, is replaced.
 //
 // WARNING: every function here needs the GVL.
 #ifndef HANDOFF_SRC_WORKER_POOL_H

@@ -1,4 +1,4 @@
-// Request: the waiter/replier handshake, deadlines, and lifetime (class 8).
+// Request: the waiter/replier handshake, deadlines, and lifetime.
 #include <gtest/gtest.h>
 
 #include <atomic>

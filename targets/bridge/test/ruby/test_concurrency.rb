@@ -2,8 +2,8 @@
 
 require_relative "helper"
 
-# Many foreign threads: each call gets exactly its own reply (class 7), in
-# FIFO order (class 14), and slow or re-entrant blocks stall nobody (class 13).
+# Many foreign threads: each call gets exactly its own reply, in
+# FIFO order, and slow or re-entrant blocks stall nobody.
 class TestConcurrency < Minitest::Test
   include BridgeTest
 

@@ -2,7 +2,7 @@
 
 require_relative "helper"
 
-# Exceptions are handed back and reported, never swallowed (class 11); bad
+# Exceptions are handed back and reported, never swallowed; bad
 # input gets a clear error.
 class TestErrors < Minitest::Test
   include BridgeTest

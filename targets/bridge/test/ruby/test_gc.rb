@@ -2,8 +2,7 @@
 
 require_relative "helper"
 
-# A registered or queued block is never collected or broken by the GC
-# (class 12).
+# A registered or queued block is never collected or broken by the GC.
 class TestGc < Minitest::Test
   include BridgeTest
 

@@ -4,8 +4,7 @@ require_relative "helper"
 
 # Stop, kill and deadlines with calls in flight: every call returns a status,
 # nothing hangs: no waiter blocks forever once a worker dies, no popped
-# request is dropped, no abandoned request is used after it is freed
-# (classes 3, 4, 8).
+# request is dropped, no abandoned request is used after it is freed.
 class TestLifecycle < Minitest::Test
   include BridgeTest
 
