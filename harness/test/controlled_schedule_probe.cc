@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -48,7 +49,8 @@ int main(int argc, char** argv) {
   options.seed = std::strtoull(argv[4], nullptr, 10);
   options.strategy = strategy.release();
   options.expected_steps = 60;
-  options.calls_in_flight = [] { return true; };
+  static const std::atomic<int> always_one_in_flight{1};
+  options.calls_in_flight = &always_one_in_flight;
   options.on_deadlock = [](const std::string& report) {
     std::printf("deadlock\n%s%s", report.c_str(), ScheduleText(lines).c_str());
     std::fflush(stdout);

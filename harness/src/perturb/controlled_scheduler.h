@@ -58,6 +58,7 @@
 // the same schedule gives the same report.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -77,10 +78,17 @@ struct ControlledScheduleOptions {
   // Called once, on the thread that found a deadlock, with every thread's
   // state; must not return (it ends the process).
   std::function<void(const std::string& threads)> on_deadlock;
-  // Whether a call is in flight, and how many returned so far (the run's
-  // log): what tells a deadlock from a pause between events.
-  std::function<bool()> calls_in_flight;
-  std::function<uint64_t()> calls_returned;
+  // The run's counters of calls in flight and of calls returned so far (the
+  // run log's): what tells a deadlock from a pause between events. Read by
+  // the schedule itself, in its uninstrumented code, on whichever thread
+  // decides: ThreadSanitizer must not see a controlled thread read the
+  // harness's records, since it sees no join ordering that read before the
+  // records' memory is reused (the schedule's hand-overs are invisible to
+  // it). A read made in an instrumented callback was once reported as a race
+  // with the main thread's stack, reused after the run (tsan-gcc, beside two
+  // CPU hogs). nullptr: not known.
+  const std::atomic<int>* calls_in_flight = nullptr;
+  const std::atomic<uint64_t>* calls_returned = nullptr;
   int64_t hang_logical_ns = 60000000000LL;
   // The longest a healthy run waits with every thread asleep and calls in
   // flight (QuietWindowSeconds); hang_logical_ns with --no-quiescence.

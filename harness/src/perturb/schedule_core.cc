@@ -188,8 +188,8 @@ void LetTimePass(const Waits& w) {
 // Notes the logical time of the last progress: when the count of calls
 // returned last changed.
 void NoteProgress() {
-  if (g->options.calls_returned) {
-    uint64_t returned = g->options.calls_returned();
+  if (g->options.calls_returned != nullptr) {
+    uint64_t returned = g->options.calls_returned->load(std::memory_order_relaxed);
     if (returned != g->returned_seen) {
       g->returned_seen = returned;
       g->last_progress_ns = g->logical_ns;
@@ -229,7 +229,8 @@ int Decide() {
     if (!runnable.empty()) break;
     Waits waits;
     SurveyWaits(&waits);
-    bool in_flight = g->options.calls_in_flight && g->options.calls_in_flight();
+    bool in_flight = g->options.calls_in_flight != nullptr &&
+                     g->options.calls_in_flight->load(std::memory_order_relaxed) != 0;
     if (waits.detached) {
       g->running = -1;
       return -1;

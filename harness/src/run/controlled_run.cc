@@ -108,8 +108,8 @@ bool BeginControlledRun(const handoff_target* target, const RunOptions& options,
   schedule.seed = options.seed;
   schedule.strategy = strategy.release();
   schedule.expected_steps = options.scenario.calls * 20 + 1;
-  schedule.calls_in_flight = [log] { return !log->gate.Drained(); };
-  schedule.calls_returned = [log] { return log->returned.load(std::memory_order_relaxed); };
+  schedule.calls_in_flight = log->gate.in_flight_counter();
+  schedule.calls_returned = &log->returned;
   schedule.hang_logical_ns = static_cast<int64_t>(options.hang_seconds * 1e9);
   schedule.quiet_logical_ns =
       options.quiescence ? static_cast<int64_t>(QuietWindowSeconds(options.scenario, options.hang_seconds) * 1e9)

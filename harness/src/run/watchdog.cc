@@ -135,7 +135,7 @@ std::vector<long> Watchdog::HarnessThreads() {
 void Watchdog::Watch() {
   thread_id_.store(CurrentThreadId(), std::memory_order_relaxed);
   WatchState state(MonotonicNanos());
-  // A diagnostic (README "Deadlocks in under a second"): the longest quiescent stretch this
+  // A diagnostic (harness/docs/judging.md): the longest quiescent stretch this
   // run had, to see how far a healthy run stays from its window.
   const bool trace = std::getenv("HANDOFF_QUIESCENCE_TRACE") != nullptr;
   MutexLock lock(&mutex_);
