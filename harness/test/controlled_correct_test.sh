@@ -2,7 +2,7 @@
 # controlled_correct_test.sh HANDOFF_STRESS — the correct bridges (those CMake
 # marks CORRECT: targets/correct_targets.txt next to handoff-stress) pass a
 # lifecycle scenario under the controlled schedule with every strategy it
-# lists. In a ThreadSanitizer build this is the check that the schedule's own
+# lists, seeds 1 and 2. In a ThreadSanitizer build this is the check that the schedule's own
 # bookkeeping stays invisible to the sanitizer: a read of the harness's
 # records it could see was once a false data race on every correct bridge
 # (gcc's runtime).
@@ -17,8 +17,10 @@ scenario='threads=6 calls=600 mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:
 while read -r target; do
   [ -n "$target" ] || continue
   for strategy in $strategies; do
-    out=$("$stress" --target "$target" --seed 1 --schedule controlled --strategy "$strategy" \
-          --quiet --scenario "$scenario" 2>&1) || fail "$target $strategy seed 1: $out"
+    for seed in 1 2; do
+      out=$("$stress" --target "$target" --seed "$seed" --schedule controlled --strategy "$strategy" \
+            --quiet --scenario "$scenario" 2>&1) || fail "$target $strategy seed $seed: $out"
+    done
   done
-  echo "ok: $target passes under each strategy ($strategies)"
+  echo "ok: $target passes seeds 1 and 2 under each strategy ($strategies)"
 done <"$correct_list"
