@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/command_line.h"
+#include "handoff/run.h"
 #include "perturb/schedule_strategy.h"
 #include "perturb/strategy.h"
 #include "run/controlled_run.h"
@@ -70,10 +71,8 @@ void AddTargetAndRunOptions(CLI::App& app, CliOptions* o, GivenOptions* given) {
   given->perturb_option =
       app.add_option("--perturb", o->run.perturbation)->check(CLI::IsMember(strategies));
   app.add_option("--schedule", o->run.schedule)->check(CLI::IsMember({"os", "controlled"}));
-  std::vector<std::string> schedule_strategies;
-  for (const ScheduleStrategyInfo& s : ScheduleStrategies()) schedule_strategies.push_back(s.name);
   given->strategy_option = app.add_option("--strategy", o->run.schedule_strategy)
-                               ->check(CLI::IsMember(schedule_strategies));
+                               ->check(CLI::IsMember(ControlledStrategyNames()));
   app.add_option("--replay", o->replay)->check(WholeNumber(1, 100000));
   app.add_option("--seconds", o->seconds)->check(Seconds());
   given->max_p99_option =
