@@ -8,16 +8,27 @@
 #       DIR/report.md, DIR/latency.{svg,png}, DIR/throughput.{svg,png};
 #       each --ruby adds a row to the "Per Ruby" table (a run of the same
 #       benchmarks built against another Ruby: ci/bench --ruby)
-#   ruby bench/report.rb --compare OLD.json NEW.json
+#   ruby bench/report.rb --compare OLD.json NEW.json [--alpha A] [--normalize BENCHMARK]
 #       a Markdown table of both runs side by side on stdout; a change is
 #       flagged when it is beyond noise: over 5% and over twice the two
-#       runs' standard deviations added (needs --benchmark_repetitions >= 2)
+#       runs' standard deviations added (needs --benchmark_repetitions >= 2);
+#       then each benchmark's Mann-Whitney U test (regression.rb)
+#   ruby bench/report.rb --compare OLD.json NEW.json --fail-on-regression P% [--alpha A]
+#                        [--normalize BENCHMARK] [--latency-figure FIELD]
+#       the U test's table alone, and exit 1 when a benchmark in both runs is
+#       slower by more than P% (medians) with p < A (default 0.05); 0
+#       otherwise, 2 on a usage error or a file that is not Google Benchmark
+#       JSON (regression.rb says which figure each benchmark is judged by)
 #
 # Every figure is the median over the run's repetitions. Figures from one
 # run are compared only with figures from the same run (ratios): absolute
 # numbers on a shared 2-vCPU VM swing from run to run.
 require "json"
 require "optparse"
+require_relative "regression"
+
+# A file or an option report.rb cannot use (exit status 2).
+class BadInput < StandardError; end
 
 # One handoff-bench JSON file: per run name, the median (or only) figures.
 class BenchRun
@@ -25,22 +36,40 @@ class BenchRun
 
   def initialize(file)
     @file = file
-    json = JSON.parse(File.read(file))
-    @context = json.fetch("context")
+    json = begin
+      JSON.parse(File.read(file))
+    rescue JSON::ParserError => e
+      raise BadInput, "#{file}: not JSON (#{e.message.lines.first.strip[0, 80]})"
+    end
+    unless json.is_a?(Hash) && json["context"].is_a?(Hash) && json["benchmarks"].is_a?(Array) &&
+           json["benchmarks"].all? { |b| b.is_a?(Hash) && b["name"].is_a?(String) }
+      raise BadInput, "#{file}: not Google Benchmark JSON (--benchmark_out=FILE --benchmark_out_format=json " \
+                      "writes it: a \"context\" and a \"benchmarks\" list)"
+    end
+    @context = json["context"]
     @rows = Hash.new { |h, k| h[k] = {} }
     samples = Hash.new { |h, k| h[k] = [] }
-    json.fetch("benchmarks").each do |b|
+    order = []
+    json["benchmarks"].each do |b|
+      run_name = b["run_name"] || b["name"]
+      order << run_name
       if b["run_type"] == "aggregate"
-        @rows[b["run_name"]][b["aggregate_name"]] = b
+        @rows[run_name][b["aggregate_name"]] = b
       else
-        samples[b["run_name"]] << b
+        samples[run_name] << b
       end
     end
     samples.each { |name, runs| @rows[name]["only"] = runs.first if runs.size == 1 }
     @samples = samples
+    @names = order.uniq
   end
 
-  def names = @rows.keys
+  def names = @names
+
+  # The entries of each repetition of `name` (run_type "iteration") that did
+  # not stop with an error, and the error messages of those that did.
+  def repetitions(name) = @samples.fetch(name, []).reject { |b| b["error_occurred"] }
+  def errors(name) = @samples.fetch(name, []).select { |b| b["error_occurred"] }.map { |b| b["error_message"] || "error" }
 
   # The median of `field` over repetitions (or the single run), or nil.
   def figure(name, field)
@@ -401,9 +430,19 @@ end
 
 FIELDS = { "p50_us" => "p50 µs", "items_per_second" => "calls/s" }.freeze
 
-def compare(old_file, new_file)
+def compare(old_file, new_file, options)
   a = BenchRun.new(old_file)
   b = BenchRun.new(new_file)
+  check = begin
+    RegressionCheck.new(a, b, alpha: options[:alpha], threshold: options[:threshold],
+                              normalize: options[:normalize], latency: options[:latency] || "p50_us")
+  rescue ArgumentError => e
+    raise BadInput, e.message
+  end
+  puts "# handoff-bench: #{old_file} → #{new_file}", ""
+  # --fail-on-regression: the test's table alone (a CI log's verdict).
+  return finish_regression_check(check) if options[:threshold]
+
   rows = []
   flagged = 0
   (a.names & b.names).sort.each do |name|
@@ -421,19 +460,29 @@ def compare(old_file, new_file)
                format("%+.1f%%", 100 * change), noise.nil? ? "noise unknown" : (beyond ? "**changed**" : "")]
     end
   end
-  puts "# handoff-bench: #{old_file} → #{new_file}", ""
   puts "Means ± standard deviation over repetitions. Flagged: over 5% and over " \
        "2 × (sd old + sd new).", ""
   puts table(%w[benchmark figure old new change flag], rows)
-  puts "", "#{flagged} change(s) beyond noise in #{rows.size} figures."
+  puts "", "#{flagged} change(s) beyond noise in #{rows.size} figures.", ""
+  puts "## Significance (Mann-Whitney U)", ""
+  puts check.lines
+  0
+end
+
+# The verdict: 1 when a benchmark regressed (significant and over the
+# threshold), else 0.
+def finish_regression_check(check)
+  puts check.lines
+  check.regressions.empty? ? 0 : 1
 end
 
 # ---- command line ---------------------------------------------------------
 
-options = { commands: [], rubies: [] }
+options = { commands: [], rubies: [], alpha: 0.05 }
 parser = OptionParser.new do |o|
   o.banner = "usage: report.rb --unpinned U.json [--pinned P.json] --out DIR\n" \
-             "       report.rb --compare OLD.json NEW.json"
+             "       report.rb --compare OLD.json NEW.json [--fail-on-regression P%] [--alpha A] " \
+             "[--normalize BENCHMARK] [--latency-figure FIELD]"
   o.on("--unpinned FILE") { |v| options[:unpinned] = v }
   o.on("--pinned FILE") { |v| options[:pinned] = v }
   o.on("--out DIR") { |v| options[:out] = v }
@@ -446,6 +495,29 @@ parser = OptionParser.new do |o|
   o.on("--trimless FILE", "the payload run with glibc's heap trimming off (ci/bench)") { |v| options[:trimless] = v }
   o.on("--command TEXT", "a command line to show in the report (repeatable)") { |v| options[:commands] << v }
   o.on("--compare", "compare two JSON files given as arguments") { options[:compare] = true }
+  o.on("--fail-on-regression PERCENT", "with --compare: exit 1 when a benchmark is significantly slower " \
+                                       "by more than PERCENT (e.g. 10%)") do |v|
+    m = v.match(/\A(\d+(?:\.\d+)?)%?\z/)
+    raise BadInput, "--fail-on-regression #{v}: expected a percentage such as 10%" if m.nil?
+
+    options[:threshold] = m[1].to_f / 100
+  end
+  o.on("--alpha A", "with --compare: significance level of the U test (default 0.05)") do |v|
+    a = Float(v, exception: false)
+    raise BadInput, "--alpha #{v}: expected a number between 0 and 1, e.g. 0.05" \
+      unless a&.positive? && a < 1
+
+    options[:alpha] = a
+  end
+  o.on("--latency-figure FIELD", "with --compare: judge benchmarks without threads by FIELD " \
+                                 "(default p50_us; real_time, p90_us, ...)") do |v|
+    raise BadInput, "--latency-figure #{v}: expected a field name such as p50_us or real_time" \
+      unless v.match?(/\A[a-z][a-z0-9_]*\z/)
+
+    options[:latency] = v
+  end
+  o.on("--normalize BENCHMARK", "with --compare: divide each run's figures by this benchmark's, " \
+                                "measured in the same run (e.g. BM_CondVar_PingPong)") { |v| options[:normalize] = v }
 end
 begin
   args = parser.parse(ARGV)
@@ -453,8 +525,11 @@ begin
     raise OptionParser::InvalidArgument, "--compare takes OLD.json NEW.json" unless args.size == 2
 
     args.each { |f| raise OptionParser::InvalidArgument, "#{f}: no such file" unless File.file?(f) }
-    compare(*args)
+    exit compare(*args, options)
   else
+    if options[:threshold] || options[:normalize]
+      raise OptionParser::InvalidArgument, "--fail-on-regression and --normalize go with --compare"
+    end
     raise OptionParser::MissingArgument, "--unpinned and --out" unless options[:unpinned] && options[:out]
 
     [options[:unpinned], options[:pinned], options[:trimless], *options[:rubies].map(&:last)].compact.each do |f|
@@ -463,7 +538,7 @@ begin
     report(options[:unpinned], options[:pinned], options[:out], options[:commands], options[:rubies],
            options[:trimless])
   end
-rescue OptionParser::ParseError, JSON::ParserError, KeyError => e
+rescue OptionParser::ParseError, BadInput, JSON::ParserError, KeyError => e
   warn "report.rb: #{e.message}\n#{parser.banner}"
   exit 2
 end
