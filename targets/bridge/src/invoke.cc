@@ -3,8 +3,12 @@
 #include <ruby.h>
 #include <ruby/thread.h>
 
+#include <atomic>
+
 #include "block_call.h"
 #include "callback_handle.h"
+#include "futex_word.h"
+#include "request_cache.h"
 #include "request_queue.h"
 
 // Exported by libruby (1.9 to 3.4) but declared only in its internal headers;
@@ -22,17 +26,46 @@ CallerKind ClassifyCaller() {
   return ruby_thread_has_gvl_p() ? CallerKind::kRubyWithGvl : CallerKind::kRubyWithoutGvl;
 }
 
-Outcome RunOnForeignThread(CallbackHandle* handle, std::vector<OwnedValue> args,
+// Spins before sleeping only when the reply may come within the spin: the
+// worker runs on another CPU and at most one request is ahead of this one
+// (a caller deep in the queue would only take the CPU the worker and the
+// callers ahead of it need), and no other caller is spinning already.
+constexpr int kReplySpinRounds = 4000;  // a few tens of microseconds
+std::atomic<int> g_spinning_callers{0};
+
+int SpinRoundsFor(size_t queued_ahead) {
+  if (queued_ahead > 1 || !SpinningCanPay()) return 0;
+  return g_spinning_callers.load(std::memory_order_relaxed) == 0 ? kReplySpinRounds : 0;
+}
+
+Outcome Wait(Request* request, size_t queued_ahead, int64_t timeout_ns, bool* kept) {
+  int spin_rounds = SpinRoundsFor(queued_ahead);
+  if (spin_rounds == 0) return request->WaitAndKeep(timeout_ns, 0, kept);
+  g_spinning_callers.fetch_add(1, std::memory_order_relaxed);
+  Outcome outcome = request->WaitAndKeep(timeout_ns, spin_rounds, kept);
+  g_spinning_callers.fetch_sub(1, std::memory_order_relaxed);
+  return outcome;
+}
+
+// REQUIRES: ValidArgs(args, nargs). The request, its argument vector and
+// buffers are this thread's from its last call (request_cache.h).
+Outcome RunOnForeignThread(CallbackHandle* handle, const handoff_value* args, size_t nargs,
                            int64_t timeout_ns) {
-  auto* request = new Request(handle, std::move(args));
-  handoff_status admitted = CurrentQueue().Push(request);
+  Request* request = TakeRequest();
+  request->Begin(handle);
+  CopyValidArgs(args, nargs, request->args_to_fill());
+  size_t queued_ahead = 0;
+  handoff_status admitted = CurrentQueue().Push(request, &queued_ahead);
   if (admitted != HANDOFF_OK) {
     const char* why = admitted == HANDOFF_FORKED
                           ? "handoff: this forked child has not restarted the bridge (Handoff.start)"
                           : "handoff: the bridge is not running (Handoff.start)";
     request->CompleteAndRelease(MakeOutcome(admitted, "", why));
   }
-  return request->WaitAndRelease(timeout_ns);
+  bool kept = false;
+  Outcome outcome = Wait(request, queued_ahead, timeout_ns, &kept);
+  if (kept) KeepRequest(request);
+  return outcome;
 }
 
 // Everything but the final jump: *jump_state is set when a kill or exit must
@@ -46,15 +79,14 @@ handoff_status InvokeAndCatch(handoff_callback* cb, const handoff_value* args, s
   if (args == nullptr && nargs != 0) {
     return FillReply(MakeOutcome(HANDOFF_INVALID, "", "handoff: args is NULL but nargs > 0"), reply);
   }
-  std::vector<OwnedValue> copied;
   std::string error;
-  if (!CopyArgs(args, nargs, &copied, &error)) {
+  if (!ValidArgs(args, nargs, &error)) {
     return FillReply(MakeOutcome(HANDOFF_INVALID, "", "handoff: " + error), reply);
   }
 
   switch (ClassifyCaller()) {
     case CallerKind::kForeign:
-      return FillReply(RunOnForeignThread(handle, std::move(copied), timeout_ns), reply);
+      return FillReply(RunOnForeignThread(handle, args, nargs, timeout_ns), reply);
     case CallerKind::kRubyWithoutGvl:
       // Queued like a foreign thread's call, not run here through
       // rb_thread_call_with_gvl: a Thread#kill of this thread that landed
@@ -62,10 +94,12 @@ handoff_status InvokeAndCatch(handoff_callback* cb, const handoff_value* args, s
       // rb_thread_call_with_gvl, and Ruby never delivers a caught kill
       // again (nor any later one): the thread could never be killed. Queued,
       // an interrupt of this thread waits until the call is back in Ruby.
-      return FillReply(RunOnForeignThread(handle, std::move(copied), timeout_ns), reply);
+      return FillReply(RunOnForeignThread(handle, args, nargs, timeout_ns), reply);
     case CallerKind::kRubyWithGvl: {
       handoff_status admitted = CurrentQueue().Admission();
       if (admitted != HANDOFF_OK) return FillReply(MakeOutcome(admitted), reply);
+      std::vector<OwnedValue> copied;
+      CopyValidArgs(args, nargs, &copied);
       return FillReply(CallBlock(handle, copied, BlockThread::kCallersOwn, jump_state), reply);
     }
   }

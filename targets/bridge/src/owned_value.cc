@@ -7,7 +7,12 @@
 namespace handoff {
 
 void MallocBytes::Assign(const char* data, size_t size) {
-  buffer_.reset(static_cast<char*>(std::malloc(size + 1)));
+  bool fits = buffer_ && capacity_ > size;
+  bool hoards = capacity_ > kKeptCapacity && size < kKeptCapacity;
+  if (!fits || hoards) {
+    buffer_.reset(static_cast<char*>(std::malloc(size + 1)));
+    capacity_ = buffer_ ? size + 1 : 0;
+  }
   size_ = buffer_ ? size : 0;
   if (!buffer_) return;
   if (size != 0) std::memcpy(buffer_.get(), data, size);
@@ -16,40 +21,66 @@ void MallocBytes::Assign(const char* data, size_t size) {
 
 char* MallocBytes::Release() {
   size_ = 0;
+  capacity_ = 0;
   return buffer_.release();
 }
 
-bool CopyArgs(const handoff_value* args, size_t nargs,
-              std::vector<OwnedValue>* out, std::string* error) {
-  out->clear();
-  out->resize(nargs);
+namespace {
+
+// The type field as an integer: a C caller may pass any value, and loading
+// an out-of-range enum is undefined behaviour in C++.
+std::underlying_type_t<handoff_type> RawType(const handoff_value& v) {
+  std::underlying_type_t<handoff_type> raw_type;
+  std::memcpy(&raw_type, &v.type, sizeof raw_type);
+  return raw_type;
+}
+
+}  // namespace
+
+bool ValidArgs(const handoff_value* args, size_t nargs, std::string* error) {
   for (size_t i = 0; i < nargs; ++i) {
     const handoff_value& in = args[i];
-    OwnedValue& v = (*out)[i];
-    // Read as an integer: a C caller may pass any value, and loading an
-    // out-of-range enum is undefined behaviour in C++.
-    std::underlying_type_t<handoff_type> raw_type;
-    std::memcpy(&raw_type, &in.type, sizeof raw_type);
-    switch (raw_type) {
-      case HANDOFF_NIL: break;
-      case HANDOFF_BOOL: v.boolean = in.as.boolean != 0; break;
-      case HANDOFF_INT: v.integer = in.as.integer; break;
-      case HANDOFF_DOUBLE: v.real = in.as.real; break;
+    switch (RawType(in)) {
+      case HANDOFF_NIL:
+      case HANDOFF_BOOL:
+      case HANDOFF_INT:
+      case HANDOFF_DOUBLE: break;
       case HANDOFF_BYTES:
         if (in.as.bytes.data == nullptr && in.as.bytes.size != 0) {
           *error = "argument " + std::to_string(i) + ": bytes with NULL data and size " +
                    std::to_string(in.as.bytes.size);
           return false;
         }
-        if (in.as.bytes.size != 0) v.bytes.Assign(in.as.bytes.data, in.as.bytes.size);
         break;
       default:
         *error = "argument " + std::to_string(i) + ": unknown handoff_type " +
-                 std::to_string(raw_type);
+                 std::to_string(RawType(in));
         return false;
     }
-    v.type = in.type;
   }
+  return true;
+}
+
+void CopyValidArgs(const handoff_value* args, size_t nargs, std::vector<OwnedValue>* out) {
+  out->resize(nargs);
+  for (size_t i = 0; i < nargs; ++i) {
+    const handoff_value& in = args[i];
+    OwnedValue& v = (*out)[i];
+    v.type = in.type;
+    switch (in.type) {
+      case HANDOFF_NIL: break;
+      case HANDOFF_BOOL: v.boolean = in.as.boolean != 0; break;
+      case HANDOFF_INT: v.integer = in.as.integer; break;
+      case HANDOFF_DOUBLE: v.real = in.as.real; break;
+      case HANDOFF_BYTES: v.bytes.Assign(in.as.bytes.data, in.as.bytes.size); break;
+    }
+  }
+}
+
+bool CopyArgs(const handoff_value* args, size_t nargs,
+              std::vector<OwnedValue>* out, std::string* error) {
+  if (!ValidArgs(args, nargs, error)) return false;
+  CopyValidArgs(args, nargs, out);
   return true;
 }
 

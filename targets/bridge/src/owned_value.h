@@ -15,9 +15,14 @@ namespace handoff {
 
 // Bytes in a buffer from malloc(), with one NUL past the end, so that a
 // reply hands the buffer itself to its C caller (handoff_reply_free frees
-// it) instead of copying it once more. Move-only.
+// it) instead of copying it once more. Move-only. Assign reuses the buffer
+// it has when it is big enough (a calling thread's request keeps its
+// argument buffers from call to call: no fresh pages per call), up to
+// kKeptCapacity; a bigger one is given back by the next smaller Assign.
 class MallocBytes {
  public:
+  static constexpr size_t kKeptCapacity = (size_t{1} << 20) + 1;  // 1 MiB and its NUL
+
   // Copies `size` bytes from `data`. Out of memory: left empty.
   void Assign(const char* data, size_t size);
   const char* data() const { return buffer_ ? buffer_.get() : ""; }
@@ -31,6 +36,7 @@ class MallocBytes {
   };
   std::unique_ptr<char, Free> buffer_;
   size_t size_ = 0;
+  size_t capacity_ = 0;  // bytes of buffer_, NUL included
 };
 
 struct OwnedValue {
@@ -41,9 +47,16 @@ struct OwnedValue {
   MallocBytes bytes;  // only for HANDOFF_BYTES
 };
 
-// Copies `nargs` caller values into `out`. Returns false, with `error` saying
+// Whether `nargs` caller values can be copied: false, with `error` saying
 // which argument is bad, for an unknown type or NULL data with a size.
 // REQUIRES: args points to nargs values, or nargs == 0.
+bool ValidArgs(const handoff_value* args, size_t nargs, std::string* error);
+
+// Copies `nargs` caller values into `out`, reusing its elements' buffers.
+// REQUIRES: ValidArgs(args, nargs) is true.
+void CopyValidArgs(const handoff_value* args, size_t nargs, std::vector<OwnedValue>* out);
+
+// ValidArgs, then CopyValidArgs.
 bool CopyArgs(const handoff_value* args, size_t nargs,
               std::vector<OwnedValue>* out, std::string* error);
 

@@ -1,72 +1,116 @@
 #include "request.h"
 
-#include <chrono>
-
 #include "callback_handle.h"
+#include "futex_word.h"
+#include "reply_bell.h"
 #include "sync_points.h"
 
 namespace handoff {
 
-Request::Request(CallbackHandle* callback, std::vector<OwnedValue> args)
-    : callback_(callback), args_(std::move(args)) {
+Request::Request(CallbackHandle* callback, std::vector<OwnedValue> args) {
+  Begin(callback);
+  args_ = std::move(args);
+}
+
+Request::~Request() { LetGoOfCallback(); }
+
+void Request::Begin(CallbackHandle* callback) {
+  callback_ = callback;
   if (callback_ != nullptr) callback_->Retain();
+  bell_bit_ = ReplyBellBitOfThisThread();
+  outcome_ = Outcome();
+  next = nullptr;
+  word_.store(kQueued, std::memory_order_relaxed);
+  refs_.store(2, std::memory_order_relaxed);  // published by the queue's mutex
+}
+
+Outcome Request::WaitAndKeep(int64_t timeout_ns, int spin_rounds, bool* kept) {
+  BRIDGE_SYNC_POINT("request.wait");
+  Outcome result;
+  if (AwaitDone(timeout_ns, spin_rounds) || !Abandon()) {
+    result = std::move(outcome_);
+  } else {
+    result = MakeOutcome(HANDOFF_TIMED_OUT, "", "handoff: no reply within the deadline");
+  }
+  *kept = Unref();
+  if (*kept) LetGoOfCallback();
+  return result;
 }
 
 Outcome Request::WaitAndRelease(int64_t timeout_ns) {
-  Outcome result;
-  BRIDGE_SYNC_POINT("request.wait");
-  {
-    MutexLock lock(&mutex_);
-    if (timeout_ns <= 0) {
-      while (state_ != State::kDone) lock.Wait(&done_cv_);
-    } else {
-      auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns);
-      while (state_ != State::kDone && lock.WaitUntil(&done_cv_, deadline)) {
-      }
-    }
-    if (state_ == State::kDone) {
-      result = std::move(outcome_);
-    } else {
-      state_ = State::kAbandoned;
-      result = MakeOutcome(HANDOFF_TIMED_OUT, "", "handoff: no reply within the deadline");
+  bool kept = false;
+  Outcome result = WaitAndKeep(timeout_ns, 0, &kept);
+  if (kept) delete this;
+  return result;
+}
+
+bool Request::Done() const {
+  return (word_.load(std::memory_order_acquire) & kStateMask) == kDone;
+}
+
+bool Request::AwaitDone(int64_t timeout_ns, int spin_rounds) {
+  timespec deadline{};
+  if (timeout_ns > 0) deadline = MonotonicAfter(timeout_ns);
+  if (spin_rounds > 0 && SpinUntil(spin_rounds, [this] { return Done(); })) return true;
+  // From here the replier must wake us: say so in the word itself, so the
+  // replier's store of kDone tells it in the same step.
+  if ((word_.fetch_or(kAsleep, std::memory_order_acq_rel) & kStateMask) == kDone) return true;
+  while (!Done()) {
+    if (!SleepOnReplyBell(bell_bit_, timeout_ns > 0 ? &deadline : nullptr,
+                          [this] { return !Done(); })) {
+      return Done();
     }
   }
-  Release();
-  return result;
+  return true;
+}
+
+bool Request::Abandon() {
+  uint32_t word = word_.load(std::memory_order_acquire);
+  while ((word & kStateMask) != kDone) {
+    if (word_.compare_exchange_weak(word, kAbandoned, std::memory_order_acq_rel,
+                                    std::memory_order_acquire)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool Request::Claim() {
   BRIDGE_SYNC_POINT("request.claim");
-  MutexLock lock(&mutex_);
-  if (state_ != State::kQueued) return false;
-  state_ = State::kRunning;
-  return true;
-}
-
-void Request::CompleteAndRelease(Outcome outcome) {
-  BRIDGE_SYNC_POINT("request.complete");
-  bool wake = false;
-  {
-    MutexLock lock(&mutex_);
-    if (state_ != State::kAbandoned) {
-      outcome_ = std::move(outcome);
-      state_ = State::kDone;
-      wake = true;
+  uint32_t word = word_.load(std::memory_order_acquire);
+  while ((word & kStateMask) == kQueued) {
+    if (word_.compare_exchange_weak(word, kRunning | (word & kAsleep), std::memory_order_acq_rel,
+                                    std::memory_order_acquire)) {
+      return true;
     }
   }
-  // After the unlock, so the woken waiter does not block at once on the
-  // mutex still held here. The condition variable outlives this: the
-  // request is freed only when our reference goes too (Release, below).
-  if (wake) done_cv_.notify_one();
-  BRIDGE_SYNC_POINT("request.release");
-  Release();
+  return false;
 }
 
-void Request::Release() {
-  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    if (callback_ != nullptr) callback_->Release();
-    delete this;
+void Request::CompleteAndRelease(Outcome outcome, PendingRings* rings) {
+  BRIDGE_SYNC_POINT("request.complete");
+  // outcome_ is the replier's until kDone is stored; a waiter that gave up
+  // never reads it (it is reset when the request is used again).
+  if ((word_.load(std::memory_order_acquire) & kStateMask) != kAbandoned) {
+    outcome_ = std::move(outcome);
+    uint32_t before = word_.exchange(kDone, std::memory_order_acq_rel);
+    if ((before & kStateMask) != kAbandoned && (before & kAsleep) != 0) {
+      if (rings != nullptr) {
+        rings->Add(bell_bit_);
+      } else {
+        RingReplyBell(bell_bit_);
+      }
+    }
   }
+  BRIDGE_SYNC_POINT("request.release");
+  if (Unref()) delete this;
+}
+
+bool Request::Unref() { return refs_.fetch_sub(1, std::memory_order_acq_rel) == 1; }
+
+void Request::LetGoOfCallback() {
+  if (callback_ != nullptr) callback_->Release();
+  callback_ = nullptr;
 }
 
 }  // namespace handoff

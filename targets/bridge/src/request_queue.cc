@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "futex_word.h"
 #include "sync_points.h"
 
 #ifdef HANDOFF_SYNC_POINTS
@@ -24,7 +25,7 @@ handoff_status RequestQueue::Admission() {
   return HANDOFF_STOPPED;
 }
 
-handoff_status RequestQueue::Push(Request* r) {
+handoff_status RequestQueue::Push(Request* r, size_t* queued_ahead) {
   BRIDGE_SYNC_POINT("queue.push");
   bool wake = false;
   {
@@ -38,7 +39,9 @@ handoff_status RequestQueue::Push(Request* r) {
       tail_->next = r;
     }
     tail_ = r;
-    ++queued_;
+    size_t ahead = queued_.load(std::memory_order_relaxed);
+    queued_.store(ahead + 1, std::memory_order_relaxed);
+    if (queued_ahead != nullptr) *queued_ahead = ahead;
     wake = NeedsWake();
   }
   // After the unlock, so the woken worker does not block at once on mutex_
@@ -70,8 +73,18 @@ void RequestQueue::BlockEnded() {
   --in_block_;
 }
 
+bool RequestQueue::SpinForWork() {
+  constexpr int kWorkSpinRounds = 20000;  // about a hundred microseconds
+  if (!SpinningCanPay() || worker_spinning_.exchange(true, std::memory_order_acquire)) return false;
+  bool came = SpinUntil(kWorkSpinRounds,
+                        [this] { return queued_.load(std::memory_order_relaxed) != 0; });
+  worker_spinning_.store(false, std::memory_order_release);
+  return came;
+}
+
 void RequestQueue::WaitForWork(WorkerSlot* slot) {
   BRIDGE_SYNC_POINT("queue.wait_for_work");
+  if (SpinForWork()) return;
   MutexLock lock(&mutex_);
   ++idle_;
   while (head_ == nullptr && state_ == State::kRunning && !slot->interrupted) {
@@ -101,7 +114,7 @@ Request* RequestQueue::TryPop() {
   if (state_ != State::kRunning || r == nullptr) return nullptr;
   head_ = r->next;
   if (head_ == nullptr) tail_ = nullptr;
-  --queued_;
+  queued_.store(queued_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
   r->next = nullptr;
   return r;
 }
@@ -137,7 +150,7 @@ std::vector<Request*> RequestQueue::Stop() {
     r = next;
   }
   head_ = tail_ = nullptr;
-  queued_ = 0;
+  queued_.store(0, std::memory_order_relaxed);
   work_cv_.notify_all();
   return drained;
 }
@@ -161,7 +174,7 @@ bool RequestQueue::running() {
 
 size_t RequestQueue::queued() {
   MutexLock lock(&mutex_);
-  return queued_;
+  return queued_.load(std::memory_order_relaxed);
 }
 
 int RequestQueue::workers() {

@@ -31,6 +31,7 @@
 #ifndef HANDOFF_SRC_REQUEST_QUEUE_H
 #define HANDOFF_SRC_REQUEST_QUEUE_H
 
+#include <atomic>
 #include <condition_variable>
 #include <vector>
 
@@ -58,13 +59,17 @@ class RequestQueue {
   // What a new call gets now: HANDOFF_OK (running), STOPPED or FORKED.
   handoff_status Admission();
 
-  // Any thread. Running: appends `r` (the queue now owns the replier's side)
-  // and returns HANDOFF_OK. Otherwise returns STOPPED/FORKED without taking it.
-  handoff_status Push(Request* r);
+  // Any thread. Running: appends `r` (the queue now owns the replier's side),
+  // sets *queued_ahead (if given) to the requests queued before it, returns
+  // HANDOFF_OK. Otherwise returns STOPPED/FORKED without taking it.
+  handoff_status Push(Request* r, size_t* queued_ahead = nullptr);
 
   // Worker, without the GVL: blocks until a request is queued, the queue
   // leaves kRunning or Interrupt(slot) was called. Pops nothing: the caller
   // takes the GVL back, then calls TryPop (which may find the queue drained).
+  // When spinning can pay (futex_word.h) one worker at a time first spins
+  // a bounded while for a request, still in reserve (pushers wake nobody):
+  // under a steady stream of calls it is never put to sleep and woken.
   void WaitForWork(WorkerSlot* slot);
   // Worker, GVL held, nothing in hand: true when the caller must start one
   // more worker before it pops (a request is queued, the pool is below
@@ -102,6 +107,8 @@ class RequestQueue {
 
   bool running();
   size_t queued();
+  // queued() == 0 without the mutex: a hint, as of some recent moment.
+  bool LooksEmpty() const { return queued_.load(std::memory_order_relaxed) == 0; }
   int workers();
   int max_workers();
 
@@ -112,7 +119,10 @@ class RequestQueue {
   Request* head_ GUARDED_BY(mutex_) = nullptr;  // FIFO: pop at head
   Request* tail_ GUARDED_BY(mutex_) = nullptr;  // push at tail
   int workers_ GUARDED_BY(mutex_) = 0;          // alive or being started
-  size_t queued_ GUARDED_BY(mutex_) = 0;        // length of the FIFO
+  // Length of the FIFO: written under mutex_, read without it by a
+  // spinning worker (a hint: it looks again under the mutex).
+  std::atomic<size_t> queued_{0};
+  std::atomic<bool> worker_spinning_{false};  // one spinner at a time
   int idle_ GUARDED_BY(mutex_) = 0;             // workers inside WaitForWork
   // Notifications sent by Push and not yet settled by a worker's wake. Push
   // notifies only while idle_ > woken_, so a burst of pushes wakes a
@@ -126,6 +136,8 @@ class RequestQueue {
   // Wakes one sleeping worker if work is queued and no worker will pop it
   // unwoken; true when the caller must notify work_cv_ (after unlocking).
   bool NeedsWake() REQUIRES(mutex_);
+  // The bounded spin of WaitForWork; true when a request came.
+  bool SpinForWork();
 
   friend void ForkPrepare();
   friend void ForkParent();

@@ -3,6 +3,7 @@
 #include <ruby/thread.h>
 
 #include "block_call.h"
+#include "reply_bell.h"
 #include "request_queue.h"
 
 namespace handoff {
@@ -10,10 +11,16 @@ namespace {
 
 VALUE g_worker_threads = Qnil;  // Array of Thread; rooted by rb_gc_register_address
 
+// How many completed calls whose callers sleep a worker may hold before it
+// wakes them together (reply_bell.h); it rings sooner when the queue is
+// drained, and before anything that may block or leave.
+constexpr int kRingsPerBatch = 16;
+
 struct Worker {
   RequestQueue* queue;
   RequestQueue::WorkerSlot slot;
   Request* in_hand = nullptr;  // popped, not yet completed: WorkerCleanup's to complete
+  PendingRings rings;          // completed, their sleeping callers not woken yet
 };
 
 void* WaitForWorkWithoutGvl(void* arg) {
@@ -46,7 +53,8 @@ int RunRequestInHand(Worker* w) {
     return jump_state;
   }
   w->queue->BlockEnded();
-  r->CompleteAndRelease(std::move(outcome));
+  r->CompleteAndRelease(std::move(outcome), &w->rings);
+  if (jump_state != 0 || w->rings.count() >= kRingsPerBatch) w->rings.Ring();
   return jump_state;
 }
 
@@ -76,19 +84,25 @@ VALUE WorkerLoop(VALUE arg) {
       // A block that forked without exiting the child returns here in the
       // child: the parent's queue (left locked there) is not ours to touch.
       if (&CurrentQueue() != w->queue) break;
+      if (w->queue->LooksEmpty()) w->rings.Ring();  // before an interrupt or a wait
       rb_thread_check_ints();  // nothing in hand
-      if (w->queue->ReserveSpare()) SpawnWorker();
+      if (w->queue->ReserveSpare()) {
+        w->rings.Ring();
+        SpawnWorker();
+      }
       w->in_hand = w->queue->TryPop();
       if (w->in_hand == nullptr) break;
       int jump_state = RunRequestInHand(w);
       if (jump_state != 0) rb_jump_tag(jump_state);
     }
+    w->rings.Ring();
   }
   return Qnil;
 }
 
 VALUE WorkerCleanup(VALUE arg) {
   auto* w = reinterpret_cast<Worker*>(arg);
+  w->rings.Ring();
   if (w->in_hand != nullptr) {
     w->in_hand->CompleteAndRelease(MakeOutcome(
         HANDOFF_STOPPED, "", "handoff: the worker thread died holding this call"));
@@ -103,7 +117,7 @@ VALUE WorkerCleanup(VALUE arg) {
 }
 
 VALUE WorkerMain(void*) {
-  auto* w = new Worker{&CurrentQueue(), {}, nullptr};
+  auto* w = new Worker{&CurrentQueue(), {}, nullptr, {}};
   return rb_ensure(WorkerLoop, reinterpret_cast<VALUE>(w), WorkerCleanup,
                    reinterpret_cast<VALUE>(w));
 }

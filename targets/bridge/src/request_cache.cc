@@ -1,0 +1,26 @@
+#include "request_cache.h"
+
+namespace handoff {
+namespace {
+
+struct SpareRequest {
+  Request* request = nullptr;
+  ~SpareRequest() { delete request; }
+};
+
+thread_local SpareRequest t_spare;
+
+}  // namespace
+
+Request* TakeRequest() {
+  Request* request = t_spare.request;
+  t_spare.request = nullptr;
+  return request != nullptr ? request : new Request;
+}
+
+void KeepRequest(Request* request) {
+  delete t_spare.request;
+  t_spare.request = request;
+}
+
+}  // namespace handoff
