@@ -8,6 +8,11 @@
 // once per call (each wake of a caller with a better claim to the CPU than
 // the worker would otherwise preempt the worker at once).
 //
+// A batch's callers are woken when the worker has served the batch (or 16
+// calls of it), so a call done before a slow block of the same batch would
+// wait for that block too: a sleeping caller naps (Request), and looks at
+// its request again after each nap, so that wait is at most a nap.
+//
 // Memory ordering: Ring's increment of the bell comes after the completions
 // it announces (their release stores), and a sleeper reads the bell before
 // it looks at its request a last time (seq_cst): a completion it did not
