@@ -9,8 +9,8 @@
 //                             (one thread, like the GVL holder, answers all)
 //   BM_Spin_PingPong          two std::threads spinning on an atomic (yielding
 //                             after 1000 spins, so a pinned run still ends)
-//   BM_Copy/65536             one copy of a 64 KiB payload between two warm
-//                             buffers: what each of a bridge's copies costs
+//   BM_Copy/65536, /1048576   one copy of a 64 KiB (1 MiB) payload between two
+//                             warm buffers: what each of a bridge's copies costs
 //   BM_Copy_CrossCpu/65536    the same copy made on CPU 1 of bytes just
 //                             written on CPU 0: what a copy costs when the
 //                             payload was made on the other CPU (unpinned
@@ -246,7 +246,7 @@ void BM_Copy(benchmark::State& state) {
   latencies.EndRun(state);
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_Copy)->Arg(65536)->UseRealTime();
+BENCHMARK(BM_Copy)->Arg(65536)->Arg(1 << 20)->UseRealTime();
 
 void SpinUntil(const std::atomic<uint64_t>& value, uint64_t want) {
   for (int spins = 0; value.load(std::memory_order_acquire) != want; ++spins) {

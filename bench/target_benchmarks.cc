@@ -3,7 +3,7 @@
 // target and check each reply.
 //   RoundTrip   1 thread, trivial block, 8-byte payload: latency percentiles
 //   Throughput  1..64 threads, trivial block, 8-byte payload: calls/s
-//   Payload     1 thread, trivial block (echo), 8 B / 1 KiB / 64 KiB
+//   Payload     1 thread, trivial block (echo), 8 B / 1 KiB / 64 KiB / 1 MiB
 //   RubyWork    1 and 16 threads, a block that does real Ruby work
 //   Memory      (bridge) resident memory over a 1,000,000-call run
 #include <benchmark/benchmark.h>
@@ -165,7 +165,7 @@ void RegisterTargetBenchmarks(const std::vector<std::string>& names) {
         ->Threads(1)->Threads(2)->Threads(4)->Threads(8)->Threads(16)->Threads(64)
         ->UseRealTime();
     benchmark::RegisterBenchmark((prefix + "Payload").c_str(), Payload, t)
-        ->Arg(8)->Arg(1024)->Arg(65536)->UseRealTime();
+        ->Arg(8)->Arg(1024)->Arg(65536)->Arg(1 << 20)->UseRealTime();
     benchmark::RegisterBenchmark((prefix + "RubyWork").c_str(), RubyWork, t)
         ->Threads(1)->Threads(16)->UseRealTime();
     if (name == HANDOFF_BENCH_GOAL_TARGET) {  // its memory is among its goals

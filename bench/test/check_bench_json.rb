@@ -33,12 +33,13 @@ expect.call("BM_CondVar_PingPong/real_time")
 expect.call("BM_Spin_PingPong/real_time")
 [1, 2, 4, 8, 16, 64].each { |t| expect.call("BM_CondVar_Server/real_time/threads:#{t}") }
 expect.call("BM_Copy/65536/real_time")
+expect.call("BM_Copy/1048576/real_time")
 expect.call("BM_Copy_CrossCpu/65536/manual_time")
 targets.each do |target|
   prefix = "BM_#{target[0].upcase}#{target[1..]}_"
   expect.call("#{prefix}RoundTrip/real_time")
   [1, 2, 4, 8, 16, 64].each { |t| expect.call("#{prefix}Throughput/real_time/threads:#{t}") }
-  [8, 1024, 65_536].each { |size| expect.call("#{prefix}Payload/#{size}/real_time") }
+  [8, 1024, 65_536, 1_048_576].each { |size| expect.call("#{prefix}Payload/#{size}/real_time") }
   [1, 16].each { |t| expect.call("#{prefix}RubyWork/real_time/threads:#{t}") }
 end
 
