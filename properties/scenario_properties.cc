@@ -143,6 +143,28 @@ Property LongRun() {
       long_run));
 }
 
+// Trivial calls from 1-16 foreign threads; the run measures the target
+// against the condvar floor first (min_throughput_ratio, the suite's bar).
+// Judged in the release build, on a quiet machine (a busy one: a note).
+Property ThroughputAgainstTheFloor() {
+  ScenarioSpace space{16, 400, {}, {}, 0, 0};
+  space.max_payload = 256;  // (the speed phases use a fixed probe payload)
+  space.max_reply = 256;
+  space.ruby_callers = false;
+  auto body = [space] {
+    Scenario scenario = DrawScenario(ForTarget(space, CurrentPropertyTarget().target));
+    scenario.min_throughput_ratio = kSuiteMinThroughputRatio;
+    RunScenarioOrFail(scenario, DrawSeed());
+  };
+  Property speed{"throughput_against_the_floor",
+                 "trivial calls from 1-16 foreign threads reach the suite's min_throughput_ratio of the "
+                 "throughput and p50 of a condvar server measured in the same run (judged in the release "
+                 "build, on a quiet machine)",
+                 body};
+  speed.needs_undistorted_measurements = true;
+  return speed;
+}
+
 }  // namespace
 
 std::vector<Property> ScenarioProperties() {
@@ -157,6 +179,7 @@ std::vector<Property> ScenarioProperties() {
       GcLosesNothing(),
       MovedObjectsReached(),
       InterruptedRubyCallers(),
+      ThroughputAgainstTheFloor(),
       ForkDuringRun(),
       LongRun(),
   };

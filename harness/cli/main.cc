@@ -44,6 +44,7 @@ struct Summary {
   double p50_us = 0, p99_us = 0;   // the slowest run's (by p99)
   double leak_bytes_per_call = 0;  // the largest measured (0: not measured)
   uint64_t replied = 0;            // calls that came back ok or raised, content checked
+  std::string speed;               // the last run's speed phases (min_throughput_ratio), or ""
   std::vector<std::string> notes;  // every run's notes, each once
   std::string not_applicable;      // why nothing ran (WhyNotApplicable), or empty
 };
@@ -190,6 +191,7 @@ void AddRun(const SupervisedRun& outcome, Summary* summary) {
   }
   summary->leak_bytes_per_call =
       std::max(summary->leak_bytes_per_call, outcome.stats.leak_bytes_per_call);
+  if (!outcome.stats.speed.empty()) summary->speed = outcome.stats.speed;
 }
 
 // The first failed run: its result and seed, and its perturbation decisions written out.
@@ -246,6 +248,7 @@ void PrintText(const CliOptions& o, const handoff_target* target, const Summary&
                 "latency p50 %.1f us, p99 %.1f us\n",
                 target->name, s.runs, static_cast<unsigned long long>(s.verified), s.seconds, rate,
                 s.p50_us, s.p99_us);
+    if (!s.speed.empty()) std::printf("  speed: %s\n", s.speed.c_str());
     if (o.run.schedule == "controlled") {
       std::printf("  controlled schedule (%s): %llu decisions\n", o.run.schedule_strategy.c_str(),
                   static_cast<unsigned long long>(s.schedule_steps));
@@ -294,6 +297,7 @@ void PrintJson(const CliOptions& o, const handoff_target* target, const Summary&
       {"p50_us", s.p50_us},
       {"p99_us", s.p99_us},
       {"leak_bytes_per_call", s.leak_bytes_per_call},
+      {"speed", s.speed},
       {"replay", failed ? f.replay() : ""},
       {"decisions_file", failed ? s.decisions_file : ""},
       {"replied", s.replied},

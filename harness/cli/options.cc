@@ -281,6 +281,9 @@ run:
                        Keys: threads calls payload reply message mix escapes
                        callers slow_us gc_objects large_bytes background events
                        deadline_ms fairness max_p99_us leak_bytes_per_call
+                       min_throughput_ratio (R: the target's trivial-call
+                       throughput and p50 must reach R x a condvar server's,
+                       measured in the same run: too_slow_throughput)
                        (harness/README.md: "handoff-stress"); the default run is
                        'threads=8 calls=10000 payload=0..65536 reply=0..65536
                        message=0..1024
@@ -328,7 +331,8 @@ suite (every scenario a bridge should pass, one run each):
                        about a minute per bridge, release build) or full (16 threads,
                        20,000 calls, 140,000 in `long`). Scenarios: basic, raise,
                        mixed, lifecycle, paths, sizes, callers256, long, latency,
-                       aimed, stop, timeouts, deadline (each named in the table).
+                       throughput, aimed, stop, timeouts, deadline (each named in
+                       the table).
                        --target and --target-lib take comma-separated lists; a
                        scenario a target cannot take is n/a. Prints a target x
                        scenario table, then each failure's first lines and replay
@@ -338,7 +342,7 @@ suite (every scenario a bridge should pass, one run each):
   --only A,B           only these scenarios of the suite
   --list-scenarios     print the suite's scenarios, one per line: name, a tab, its text
   --jobs N             runs at once (default: the CPUs); a scenario judged against
-                       the scheduler (latency) runs alone
+                       the scheduler (latency, throughput) runs alone
   --json-file FILE     the table as JSON (per target, per scenario: verdict,
                        detail, replay line, notes, seconds)
   --junit FILE         the table as JUnit XML: a testsuite per target, a testcase per

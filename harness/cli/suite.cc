@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "handoff/scenario.h"
+
 namespace handoff {
 
 std::vector<std::string> SplitList(const std::string& list) {
@@ -34,6 +36,12 @@ constexpr char kMixAll[] = "mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1"
 
 std::string Num(uint64_t v) { return std::to_string(v); }
 
+std::string Ratio(double v) {
+  std::ostringstream text;
+  text << v;
+  return text.str();
+}
+
 // basic, raise, mixed, lifecycle, paths: what blocks do, and what happens around them.
 std::vector<SuiteScenario> BehaviourScenarios(const std::string& base, uint64_t calls) {
   return {
@@ -64,7 +72,8 @@ std::vector<SuiteScenario> BehaviourScenarios(const std::string& base, uint64_t 
   };
 }
 
-// sizes, callers256, long, latency: big payloads, many threads, many calls, and speed.
+// sizes, callers256, long, latency, throughput: big payloads, many threads,
+// many calls, and speed.
 std::vector<SuiteScenario> ScaleScenarios(const std::string& base, uint64_t calls, bool full) {
   // Past 2^16 (quick) or 2^17 (full) calls in one process: ids and counters
   // that wrap at 16 or 17 bits; resident memory judged (release builds).
@@ -82,6 +91,12 @@ std::vector<SuiteScenario> ScaleScenarios(const std::string& base, uint64_t call
        false, full ? 6.0 : 3.0},
       {"latency", base + "threads=2 calls=400 payload=0..64 reply=0..64 mix=return:1 max_p99_us=8000",
        "an idle bridge answers within 8 ms at p99 (release)", true, 0.2},
+      {"throughput",
+       base + "calls=" + Num(calls / 10 + 1) + " payload=0..64 reply=0..64 mix=return:1 min_throughput_ratio=" +
+           Ratio(kSuiteMinThroughputRatio),
+       "trivial calls reach " + Ratio(kSuiteMinThroughputRatio) +
+           "x the throughput and p50 of a condvar server measured in the same run (release)",
+       true, 0.5},
   };
 }
 

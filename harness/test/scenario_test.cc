@@ -23,6 +23,7 @@ TEST(Scenario, PrintsAndParsesBackTheSameScenario) {
   s.message_max = 77;
   s.max_p99_us = 900;
   s.leak_bytes_per_call = 64;
+  s.min_throughput_ratio = 0.015;
   Scenario back;
   std::string error;
   ASSERT_TRUE(ParseScenario(ScenarioToText(s), &back, &error)) << error;
@@ -32,6 +33,23 @@ TEST(Scenario, PrintsAndParsesBackTheSameScenario) {
   EXPECT_EQ(back.fairness, 12u);
   EXPECT_EQ(back.callers, s.callers);
   EXPECT_EQ(back.max_p99_us, 900u);
+  EXPECT_EQ(back.min_throughput_ratio, 0.015);
+  EXPECT_NE(ScenarioToText(s).find(" min_throughput_ratio=0.015"), std::string::npos) << ScenarioToText(s);
+}
+
+TEST(Scenario, ThroughputRatioIsADecimalNumberOrOff) {
+  Scenario s;
+  std::string error;
+  ASSERT_TRUE(ParseScenario("min_throughput_ratio=0.3333333333333333", &s, &error)) << error;
+  Scenario back;
+  ASSERT_TRUE(ParseScenario(ScenarioToText(s), &back, &error)) << error;
+  EXPECT_EQ(back.min_throughput_ratio, s.min_throughput_ratio);
+  ASSERT_TRUE(ParseScenario("min_throughput_ratio=0", &s, &error)) << error;
+  EXPECT_EQ(ScenarioToText(s).find("min_throughput_ratio"), std::string::npos);
+  for (const char* bad : {"-0.1", "abc", "0.1x", "1e9", "", "nan"}) {
+    EXPECT_FALSE(ParseScenario(std::string("min_throughput_ratio=") + bad, &s, &error)) << bad;
+  }
+  EXPECT_NE(error.find("min_throughput_ratio must be a decimal number"), std::string::npos) << error;
 }
 
 TEST(Scenario, EscapeWaysPrintParseAndAreDrawnByWeight) {

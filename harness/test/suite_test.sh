@@ -15,7 +15,7 @@ out=$("$stress" --suite quick --target my_bridge,mutant_swallow_exceptions,fixtu
 status=$?
 echo "$out" | sed -n '/^## /,/^$/p'
 [[ $status -eq 1 ]] || { echo "FAIL: exit $status, want 1 (a mutant failed)"; failed=1; }
-grep -q "handoff-stress: suite: my_bridge: 13 pass" "$dir/err" ||
+grep -q "handoff-stress: suite: my_bridge: 14 pass" "$dir/err" ||
   { echo "FAIL: no progress line for my_bridge:"; cat "$dir/err"; failed=1; }
 ruby -rjson -rrexml/document -e '
   table = JSON.parse(File.read(ARGV[0]))
@@ -30,7 +30,7 @@ ruby -rjson -rrexml/document -e '
   end
   xml = REXML::Document.new(File.read(ARGV[1]))
   cases = REXML::XPath.match(xml, "//testcase").size
-  errors << "JUnit: #{cases} testcases, want 39" unless cases == 39
+  errors << "JUnit: #{cases} testcases, want 42" unless cases == 42
   failure = REXML::XPath.first(xml, "//testsuite[@name=\"mutant_swallow_exceptions\"]/testcase[@name=\"raise\"]/failure")
   errors << "JUnit: no failure for the mutant raise" unless failure && failure.attributes["message"] == "swallowed_exception" && failure.text.include?("replay: ")
   skipped = REXML::XPath.match(xml, "//testsuite[@name=\"fixture_kill_less_bridge\"]/testcase/skipped").size

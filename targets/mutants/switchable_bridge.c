@@ -376,6 +376,10 @@ MY_BRIDGE_MAYBE_UNUSED static VALUE handle_request(void *arg) {
     out.status = HANDOFF_TARGET_OK;
   }
 #else
+#ifdef MUTANT_NAP_PER_CALL
+  struct timespec nap = {0, 1000000}; /* "let the caller get to its wait first": 1 ms, GVL held */
+  nanosleep(&nap, NULL);
+#endif
   int state = run_block(r->payload, r->payload_size, &out);
 #endif
 #ifdef MUTANT_SHARED_REPLY_BUFFER

@@ -30,6 +30,7 @@ enum class FailureKind {
   kStarvation,
   kGvlViolation,
   kTooSlow,
+  kTooSlowThroughput,
   kLeak,
   kHandleLeak,
   kDeadlineMissed,
@@ -147,6 +148,9 @@ struct RunStats {
   double p99_us = 0;
   double leak_bytes_per_call = 0;  // resident growth per call, the smaller of the last two quarters' (0: not measured)
   uint64_t replied = 0;   // calls that came back ok or raised, their reply or message checked
+  // With min_throughput_ratio: what the speed phases measured, one line
+  // (speed_verdict.h's SpeedSummary); "" without.
+  std::string speed;
   // What the run could not do as asked, one line each (an aimed event that
   // never found its aim, a run in which no reply was checked): a pass with
   // notes proves less than it seems to.

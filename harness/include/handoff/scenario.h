@@ -6,7 +6,7 @@
 //   mix=return:90,raise:4,slow:2,gc:2,reenter:1,large:1 callers=foreign:6,gvl:1,nogvl:1
 //   escapes=exception:1,throw:1 (the ways out of an `escape` call's block)
 //   background=1 events=kill@3000,compact@5000,wakeup@7000,stop@9000 deadline_ms=30000
-//   fairness=0 max_p99_us=0 leak_bytes_per_call=0
+//   fairness=0 max_p99_us=0 leak_bytes_per_call=0 min_throughput_ratio=0.05
 //
 // Sizes (payload, reply, message) are drawn log-uniformly: every size class
 // (0, 1, 2-3, 4-7, ... bytes) between the bounds is as likely as any other.
@@ -147,6 +147,13 @@ struct Scenario {
   // memory grew by more than N bytes per call over both its third and its
   // fourth quarter fails as `leak` (driver.cc).
   uint32_t leak_bytes_per_call = 0;
+  // 0: off. R > 0: before its calls the run measures the target's speed on
+  // trivial calls against a floor it measures in the same process, the
+  // condvar server (speed_phases.h): a target whose throughput at `threads`
+  // foreign callers, or whose one-caller p50 round trip, is worse than R
+  // times the floor's fails as `too_slow_throughput` (release builds, judged
+  // on a quiet machine only; speed_verdict.h).
+  double min_throughput_ratio = 0;
 
   // Calls made by caller thread `thread`, and the id of its first call.
   uint64_t CallsOf(int thread) const;
@@ -160,6 +167,13 @@ struct Scenario {
 };
 
 constexpr uint64_t kLeakCheckMinCalls = 40000;
+
+// The min_throughput_ratio the suite's `throughput` scenario and the
+// property `throughput_against_the_floor` hold a bridge to. Measured against
+// the condvar floor: a bridge that sleeps 1 ms a call or polls is under
+// 0.003x, thread-per-call designs like Ruby FFI's about 0.1x, the bridge
+// about 0.7x (harness/docs/judging.md).
+constexpr double kSuiteMinThroughputRatio = 0.01;
 
 // The mix most runs want: mostly returns, some of every other behaviour.
 Scenario DefaultMixedScenario();

@@ -178,4 +178,14 @@ ReplyCheck CheckRaised(const char* payload, size_t payload_size, const char* rep
   return check;
 }
 
+const std::string& SpeedProbePayload() {
+  static const std::string probe("handoff\xffspeed\0\x01", 15);
+  return probe;
+}
+
+bool IsSpeedProbe(const char* payload, size_t size) {
+  const std::string& probe = SpeedProbePayload();
+  return size == probe.size() && std::memcmp(payload, probe.data(), size) == 0;
+}
+
 }  // namespace handoff

@@ -52,6 +52,13 @@ std::string ComputeReply(const char* payload, size_t size);
 // for this payload.
 std::string RaisedMessageFor(const char* payload, size_t size);
 
+// The payload of the speed phases' calls (min_throughput_ratio,
+// run/speed_phases.h): anonymous, fixed bytes that no drawn payload has a
+// chance worth counting to equal; the handler returns its reply
+// (ComputeReply) and counts it as no call of the scenario's.
+const std::string& SpeedProbePayload();
+bool IsSpeedProbe(const char* payload, size_t size);
+
 // The exception a call's handler leaves with, as the target must name it.
 struct ExpectedException {
   std::string class_name;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
@@ -48,6 +49,34 @@ bool ParseField(const std::string& key, const std::string& text, uint64_t max, T
   }
   *out = static_cast<T>(value);
   return true;
+}
+
+// A ratio (min_throughput_ratio): a plain decimal number above 0, at most
+// kMaxRatio; 0 turns it off.
+constexpr double kMaxRatio = 1000;
+
+bool ParseRatio(const std::string& key, const std::string& text, double* out, std::string* error) {
+  char* end = nullptr;
+  errno = 0;
+  double value = text.find_first_not_of("0123456789.e-+") == std::string::npos && !text.empty()
+                     ? std::strtod(text.c_str(), &end) : -1;
+  if (end == nullptr || *end != '\0' || errno != 0 || value < 0 || value > kMaxRatio) {
+    *error = key + " must be a decimal number from 0 (off) to " + std::to_string(int(kMaxRatio)) +
+             " (got '" + text + "')";
+    return false;
+  }
+  *out = value;
+  return true;
+}
+
+// The shortest decimal text that parses back to exactly `ratio`.
+std::string RatioText(double ratio) {
+  char text[32];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(text, sizeof text, "%.*g", digits, ratio);
+    if (std::strtod(text, nullptr) == ratio) break;
+  }
+  return text;
 }
 
 // "name:weight,name:weight" over `names` (mix, callers).
@@ -259,6 +288,7 @@ std::string ScenarioToText(const Scenario& s) {
   if (s.fairness != 0) out << " fairness=" << s.fairness;
   if (s.max_p99_us != 0) out << " max_p99_us=" << s.max_p99_us;
   if (s.leak_bytes_per_call != 0) out << " leak_bytes_per_call=" << s.leak_bytes_per_call;
+  if (s.min_throughput_ratio != 0) out << " min_throughput_ratio=" << RatioText(s.min_throughput_ratio);
   return out.str();
 }
 
@@ -294,11 +324,13 @@ bool ParseScenarioField(const std::string& key, const std::string& value, Scenar
   else if (key == "max_p99_us") ok = ParseField(key, value, 1000000000, &s.max_p99_us, error);
   else if (key == "leak_bytes_per_call") {
     ok = ParseField(key, value, 1u << 30, &s.leak_bytes_per_call, error);
+  } else if (key == "min_throughput_ratio") {
+    ok = ParseRatio(key, value, &s.min_throughput_ratio, error);
   } else {
     *error = "unknown scenario key '" + key +
              "' (known: threads, calls, payload, reply, message, mix, escapes, callers, slow_us, "
              "gc_objects, large_bytes, background, events, deadline_ms, fairness, max_p99_us, "
-             "leak_bytes_per_call)";
+             "leak_bytes_per_call, min_throughput_ratio)";
     return false;
   }
   return ok;

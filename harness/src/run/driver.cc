@@ -23,6 +23,7 @@
 #include "host/seeded_random.h"
 #include "judge/checker.h"
 #include "judge/run_log.h"
+#include "judge/speed_verdict.h"
 #include "perturb/aimed_event.h"
 #include "perturb/controlled_scheduler.h"
 #include "perturb/run_clock.h"
@@ -36,6 +37,7 @@
 #include "run/quiescence.h"
 #include "run/ruby_caller.h"
 #include "run/run_queue_wait.h"
+#include "run/speed_phases.h"
 #include "run/watchdog.h"
 
 namespace handoff {
@@ -262,6 +264,7 @@ class ScenarioRun {
         log_(scenario_, options.seed), site_{target, &scenario_, options.seed, &log_} {}
 
   Result StartTarget();
+  void MeasureSpeedFirst();
   void StartCallers();
   void RunEvents();
   void SampleResidentMemory();
@@ -276,6 +279,7 @@ class ScenarioRun {
   Result DoOneEvent(const Event& event);
   void WaitForReturned(uint64_t calls);
   void NoteUnjudgedMeasurements();
+  std::string WhySpeedNotJudged() const;
 
   const handoff_target* target_;
   const RunOptions& options_;
@@ -296,6 +300,7 @@ class ScenarioRun {
   bool check_leak_ = false;
   ResidentSamples resident_;
   Result event_result_ = Result::Pass();
+  Result speed_result_ = Result::Pass();        // min_throughput_ratio's, after the checker's
   Result leak_result_ = Result::Pass();         // reported when the checker finds nothing else
   Result handle_leak_result_ = Result::Pass();  // likewise, after leak_result_
 };
@@ -303,7 +308,7 @@ class ScenarioRun {
 handoff_target_host g_host{HANDOFF_TARGET_ABI_VERSION, 0, &HarnessSyncPoint};
 
 // Starts the watchdog, the GVL check and the controlled schedule, then the
-// target with the harness's handler, then the background Ruby threads.
+// target with the harness's handler.
 Result ScenarioRun::StartTarget() {
   VALUE handler = DefineHarnessHandler(&site_);
   // Under the controlled schedule the scheduler finds deadlocks itself.
@@ -331,12 +336,52 @@ Result ScenarioRun::StartTarget() {
   }
   if (options_.gvl_check) GvlCheckTargetStarted();
   if (controlled_) ControlledRunTargetStarted();
-  watchdog_->IgnoreThreads(StartBackground(scenario_.background));
   return Result::Pass();
 }
 
-// Starts the Ruby callers, then (GVL released) the foreign callers.
+// Why this run's speed phases are measured but not judged, or "".
+std::string ScenarioRun::WhySpeedNotJudged() const {
+  if (const char* distorted = MeasurementsDistortedBySanitizer()) {
+    return std::string("in this build (") + distorted + ")";
+  }
+  if (options_.perturbation != "none" && (target_->flags & HANDOFF_TARGET_HAS_SYNC_POINTS) != 0) {
+    return "under --perturb " + options_.perturbation + " (it delays the target's synchronisation points)";
+  }
+  return "";
+}
+
+// min_throughput_ratio: the speed phases (speed_phases.h), before any other
+// thread of the run competes, judged at once (speed_verdict.h). Measured but
+// not judged where the figures say more about the build or the perturbation
+// than about the target; not run under the controlled schedule.
+void ScenarioRun::MeasureSpeedFirst() {
+  const double ratio = scenario_.min_throughput_ratio;
+  if (ratio == 0) return;
+  if (controlled_) {
+    stats_->notes += "too_slow_throughput not judged under the controlled schedule (its threads run "
+                     "one at a time)\n";
+    return;
+  }
+  CpuSample before = SampleCpu();
+  SpeedMeasurement m;
+  CallWithoutGvl([&] {
+    m = MeasureSpeed(target_, scenario_.threads,
+                     [this](const char* phase) { watchdog_->SetMainPhase(phase); });
+  });
+  stats_->speed = SpeedSummary(m, ratio);
+  const std::string not_judged = WhySpeedNotJudged();
+  if (!not_judged.empty()) {
+    stats_->notes += "too_slow_throughput not judged " + not_judged + "; measured: " + stats_->speed + "\n";
+  }
+  // Ratio 0 where it is not judged: only a wrong probe reply still fails.
+  speed_result_ = JudgeSpeed(m, not_judged.empty() ? ratio : 0,
+                             SchedulingNotJudgedReason(before, SampleCpu()), &stats_->notes);
+}
+
+// Starts the background Ruby threads and the Ruby callers, then (GVL
+// released) the foreign callers.
 void ScenarioRun::StartCallers() {
+  watchdog_->IgnoreThreads(StartBackground(scenario_.background));
   handles_at_start_ = CountOpenHandles();
   cpu_at_start_ = SampleCpu();
   start_ns_ = MonotonicNanos();
@@ -524,6 +569,7 @@ Result ScenarioRun::Judge() {
   stats_->p99_us = check.p99_us;
   Result verdict = !event_result_.passed() ? event_result_
                    : !result.passed()      ? result
+                   : !speed_result_.passed() ? speed_result_
                    : leak_result_.passed() ? handle_leak_result_
                                            : leak_result_;
   if (controlled_ && !verdict.passed()) verdict = verdict.WithDetailAdded("\n" + ControlledScheduleTail(options_.whole_schedule));
@@ -540,6 +586,7 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
   if (Result prepared = PreparePerturbation(options); !prepared.passed()) return prepared;
   ScenarioRun run(target, options, stats, on_hang);
   if (Result started = run.StartTarget(); !started.passed()) return started;
+  run.MeasureSpeedFirst();
   run.StartCallers();
   run.RunEvents();
   run.SampleResidentMemory();
