@@ -77,8 +77,15 @@
 extern "C" {
 #endif
 
-/* Bumped on any incompatible change below. */
-#define HANDOFF_TARGET_ABI_VERSION 1u
+/* Bumped on any change below. The harness still loads a target built for an
+ * older version it names in HANDOFF_TARGET_ABI_OLDEST (each version only
+ * appends fields: what an older target lacks reads as NULL/0).
+ *   1: start, invoke, stop, kill_event_thread, after_fork_child, describe.
+ *   2: fire-and-forget posts: post, flush, post_stats, post_policy,
+ *      post_capacity (flag HANDOFF_TARGET_HAS_POSTS); status
+ *      HANDOFF_TARGET_FULL. */
+#define HANDOFF_TARGET_ABI_VERSION 2u
+#define HANDOFF_TARGET_ABI_OLDEST 1u
 
 #define HANDOFF_TARGET_EXPORT __attribute__((visibility("default")))
 
@@ -90,7 +97,9 @@ typedef enum handoff_target_status {
   HANDOFF_TARGET_STOPPED = 2,   /* bridge stopped or its event thread died */
   HANDOFF_TARGET_TIMED_OUT = 3, /* the call's deadline passed */
   HANDOFF_TARGET_FORKED = 4,    /* the call crossed a fork */
-  HANDOFF_TARGET_INVALID = 5    /* the target refused the call; reply says why */
+  HANDOFF_TARGET_INVALID = 5,   /* the target refused the call; reply says why */
+  HANDOFF_TARGET_FULL = 6       /* post only: the queue is full and the policy
+                                   refused this post (not queued, not run) */
 } handoff_target_status;
 
 /* Filled by `invoke`. `data` is NULL or a buffer from malloc() that the
@@ -115,6 +124,48 @@ typedef struct handoff_target_host {
 /* Bits of handoff_target.flags. */
 #define HANDOFF_TARGET_HAS_DEADLINES 0x1u   /* invoke honours timeout_ns */
 #define HANDOFF_TARGET_HAS_SYNC_POINTS 0x2u /* compiled with HANDOFF_SYNC_POINTS */
+#define HANDOFF_TARGET_HAS_POSTS 0x4u       /* post, flush and post_stats are set */
+
+/* Fire-and-forget posts (ABI 2). `post` hands the handler one payload and
+ * returns at once, without waiting for the handler to run; the handler runs
+ * later on a Ruby thread of the target's, its reply String discarded.
+ *
+ * The rules the harness checks (a target that cannot keep them leaves
+ * HANDOFF_TARGET_HAS_POSTS unset, and every scenario with posts is n/a):
+ *   - exactly once: every post `post` accepted (HANDOFF_TARGET_OK) runs
+ *     exactly once, or is counted as dropped (post_stats) for a reason its
+ *     policy or the lifecycle allows: pushed out of a full queue under
+ *     drop_oldest; still queued at `stop`; queued in the parent when the
+ *     process forked (never run in the child: a child runs only what was
+ *     posted there). None is lost without being counted, none runs twice.
+ *   - order: the posts of one thread run in the order that thread posted
+ *     them, each started after the one before it ended (the handler never
+ *     runs two posts of one thread at once).
+ *   - bounded: at most post_capacity posts wait at once; when the queue is
+ *     full the policy decides: BLOCK waits for room (a thread holding the
+ *     GVL, which cannot wait for it, gets HANDOFF_TARGET_FULL), DROP_NEWEST
+ *     and FAIL refuse the new post with HANDOFF_TARGET_FULL, DROP_OLDEST
+ *     accepts it and drops the oldest queued one.
+ *   - errors: a handler that raises is that post's failure (counted), and
+ *     the target goes on; a handler killed (Thread#kill) is counted failed.
+ *   - any thread may post (foreign, Ruby with or without the GVL), and a
+ *     handler may post; `post` never calls into Ruby on a foreign thread.
+ *   - counted: post_stats' figures add up: posted = run + failed + dropped
+ *     once flush has returned 0. */
+typedef enum handoff_target_post_policy {
+  HANDOFF_TARGET_POST_BLOCK = 0,
+  HANDOFF_TARGET_POST_DROP_NEWEST = 1,
+  HANDOFF_TARGET_POST_DROP_OLDEST = 2,
+  HANDOFF_TARGET_POST_FAIL = 3
+} handoff_target_post_policy;
+
+typedef struct handoff_target_post_stats {
+  uint64_t posted;  /* accepted: post returned HANDOFF_TARGET_OK */
+  uint64_t run;     /* accepted and run: the handler returned */
+  uint64_t failed;  /* accepted and run: the handler raised, or was killed in it */
+  uint64_t dropped; /* accepted, then discarded without running (the reasons above) */
+  uint64_t refused; /* not accepted: post returned anything but HANDOFF_TARGET_OK */
+} handoff_target_post_stats;
 
 typedef struct handoff_target {
   uint32_t abi_version; /* HANDOFF_TARGET_ABI_VERSION */
@@ -151,6 +202,26 @@ typedef struct handoff_target {
   /* Optional: one line of the target's state for the deadlock dump
    * (queued requests, live threads...). Any thread; must not block. */
   void (*describe)(char *buffer, size_t size);
+
+  /* ---- ABI 2: fire-and-forget posts, with HANDOFF_TARGET_HAS_POSTS ---- */
+
+  /* Hands payload[size] to the handler and returns at once: OK (accepted),
+   * STOPPED or FORKED (not running), FULL (the policy refused it), INVALID.
+   * Copies the payload before it returns. Any thread; BLOCK may wait for
+   * room (not on a thread holding the GVL). */
+  handoff_target_status (*post)(const char *payload, size_t size);
+
+  /* Waits until every post accepted so far has run or been dropped, up to
+   * timeout_ns; returns 0, or -1 when the time ran out. REQUIRES: GVL held
+   * (the target lets its post threads run while it waits). */
+  int (*flush)(int64_t timeout_ns);
+
+  /* The post counters since `start` (in a forked child: since the fork).
+   * Any thread; never blocks. */
+  void (*post_stats)(handoff_target_post_stats *out);
+
+  uint32_t post_policy;   /* a handoff_target_post_policy */
+  uint32_t post_capacity; /* the most posts that wait at once (>= 1) */
 } handoff_target;
 
 typedef const handoff_target *(*handoff_target_entry_fn)(void);

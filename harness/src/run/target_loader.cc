@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstddef>
 #include <cstring>
 
 #include "host/elf_imports.h"
@@ -58,6 +59,19 @@ std::string SanitizerWarning(const LoadedTarget& loaded) {
          "-fsanitize=thread, and -DHANDOFF_SYNC_POINTS for --perturb)";
 }
 
+// The target's description in this harness's layout: a target built for an
+// older ABI has a shorter struct (each version appends fields), copied into
+// a zeroed full one, so what it lacks reads as NULL/0 (never freed: the
+// library stays loaded too).
+static const handoff_target* UpToDate(const handoff_target* target) {
+  if (target->abi_version == HANDOFF_TARGET_ABI_VERSION) return target;
+  auto* full = new handoff_target();
+  std::memcpy(full, target, offsetof(handoff_target, post));  // version 1's fields
+  full->abi_version = HANDOFF_TARGET_ABI_VERSION;
+  full->flags &= ~HANDOFF_TARGET_HAS_POSTS;
+  return full;
+}
+
 bool LoadTargetLibrary(const std::string& path, LoadedTarget* loaded, std::string* error) {
   struct stat info;
   if (stat(path.c_str(), &info) != 0) {
@@ -81,9 +95,11 @@ bool LoadTargetLibrary(const std::string& path, LoadedTarget* loaded, std::strin
     *error = path + ": " + HANDOFF_TARGET_ENTRY_SYMBOL + "() returned NULL";
     return false;
   }
-  if (target->abi_version != HANDOFF_TARGET_ABI_VERSION) {
+  if (target->abi_version < HANDOFF_TARGET_ABI_OLDEST ||
+      target->abi_version > HANDOFF_TARGET_ABI_VERSION) {
     *error = path + " was built for target ABI version " + std::to_string(target->abi_version) +
-             ", this harness speaks version " + std::to_string(HANDOFF_TARGET_ABI_VERSION) +
+             ", this harness speaks versions " + std::to_string(HANDOFF_TARGET_ABI_OLDEST) + " to " +
+             std::to_string(HANDOFF_TARGET_ABI_VERSION) +
              ": rebuild it against this harness's handoff/target.h";
     return false;
   }
@@ -92,7 +108,7 @@ bool LoadTargetLibrary(const std::string& path, LoadedTarget* loaded, std::strin
     *error = path + ": name, start, invoke and stop are required in handoff_target";
     return false;
   }
-  loaded->target = target;
+  loaded->target = UpToDate(target);
   loaded->path = path;
   loaded->mutant = static_cast<const handoff_mutant*>(dlsym(library, HANDOFF_MUTANT_SYMBOL));
   loaded->instrumented_by_tsan = ImportsThreadSanitizer(reinterpret_cast<const void*>(entry));
