@@ -7,6 +7,9 @@
  *         # one inner Array per native thread, one args Array per call
  *   job.join     # -> [[Reply, Reply], [Reply]]  (waits without the GVL)
  *   HandoffDemo.invoke(cb.handle, args, gvl: true)   # from this Ruby thread
+ *   HandoffDemo.stream(cb.handle, threads: 4, events: 1000)
+ *         # native threads post events (t, i) without waiting; returns one
+ *         # Hash per thread: {status => count, ..., elapsed_ns: n}
  *   HandoffDemo::Reply = Struct(:status, :value, :error_class, :error_message,
  *                               :nanoseconds)   # how long the native thread waited
  */
@@ -15,6 +18,7 @@
 #include <ruby/thread.h>
 #include <string.h>
 
+#include "demo_events.h"
 #include "demo_library.h"
 
 static VALUE cReply;
@@ -203,6 +207,45 @@ static VALUE demo_invoke(int argc, VALUE *argv, VALUE self) {
   return reply;
 }
 
+typedef struct stream_args {
+  handoff_callback *cb;
+  size_t threads, events;
+  demo_stream_counts *counts;
+  int error;
+} stream_args;
+
+static void *stream_without_gvl(void *p) {
+  stream_args *a = p;
+  a->error = demo_stream_run(a->cb, a->threads, a->events, a->counts);
+  return NULL;
+}
+
+/* HandoffDemo.stream(handle, threads:, events:) -> Array of Hash. */
+static VALUE demo_stream(int argc, VALUE *argv, VALUE self) {
+  VALUE handle, opts;
+  rb_scan_args(argc, argv, "1:", &handle, &opts);
+  VALUE threads = NIL_P(opts) ? Qnil : rb_hash_aref(opts, ID2SYM(rb_intern("threads")));
+  VALUE events = NIL_P(opts) ? Qnil : rb_hash_aref(opts, ID2SYM(rb_intern("events")));
+  stream_args a = {handle_from(handle), NIL_P(threads) ? 1 : NUM2SIZET(threads),
+                   NIL_P(events) ? 1 : NUM2SIZET(events), NULL, 0};
+  if (a.threads == 0 || a.threads > 1024) rb_raise(rb_eArgError, "HandoffDemo.stream: threads: 1..1024");
+  a.counts = ALLOC_N(demo_stream_counts, a.threads);
+  rb_thread_call_without_gvl(stream_without_gvl, &a, NULL, NULL);
+  VALUE result = rb_ary_new_capa((long)a.threads);
+  for (size_t t = 0; t < a.threads; ++t) {
+    VALUE row = rb_hash_new();
+    for (int s = 0; s <= HANDOFF_FULL; ++s) {
+      uint64_t n = a.counts[t].by_status[s];
+      if (n != 0) rb_hash_aset(row, ID2SYM(rb_intern(handoff_status_name((handoff_status)s))), ULL2NUM(n));
+    }
+    rb_hash_aset(row, ID2SYM(rb_intern("elapsed_ns")), LL2NUM(a.counts[t].elapsed_ns));
+    rb_ary_push(result, row);
+  }
+  xfree(a.counts);
+  if (a.error != 0) rb_syserr_fail(a.error, "HandoffDemo.stream: pthread_create");
+  return result;
+}
+
 void Init_handoff_demo(void) {
   VALUE mDemo = rb_define_module("HandoffDemo");
   cReply = rb_struct_define_under(mDemo, "Reply", "status", "value", "error_class",
@@ -213,4 +256,5 @@ void Init_handoff_demo(void) {
   rb_define_method(cJob, "initialize", job_initialize, -1);
   rb_define_method(cJob, "join", job_join, 0);
   rb_define_module_function(mDemo, "invoke", demo_invoke, -1);
+  rb_define_module_function(mDemo, "stream", demo_stream, -1);
 }

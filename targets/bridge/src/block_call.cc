@@ -24,7 +24,8 @@ HANDOFF_UNWOUND_BY_RUBY VALUE ArgsToRuby(VALUE arg) {
 }
 
 HANDOFF_UNWOUND_BY_RUBY VALUE ReplyFromRuby(VALUE arg, VALUE result) {
-  FromRuby(result, reinterpret_cast<BlockCall*>(arg)->reply);
+  OwnedValue* reply = reinterpret_cast<BlockCall*>(arg)->reply;
+  if (reply != nullptr) FromRuby(result, reply);  // a post's reply is dropped
   return Qnil;
 }
 
@@ -98,13 +99,13 @@ bool IsCallbackError(VALUE error, BlockThread thread) {
 }  // namespace
 
 Outcome CallBlock(CallbackHandle* handle, const std::vector<OwnedValue>& args,
-                  BlockThread thread, int* jump_state) {
+                  BlockThread thread, int* jump_state, Reply reply) {
   *jump_state = 0;
   if (handle->disposed.load(std::memory_order_acquire)) {
     return MakeOutcome(HANDOFF_INVALID, "", "handoff: the callback was disposed");
   }
   Outcome outcome;
-  BlockCall call{handle->callable, &args, &outcome.value};
+  BlockCall call{handle->callable, &args, reply == Reply::kConvert ? &outcome.value : nullptr};
   int state = 0;
   rb_protect(ProtectedCall, reinterpret_cast<VALUE>(&call), &state);
   if (state == 0) {

@@ -13,6 +13,9 @@ namespace handoff {
 
 // Where the block runs: a worker of the pool, or the calling Ruby thread.
 enum class BlockThread { kWorker, kCallersOwn };
+// What becomes of the block's return value: the call's reply, or nothing
+// (a post: any value will do).
+enum class Reply { kConvert, kDiscard };
 
 // Calls the handle's block with `args` and converts its reply.
 //  - returned: HANDOFF_OK with the reply;
@@ -29,7 +32,7 @@ enum class BlockThread { kWorker, kCallersOwn };
 //  - a disposed handle: HANDOFF_INVALID, the block does not run.
 // *jump_state is 0 in every other case.
 Outcome CallBlock(CallbackHandle* handle, const std::vector<OwnedValue>& args,
-                  BlockThread thread, int* jump_state);
+                  BlockThread thread, int* jump_state, Reply reply = Reply::kConvert);
 
 }  // namespace handoff
 

@@ -4,6 +4,7 @@
 
 #include "callback_handle.h"
 #include "invoke.h"
+#include "post_call.h"
 
 namespace handoff {
 namespace {
@@ -52,6 +53,8 @@ VALUE CallbackAllocate(VALUE klass) {
   h->abi.abi_version = HANDOFF_ABI_VERSION;
   h->abi.reserved = 0;
   h->abi.invoke = Invoke;
+  h->abi.post = Post;
+  h->abi.stats = Stats;
   h->disposed.store(true);  // until initialize gives it a block
   VALUE self = TypedData_Wrap_Struct(klass, &kCallbackType, h);
   h->self = self;

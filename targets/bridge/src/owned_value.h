@@ -29,6 +29,10 @@ class MallocBytes {
   size_t size() const { return size_; }
   // The buffer (NUL-terminated, for free()), or nullptr when empty; leaves this empty.
   char* Release();
+  // Frees the buffer if it holds more than `capacity` bytes; leaves this empty then.
+  void GiveBackAbove(size_t capacity) {
+    if (capacity_ > capacity) std::free(Release());
+  }
 
  private:
   struct Free {

@@ -37,6 +37,7 @@
 
 #include "annotated_mutex.h"
 #include "handoff/bridge.h"
+#include "post_queue.h"
 #include "request.h"
 
 namespace handoff {
@@ -52,7 +53,7 @@ class RequestQueue {
     bool interrupted = false;
   };
 
-  explicit RequestQueue(State initial) : state_(initial) {}
+  explicit RequestQueue(State initial) : posts_(initial == State::kForked), state_(initial) {}
   RequestQueue(const RequestQueue&) = delete;
   RequestQueue& operator=(const RequestQueue&) = delete;
 
@@ -105,6 +106,10 @@ class RequestQueue {
   void SpawnFailed();
   bool WorkerExited();
 
+  // The bridge's fire-and-forget posts: started and stopped with it,
+  // replaced with it in a forked child.
+  PostQueue& posts() { return posts_; }
+
   bool running();
   size_t queued();
   // queued() == 0 without the mutex: a hint, as of some recent moment.
@@ -113,6 +118,7 @@ class RequestQueue {
   int max_workers();
 
  private:
+  PostQueue posts_;
   Mutex mutex_;
   std::condition_variable work_cv_;
   State state_ GUARDED_BY(mutex_);

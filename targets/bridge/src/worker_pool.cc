@@ -9,7 +9,8 @@
 namespace handoff {
 namespace {
 
-VALUE g_worker_threads = Qnil;  // Array of Thread; rooted by rb_gc_register_address
+// Arrays of Thread by role (workers, the post thread); rooted by rb_gc_register_address.
+VALUE g_threads[2] = {Qnil, Qnil};
 
 // How many completed calls whose callers sleep a worker may hold before it
 // wakes them together (reply_bell.h); it rings sooner when the queue is
@@ -125,32 +126,39 @@ VALUE WorkerMain(void*) {
 // Drops dead threads from the list. rb_funcall may switch threads and deliver
 // interrupts, so the list is only ever changed by single-element deletes:
 // a worker another thread adds meanwhile is never lost.
-void PruneDead() {
+void PruneDead(VALUE threads) {
   VALUE dead = rb_ary_new();
-  for (long i = 0; i < RARRAY_LEN(g_worker_threads); ++i) {
-    VALUE thread = rb_ary_entry(g_worker_threads, i);
+  for (long i = 0; i < RARRAY_LEN(threads); ++i) {
+    VALUE thread = rb_ary_entry(threads, i);
     if (!RTEST(rb_funcall(thread, rb_intern("alive?"), 0))) rb_ary_push(dead, thread);
   }
-  for (long i = 0; i < RARRAY_LEN(dead); ++i) rb_ary_delete(g_worker_threads, rb_ary_entry(dead, i));
+  for (long i = 0; i < RARRAY_LEN(dead); ++i) rb_ary_delete(threads, rb_ary_entry(dead, i));
 }
 
-// Sets *created as soon as the thread exists, so the caller knows whether the
-// worker was started whatever interrupt arrives before or after.
-VALUE CreateThread(VALUE created) {
-  PruneDead();
-  VALUE thread = rb_thread_create(WorkerMain, nullptr);
-  *reinterpret_cast<bool*>(created) = true;
-  rb_ary_push(g_worker_threads, thread);
-  return thread;
+struct NewThread {
+  VALUE (*body)(void*);
+  VALUE list;  // the role's Array of Thread
+  bool created;
+};
+
+// Sets `created` as soon as the thread exists, so the caller knows whether
+// the thread was started whatever interrupt arrives before or after.
+VALUE CreateThread(VALUE arg) {
+  auto* thread = reinterpret_cast<NewThread*>(arg);
+  PruneDead(thread->list);
+  VALUE created = rb_thread_create(thread->body, nullptr);
+  thread->created = true;
+  rb_ary_push(thread->list, created);
+  return created;
 }
 
 }  // namespace
 
-bool SpawnWorker() {
-  bool created = false;
+bool SpawnPoolThread(VALUE (*body)(void*), void (*not_created)(), ThreadRole role) {
+  NewThread thread{body, g_threads[static_cast<int>(role)], false};
   int state = 0;
-  rb_protect(CreateThread, reinterpret_cast<VALUE>(&created), &state);
-  if (!created) CurrentQueue().SpawnFailed();
+  rb_protect(CreateThread, reinterpret_cast<VALUE>(&thread), &state);
+  if (!thread.created) not_created();
   if (state != 0) {
     VALUE error = rb_errinfo();
     // A kill or exit aimed at this thread must go on; only a failure to
@@ -160,25 +168,35 @@ bool SpawnWorker() {
     }
     rb_set_errinfo(Qnil);
   }
-  return created;
+  return thread.created;
+}
+
+bool SpawnWorker() {
+  return SpawnPoolThread(WorkerMain, [] { CurrentQueue().SpawnFailed(); }, ThreadRole::kWorker);
 }
 
 void StopAndRelease() {
+  CurrentQueue().posts().Stop();
   for (Request* r : CurrentQueue().Stop()) {
     r->CompleteAndRelease(MakeOutcome(HANDOFF_STOPPED, "", "handoff: the bridge stopped"));
   }
 }
 
-VALUE LiveWorkers() {
-  PruneDead();
-  return rb_ary_dup(g_worker_threads);
+VALUE LiveThreads(ThreadRole role) {
+  VALUE threads = g_threads[static_cast<int>(role)];
+  PruneDead(threads);
+  return rb_ary_dup(threads);
 }
 
-void ForgetWorkers() { rb_ary_clear(g_worker_threads); }
+void ForgetWorkers() {
+  for (VALUE threads : g_threads) rb_ary_clear(threads);
+}
 
 void InitWorkerPool() {
-  g_worker_threads = rb_ary_new();
-  rb_gc_register_address(&g_worker_threads);
+  for (VALUE& threads : g_threads) {
+    threads = rb_ary_new();
+    rb_gc_register_address(&threads);
+  }
 }
 
 }  // namespace handoff

@@ -22,14 +22,24 @@ namespace handoff {
 // or exit that arrives meanwhile is not swallowed: it propagates (longjmp).
 bool SpawnWorker();
 
-// Stops CurrentQueue() and completes every queued request with
-// HANDOFF_STOPPED. Needs no GVL: any thread may call it.
+// The bridge's Ruby threads: the workers that serve calls, and the post
+// thread (post_thread.h).
+enum class ThreadRole { kWorker = 0, kPoster = 1 };
+
+// Starts a thread of the bridge's, in `role` (listed by LiveThreads), running `body`;
+// when it cannot be created, calls `not_created` and returns false. A kill
+// or exit that arrives meanwhile propagates (longjmp), after `not_created`.
+bool SpawnPoolThread(VALUE (*body)(void*), void (*not_created)(), ThreadRole role);
+
+// Stops CurrentQueue() and its posts: completes every queued request with
+// HANDOFF_STOPPED, drops (and counts) every queued post. Needs no GVL: any
+// thread may call it.
 void StopAndRelease();
 
-// The Thread objects of the live workers (a new Array).
-VALUE LiveWorkers();
+// The Thread objects of the live threads in `role` (a new Array).
+VALUE LiveThreads(ThreadRole role);
 
-// Forgets every worker Thread (in a forked child, where they do not exist).
+// Forgets every Thread of the bridge's (in a forked child, where they do not exist).
 void ForgetWorkers();
 
 // Creates the Ruby-side state. Called once from Init_handoff.

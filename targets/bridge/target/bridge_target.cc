@@ -101,6 +101,24 @@ void Stop() {
   Eval("Handoff.stop(timeout: 10)", nullptr, error, sizeof(error));
 }
 
+handoff_target_status Post(const char* payload, size_t size) {
+  handoff_value arg = handoff_bytes(payload, size);
+  return static_cast<handoff_target_status>(handoff_post(g_handle, &arg, 1));
+}
+
+int Flush(int64_t timeout_ns) {
+  char code[96], error[256];
+  snprintf(code, sizeof(code), "Handoff.flush(timeout: %.6f)", static_cast<double>(timeout_ns) / 1e9);
+  VALUE flushed = Qfalse;
+  return Eval(code, &flushed, error, sizeof(error)) && RTEST(flushed) ? 0 : -1;
+}
+
+void PostStats(handoff_target_post_stats* out) {
+  handoff_stats s;
+  handoff_get_stats(g_handle, &s);
+  *out = {s.posted, s.run, s.failed, s.dropped, s.refused};
+}
+
 void KillEventThread() {
   char error[256];
   Eval("Handoff.workers.first&.kill", nullptr, error, sizeof(error));
@@ -108,7 +126,7 @@ void KillEventThread() {
 
 const handoff_target kTarget = {
     HANDOFF_TARGET_ABI_VERSION,
-    HANDOFF_TARGET_HAS_DEADLINES | HANDOFF_SYNC_POINTS_FLAG,
+    HANDOFF_TARGET_HAS_DEADLINES | HANDOFF_TARGET_HAS_POSTS | HANDOFF_SYNC_POINTS_FLAG,
     "bridge",
     "the handoff extension (targets/bridge): a FIFO queue served by a pool of Ruby workers",
     Start,
@@ -117,6 +135,11 @@ const handoff_target kTarget = {
     KillEventThread,
     nullptr,  // after fork the extension restarts itself (Handoff.start's restart_after_fork)
     nullptr,
+    Post,
+    Flush,
+    PostStats,
+    HANDOFF_TARGET_POST_BLOCK,
+    8192,  // Handoff::DEFAULT_POST_QUEUE: Handoff.start's default
 };
 
 }  // namespace

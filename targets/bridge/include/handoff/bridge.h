@@ -8,12 +8,18 @@
  *     Handoff.start
  *     my_c_library_subscribe(cb.handle)   # an Integer: a handoff_callback*
  *
- * and C code, on any thread, calls it:
+ * and C code, on any thread, calls it and waits for the reply:
  *
  *     handoff_value arg = handoff_int(21);
  *     handoff_reply reply;
  *     if (handoff_invoke(cb, &arg, 1, 0, &reply) == HANDOFF_OK) { ... }
  *     handoff_reply_free(&reply);
+ *
+ * or posts to it without waiting (fire and forget: a log line, a delivery
+ * report, a progress event):
+ *
+ *     handoff_value event = handoff_bytes(line, length);
+ *     handoff_post(cb, &event, 1);   // HANDOFF_OK: it will run, once
  *
  * The header is self-contained: everything here is a type or a static inline
  * function, so a C library does not link against the extension. The handle
@@ -56,8 +62,9 @@ extern "C" {
 #endif
 
 /* Bumped on any incompatible change of the structs below.
- * 2: handoff_reply gained error_message_size (messages may hold NUL bytes). */
-#define HANDOFF_ABI_VERSION 2u
+ * 2: handoff_reply gained error_message_size (messages may hold NUL bytes).
+ * 3: handoff_callback gained post and stats (fire-and-forget posts). */
+#define HANDOFF_ABI_VERSION 3u
 
 typedef enum handoff_status {
   HANDOFF_OK = 0,        /* the block returned; reply->value holds its reply */
@@ -70,8 +77,10 @@ typedef enum handoff_status {
                             later, and its reply is then dropped */
   HANDOFF_FORKED = 4,    /* the bridge belongs to another process: this is a
                             forked child whose bridge has not been restarted */
-  HANDOFF_INVALID = 5    /* bad call: null or disposed handle, bad argument
+  HANDOFF_INVALID = 5,   /* bad call: null or disposed handle, bad argument
                             type, ABI mismatch; error_message says which */
+  HANDOFF_FULL = 6       /* handoff_post only: the post queue is full and its
+                            policy refused this post (not queued, never run) */
 } handoff_status;
 
 typedef enum handoff_type {
@@ -108,14 +117,31 @@ typedef struct handoff_reply {
 
 typedef struct handoff_callback handoff_callback;
 
+/* The bridge's post counters (handoff_stats; Handoff.stats in Ruby), since
+ * Handoff.start (in a forked child: since the fork). Once Handoff.flush has
+ * returned, posted == run + failed + dropped. */
+typedef struct handoff_stats {
+  uint64_t posted;          /* accepted: handoff_post returned HANDOFF_OK */
+  uint64_t run;             /* accepted and run: the block returned */
+  uint64_t failed;          /* accepted and run: the block raised (reported to
+                               Handoff.on_error), or its thread was killed in it */
+  uint64_t dropped;         /* accepted, then discarded without running: */
+  uint64_t dropped_oldest;  /*   pushed out of a full queue (policy drop_oldest) */
+  uint64_t dropped_stopped; /*   still queued when the bridge stopped */
+  uint64_t refused;         /* not accepted: handoff_post returned anything else */
+  uint64_t queued;          /* accepted, not started yet */
+} handoff_stats;
+
 /* The handle a Ruby Handoff::Callback exposes through #handle. Opaque beyond
- * these two fields; valid until the Ruby side calls #dispose. */
+ * these fields; valid until the Ruby side calls #dispose. */
 struct handoff_callback {
   uint32_t abi_version;
   uint32_t reserved;
   handoff_status (*invoke)(handoff_callback *self, const handoff_value *args,
                            size_t nargs, int64_t timeout_ns,
                            handoff_reply *reply);
+  handoff_status (*post)(handoff_callback *self, const handoff_value *args, size_t nargs);
+  void (*stats)(handoff_callback *self, handoff_stats *out);
 };
 
 /* Calls the block behind `cb` with `args` and blocks until its reply.
@@ -143,6 +169,46 @@ static inline handoff_status handoff_invoke(handoff_callback *cb,
     return HANDOFF_INVALID;
   }
   return cb->invoke(cb, args, nargs, timeout_ns, reply);
+}
+
+/* Queues a call of the block behind `cb` with `args` and returns at once,
+ * without waiting for the block (fire and forget); its reply is dropped.
+ *
+ * REQUIRES: as handoff_invoke (args may be freed once this returns).
+ * Returns HANDOFF_OK when the post was accepted: it will run exactly once,
+ * or be counted as dropped (handoff_stats) because the queue was full under
+ * drop_oldest, or it was still queued when the bridge stopped or the
+ * process forked. Otherwise it was not accepted, and never runs:
+ * HANDOFF_STOPPED / HANDOFF_FORKED (not running), HANDOFF_FULL (the queue
+ * is full and the policy refused it), HANDOFF_INVALID (a bad call).
+ *
+ * Order: posts run one at a time, on the bridge's post thread, in the order
+ * they were accepted; so one thread's posts run in the order it made them,
+ * each after the one before it has ended. A block that raises is reported
+ * to Handoff.on_error and counted failed; the next post runs.
+ * Backpressure (Handoff.start(post_queue: N, post_policy: ...)): at most N
+ * posts wait; when full, `block` waits for room (but a thread holding the
+ * GVL, which cannot wait for the post thread, gets HANDOFF_FULL),
+ * `drop_newest` and `fail` refuse the new post (HANDOFF_FULL; counted
+ * refused), `drop_oldest` accepts it and drops the oldest waiting one.
+ * Never allocates for arguments of up to 256 bytes in all once warm.
+ *
+ * Memory ordering: everything the posting thread wrote before handoff_post
+ * happens-before the block starts. */
+static inline handoff_status handoff_post(handoff_callback *cb, const handoff_value *args,
+                                          size_t nargs) {
+  if (cb == NULL || cb->abi_version != HANDOFF_ABI_VERSION) return HANDOFF_INVALID;
+  return cb->post(cb, args, nargs);
+}
+
+/* The bridge's post counters; zeroes for a bad handle. Any thread. */
+static inline void handoff_get_stats(handoff_callback *cb, handoff_stats *out) {
+  if (cb == NULL || cb->abi_version != HANDOFF_ABI_VERSION) {
+    handoff_stats none = {0, 0, 0, 0, 0, 0, 0, 0};
+    *out = none;
+    return;
+  }
+  cb->stats(cb, out);
 }
 
 static inline void handoff_reply_free(handoff_reply *reply) {
@@ -195,6 +261,7 @@ static inline const char *handoff_status_name(handoff_status s) {
     case HANDOFF_TIMED_OUT: return "timed_out";
     case HANDOFF_FORKED: return "forked";
     case HANDOFF_INVALID: return "invalid";
+    case HANDOFF_FULL: return "full";
   }
   return "unknown";
 }
