@@ -228,7 +228,7 @@ def goals_section(u, p, trimless)
   return ["## Goals", "", "The run names no goal target (handoff-bench's context).", ""] if goal.nil?
 
   ["## #{goal.last} against its goals", "", *round_trip_goal(u, p), *throughput_goal(u, p),
-   *payload_goal(u, p, trimless), *memory_goal(u), ""]
+   *post_goal(u, p), *payload_goal(u, p, trimless), *memory_goal(u), ""]
 end
 
 # Round trip p50 at most condvar ping-pong's: a caller waits no longer for
@@ -262,6 +262,24 @@ def throughput_goal(u, p)
     f = reference && run.figure(throughput(reference[0], 16), "items_per_second")
     lines << "  - #{reference.last}: #{rate(f)}/s; #{gl} does #{ratio(b, f)} of it" unless f.nil?
     lines
+  end
+end
+
+# Fire-and-forget posts: at least a million accepted per second from 16
+# threads (a trivial block; the bridge's default policy, block, waits for
+# room, so what is accepted is also run), and how long a post waits to run.
+POST_GOAL = 1_000_000
+def post_goal(u, p)
+  g = goal[0]
+  [["unpinned", u], ["pinned to CPU 0", p]].flat_map do |label, run|
+    rate16 = run&.figure("BM_#{g}_Post/real_time/threads:16", "items_per_second")
+    next [] if rate16.nil?
+
+    rate1 = run.figure("BM_#{g}_Post/real_time/threads:1", "items_per_second")
+    wait = %w[p50_us p99_us].map { |f| run.figure("BM_#{g}_PostToRun/real_time", f) }
+    ["- #{label}: posts accepted #{rate(rate16)}/s from 16 threads, #{rate(rate1)}/s from 1 " \
+     "(goal ≥ #{rate(POST_GOAL)}/s from 16: #{rate16 >= POST_GOAL ? 'met' : '**missed**'}); " \
+     "a post runs #{us(wait[0])} µs after it is made (p50), #{us(wait[1])} µs (p99)"]
   end
 end
 

@@ -6,6 +6,10 @@
 //   Payload     1 thread, trivial block (echo), 8 B / 1 KiB / 64 KiB / 1 MiB
 //   RubyWork    1 and 16 threads, a block that does real Ruby work
 //   Memory      (bridge) resident memory over a 1,000,000-call run
+//   Post        (bridge) 1 and 16 threads posting (fire and forget): posts
+//               accepted per second (the queue's policy decides what a full
+//               queue does: the bridge's default, block, waits for room)
+//   PostToRun   (bridge) 1 thread: one post, until the target counts it run
 #include <benchmark/benchmark.h>
 
 #include <cctype>
@@ -19,6 +23,7 @@
 #include "bench_targets.h"
 #include "latency_counters.h"
 #include "resident_memory.h"
+#include "ruby_main_thread.h"
 
 namespace handoff::bench {
 namespace {
@@ -88,7 +93,7 @@ void CallLoop(benchmark::State& state, const std::string& target_name, std::stri
 
 struct TargetBenchmarks {
   std::string name;  // the target: bridge, ffi, ...
-  LatencyCounters round_trip, throughput, payload, ruby_work, memory;
+  LatencyCounters round_trip, throughput, payload, ruby_work, memory, post_to_run;
 };
 
 void RoundTrip(benchmark::State& state, TargetBenchmarks* t) {
@@ -142,6 +147,58 @@ void Memory(benchmark::State& state, TargetBenchmarks* t) {
   }
 }
 
+// Posts the 8-byte payload once per iteration; counts what post returned.
+// Thread 0 then waits (flush, on the Ruby main thread) until every post has
+// run, outside the timed loop, so the next benchmark starts on an empty queue.
+void Post(benchmark::State& state, TargetBenchmarks* t) {
+  std::string error;
+  const handoff_target* target = StartedTarget(t->name, &error);
+  if (target == nullptr || target->post == nullptr) {
+    state.SkipWithError(target == nullptr ? error.c_str() : "the target has no post");
+    return;
+  }
+  std::string payload(8, 'q');
+  int64_t accepted = 0, refused = 0;
+  for (auto _ : state) {
+    (target->post(payload.data(), payload.size()) == HANDOFF_TARGET_OK ? accepted : refused)++;
+  }
+  state.SetItemsProcessed(accepted);
+  state.counters["refused"] = benchmark::Counter(static_cast<double>(refused), benchmark::Counter::kAvgThreadsRate);
+  if (state.thread_index() == 0) {
+    int flushed = 0;
+    RunOnRubyMain([&] { flushed = target->flush(60'000'000'000); });
+    if (flushed != 0) state.SkipWithError("posts still queued after a 60 s flush");
+  }
+}
+
+// One post at a time, from when it is made until the target's counters say
+// it ran (or failed): what a posted event waits before its block has run.
+void PostToRun(benchmark::State& state, TargetBenchmarks* t) {
+  std::string error;
+  const handoff_target* target = StartedTarget(t->name, &error);
+  if (target == nullptr || target->post == nullptr || target->post_stats == nullptr) {
+    state.SkipWithError(target == nullptr ? error.c_str() : "the target has no post");
+    return;
+  }
+  std::string payload(8, 'q');
+  t->post_to_run.BeginRun(state);
+  LatencyHistogram& mine = t->post_to_run.Mine(state);
+  handoff_target_post_stats stats{};
+  target->post_stats(&stats);
+  uint64_t ended = stats.run + stats.failed + stats.dropped;
+  for (auto _ : state) {
+    Clock::time_point start = Clock::now();
+    target->post(payload.data(), payload.size());
+    do {
+      target->post_stats(&stats);
+    } while (stats.run + stats.failed + stats.dropped == ended);
+    ended = stats.run + stats.failed + stats.dropped;
+    mine.Record(NanosBetween(start, Clock::now()));
+  }
+  t->post_to_run.EndRun(state);
+  state.SetItemsProcessed(state.iterations());
+}
+
 std::string CapitalName(const std::string& name) {
   std::string capital = name;
   if (!capital.empty()) capital[0] = static_cast<char>(std::toupper(capital[0]));
@@ -158,7 +215,7 @@ int64_t MemoryCalls() {
 
 void RegisterTargetBenchmarks(const std::vector<std::string>& names) {
   for (const std::string& name : names) {
-    auto* t = new TargetBenchmarks{name, {}, {}, {}, {}, {}};  // lives as long as the process
+    auto* t = new TargetBenchmarks{name, {}, {}, {}, {}, {}, {}};  // lives as long as the process
     std::string prefix = "BM_" + CapitalName(name) + "_";
     benchmark::RegisterBenchmark((prefix + "RoundTrip").c_str(), RoundTrip, t)->UseRealTime();
     benchmark::RegisterBenchmark((prefix + "Throughput").c_str(), Throughput, t)
@@ -173,6 +230,9 @@ void RegisterTargetBenchmarks(const std::vector<std::string>& names) {
       benchmark::RegisterBenchmark((prefix + "Memory").c_str(), Memory, t)
           ->Threads(kMemoryThreads)->Iterations(MemoryCalls() / kMemoryThreads)
           ->Repetitions(1)->UseRealTime();
+      benchmark::RegisterBenchmark((prefix + "Post").c_str(), Post, t)
+          ->Threads(1)->Threads(16)->UseRealTime();
+      benchmark::RegisterBenchmark((prefix + "PostToRun").c_str(), PostToRun, t)->UseRealTime();
     }
   }
 }

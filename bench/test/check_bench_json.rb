@@ -7,7 +7,8 @@ require "json"
 
 file, *targets = ARGV
 abort "usage: check_bench_json.rb FILE.json TARGET..." if file.nil? || targets.empty?
-runs = JSON.parse(File.read(file))["benchmarks"].reject { |b| b["run_type"] == "aggregate" }
+document = JSON.parse(File.read(file))
+runs = document["benchmarks"].reject { |b| b["run_type"] == "aggregate" }
 problems = []
 
 runs.each do |b|
@@ -42,6 +43,11 @@ targets.each do |target|
   [8, 1024, 65_536, 1_048_576].each { |size| expect.call("#{prefix}Payload/#{size}/real_time") }
   [1, 16].each { |t| expect.call("#{prefix}RubyWork/real_time/threads:#{t}") }
 end
+# The goal target's fire-and-forget posts (handoff-bench names it in its context).
+goal = document.dig("context", "handoff_goal_target").to_s
+goal_prefix = "BM_#{goal[0]&.upcase}#{goal[1..]}_"
+[1, 16].each { |t| expect.call("#{goal_prefix}Post/real_time/threads:#{t}", latency: false) }
+expect.call("#{goal_prefix}PostToRun/real_time")
 
 if problems.empty?
   puts "check_bench_json: #{runs.size} benchmark runs, all present and error-free"

@@ -99,12 +99,13 @@ bool IsCallbackError(VALUE error, BlockThread thread) {
 }  // namespace
 
 Outcome CallBlock(CallbackHandle* handle, const std::vector<OwnedValue>& args,
-                  BlockThread thread, int* jump_state, Reply reply) {
+                  BlockThread thread, int* jump_state, Reply reply, MallocBytes reply_room) {
   *jump_state = 0;
   if (handle->disposed.load(std::memory_order_acquire)) {
     return MakeOutcome(HANDOFF_INVALID, "", "handoff: the callback was disposed");
   }
   Outcome outcome;
+  outcome.value.bytes = std::move(reply_room);
   BlockCall call{handle->callable, &args, reply == Reply::kConvert ? &outcome.value : nullptr};
   int state = 0;
   rb_protect(ProtectedCall, reinterpret_cast<VALUE>(&call), &state);

@@ -31,8 +31,12 @@ enum class Reply { kConvert, kDiscard };
 //    for any interrupt of the thread that lands while it is reported);
 //  - a disposed handle: HANDOFF_INVALID, the block does not run.
 // *jump_state is 0 in every other case.
+// A String reply is copied into `reply_room` when it fits (a buffer the
+// calling thread made, so that the thread that frees the reply made it
+// too), else into a new buffer.
 Outcome CallBlock(CallbackHandle* handle, const std::vector<OwnedValue>& args,
-                  BlockThread thread, int* jump_state, Reply reply = Reply::kConvert);
+                  BlockThread thread, int* jump_state, Reply reply = Reply::kConvert,
+                  MallocBytes reply_room = MallocBytes());
 
 }  // namespace handoff
 

@@ -3,6 +3,7 @@
 #include <ruby.h>
 #include <ruby/thread.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "block_call.h"
@@ -47,6 +48,26 @@ Outcome Wait(Request* request, size_t queued_ahead, int64_t timeout_ns, bool* ke
   return outcome;
 }
 
+// A String reply is copied into a buffer the calling thread made (its
+// request's reply_room), as big as the biggest of its recent replies: the
+// thread that frees a reply (the caller, as a rule) then made it too, and
+// the memory it gives back is what its next call reuses, instead of piling
+// up, freed by one thread into another's allocator.
+constexpr size_t kSmallestReplyRoom = 64;
+thread_local size_t t_reply_room = kSmallestReplyRoom;
+
+void PrepareReplyRoom(Request* request) {
+  *request->reply_room() = MallocBytes();  // a room of an earlier call went with its reply
+  request->reply_room()->Reserve(t_reply_room);
+}
+
+// The room follows the biggest recent reply: up at once, down by 1/16 a call.
+void NoteReplySize(const Outcome& outcome) {
+  size_t size = outcome.value.type == HANDOFF_BYTES ? outcome.value.bytes.size() : 0;
+  size_t decayed = t_reply_room - t_reply_room / 16;
+  t_reply_room = std::max({size, decayed, kSmallestReplyRoom});
+}
+
 // REQUIRES: ValidArgs(args, nargs). The request, its argument vector and
 // buffers are this thread's from its last call (request_cache.h).
 Outcome RunOnForeignThread(CallbackHandle* handle, const handoff_value* args, size_t nargs,
@@ -54,6 +75,7 @@ Outcome RunOnForeignThread(CallbackHandle* handle, const handoff_value* args, si
   Request* request = TakeRequest();
   request->Begin(handle);
   CopyValidArgs(args, nargs, request->args_to_fill());
+  PrepareReplyRoom(request);
   size_t queued_ahead = 0;
   handoff_status admitted = CurrentQueue().Push(request, &queued_ahead);
   if (admitted != HANDOFF_OK) {
@@ -65,6 +87,7 @@ Outcome RunOnForeignThread(CallbackHandle* handle, const handoff_value* args, si
   bool kept = false;
   Outcome outcome = Wait(request, queued_ahead, timeout_ns, &kept);
   if (kept) KeepRequest(request);
+  NoteReplySize(outcome);
   return outcome;
 }
 

@@ -19,6 +19,13 @@ void MallocBytes::Assign(const char* data, size_t size) {
   buffer_.get()[size] = '\0';
 }
 
+void MallocBytes::Reserve(size_t size) {
+  if (buffer_ && capacity_ > size) return;
+  buffer_.reset(static_cast<char*>(std::malloc(size + 1)));
+  capacity_ = buffer_ ? size + 1 : 0;
+  size_ = 0;
+}
+
 char* MallocBytes::Release() {
   size_ = 0;
   capacity_ = 0;

@@ -25,6 +25,9 @@ class MallocBytes {
 
   // Copies `size` bytes from `data`. Out of memory: left empty.
   void Assign(const char* data, size_t size);
+  // Makes room for `size` bytes (and the NUL) without copying: holds no
+  // bytes yet. Out of memory: left without a buffer.
+  void Reserve(size_t size);
   const char* data() const { return buffer_ ? buffer_.get() : ""; }
   size_t size() const { return size_; }
   // The buffer (NUL-terminated, for free()), or nullptr when empty; leaves this empty.

@@ -48,6 +48,11 @@ class Request {
   // Their buffers are kept from call to call (OwnedValue).
   std::vector<OwnedValue>* args_to_fill() { return &args_; }
 
+  // Waiter, between Begin and queueing: a buffer for the reply, made on
+  // the waiter's thread (CallBlock's reply_room). Replier, once claimed:
+  // takes it.
+  MallocBytes* reply_room() { return &reply_room_; }
+
   CallbackHandle* callback() const { return callback_; }
   // REQUIRES: the caller claimed the request (Claim() returned true).
   const std::vector<OwnedValue>& args() const { return args_; }
@@ -97,6 +102,7 @@ class Request {
   CallbackHandle* callback_ = nullptr;  // retained while the request is in use
   uint32_t bell_bit_ = 0;               // the waiter's bit on the reply bell
   std::vector<OwnedValue> args_;
+  MallocBytes reply_room_;
   std::atomic<uint32_t> word_{kQueued};
   std::atomic<int> refs_{0};
   Outcome outcome_;  // the replier's until kDone is stored, then the waiter's

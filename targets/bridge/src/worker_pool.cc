@@ -46,7 +46,8 @@ int RunRequestInHand(Worker* w) {
   }
   int jump_state = 0;
   w->queue->BlockStarted();
-  Outcome outcome = CallBlock(r->callback(), r->args(), BlockThread::kWorker, &jump_state);
+  Outcome outcome = CallBlock(r->callback(), r->args(), BlockThread::kWorker, &jump_state,
+                              Reply::kConvert, std::move(*r->reply_room()));
   w->in_hand = nullptr;
   if (&CurrentQueue() != w->queue) {
     // The block forked and this is the child: the waiter lives in the
