@@ -26,6 +26,7 @@ bool PostQueue::Start(size_t capacity, Policy policy) {
     dequeue_at_.store(0, std::memory_order_relaxed);
     ring_.store(rings_.back().get(), std::memory_order_release);
   }
+  capacity_.store(capacity < 1 ? 1 : capacity, std::memory_order_relaxed);
   policy_.store(static_cast<uint32_t>(policy), std::memory_order_relaxed);
   posted_ = run_ = failed_ = dropped_oldest_ = dropped_stopped_ = refused_ = 0;
   interrupted_.store(false, std::memory_order_relaxed);
@@ -79,10 +80,15 @@ handoff_status PostQueue::Post(CallbackHandle* callback, const handoff_value* ar
 }
 
 // The cell at the next position, claimed when it is free (its sequence
-// equals the position); nullptr when the ring is full.
+// equals the position) and fewer than capacity_ posts wait (the ring is a
+// power of two, maybe bigger); nullptr when full.
 PostQueue::Cell* PostQueue::ClaimCell(Ring* ring) {
   uint64_t position = enqueue_at_.load(std::memory_order_relaxed);
   for (;;) {
+    if (position - dequeue_at_.load(std::memory_order_acquire) >=
+        capacity_.load(std::memory_order_relaxed)) {
+      return nullptr;
+    }
     Cell* cell = &ring->cells[position & ring->mask];
     uint64_t sequence = cell->sequence.load(std::memory_order_acquire);
     auto lag = static_cast<int64_t>(sequence - position);
@@ -127,10 +133,10 @@ void PostQueue::WaitForRoom() {
   BRIDGE_SYNC_POINT("post.wait_for_room");
   uint32_t bell = room_bell_.load(std::memory_order_seq_cst);
   room_waiters_.fetch_add(1, std::memory_order_seq_cst);
-  Ring* ring = ring_.load(std::memory_order_acquire);
   uint64_t waiting = enqueue_at_.load(std::memory_order_seq_cst) -
                      dequeue_at_.load(std::memory_order_seq_cst);
-  if (waiting > (ring->mask + 1) / 2 && state_.load(std::memory_order_seq_cst) == kRunning) {
+  if (waiting > capacity_.load(std::memory_order_relaxed) / 2 &&
+      state_.load(std::memory_order_seq_cst) == kRunning) {
     FutexWait(&room_bell_, bell, nullptr);
   }
   room_waiters_.fetch_sub(1, std::memory_order_seq_cst);
@@ -154,7 +160,7 @@ bool PostQueue::TakeOldest(Entry* entry) {
         // Waiters for room are woken together once half the ring is free
         // (or it is empty): not each of them at every post taken.
         uint64_t waiting = enqueue_at_.load(std::memory_order_relaxed) - (position + 1);
-        if (waiting <= (ring->mask + 1) / 2) WakeRoomWaiters();
+        if (waiting <= capacity_.load(std::memory_order_relaxed) / 2) WakeRoomWaiters();
         return true;
       }
     } else if (lag < 0) {

@@ -111,6 +111,7 @@ class PostQueue {
   std::atomic<bool> forked_refusal_;  // refuses with FORKED until started
   std::atomic<Ring*> ring_{nullptr};
   std::vector<std::unique_ptr<Ring>> rings_;  // GVL (Start)
+  std::atomic<uint64_t> capacity_{1};         // the most posts that wait at once
   std::atomic<uint32_t> policy_{0};           // a Policy
   std::atomic<uint32_t> state_{kStopped};
   std::atomic<bool> taker_alive_{false};
