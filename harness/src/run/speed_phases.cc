@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -119,16 +120,30 @@ class TargetProbe {
   std::string first_wrong_;  // guarded by mutex_
 };
 
-// A floor phase: a server of its own for `clients` clients.
+// A floor phase: a server of its own for `clients` clients. The clients'
+// requests outlive the server: it notifies after unlocking, so it may still
+// be inside a request's notify when that client has seen its answer and
+// ended (destroying the request there was a data race, TSan: signal after
+// unlock).
 PhaseResult FloorPhase(int clients, int64_t millis) {
-  CondVarServer server;
-  return RunPhase(clients, millis, [&server] {
-    auto request = std::make_shared<CondVarServer::Request>();
-    return OneCall([&server, request] {
-      server.Call(request.get());
-      return true;
+  std::deque<CondVarServer::Request> requests;
+  std::mutex requests_mutex;
+  PhaseResult result;
+  {
+    CondVarServer server;
+    result = RunPhase(clients, millis, [&] {
+      CondVarServer::Request* request;
+      {
+        std::lock_guard<std::mutex> lock(requests_mutex);
+        request = &requests.emplace_back();
+      }
+      return OneCall([&server, request] {
+        server.Call(request);
+        return true;
+      });
     });
-  });
+  }
+  return result;
 }
 
 // HANDOFF_SPEED_TRACE=1: each phase on stderr, to see how steady a machine is.
