@@ -51,6 +51,16 @@ Property StopAndKillInFlight() {
       {8, 1500, {B::kSlow, B::kRaise}, {E::kStop, E::kKill, E::kWakeup}, 3, 1});
 }
 
+Property PostsExactlyOnceInOrder() {
+  return ScenarioProperty(
+      "posts_exactly_once_in_order",
+      "fire-and-forget posts mixed with blocking calls, slow and raising blocks, stops and kills: "
+      "every accepted post runs once or is counted dropped for an allowed reason, each thread's "
+      "posts in order, the queue within post_capacity, post_stats adding up (posts drawn only "
+      "for targets with HANDOFF_TARGET_HAS_POSTS)",
+      {8, 1500, {B::kPost, B::kSlow, B::kRaise, B::kGc}, {E::kStop, E::kKill}, 3, 1});
+}
+
 Property IdleUsesNoCpu() {
   ScenarioSpace idle_space{8, 1500, {B::kSlow, B::kGc, B::kRaise}, {E::kIdle}, 1, 1};
   idle_space.min_events = 1;  // every case has its idle window, after a call count
@@ -172,6 +182,7 @@ std::vector<Property> ScenarioProperties() {
       OneReplyPerCall(),
       RaiseBecomesRaised(),
       StopAndKillInFlight(),
+      PostsExactlyOnceInOrder(),
       IdleUsesNoCpu(),
       DeadlinesHonoured(),
       ReentrantCallbacks(),

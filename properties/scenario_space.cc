@@ -135,6 +135,10 @@ ScenarioSpace ForTarget(ScenarioSpace space, const handoff_target* target) {
                        space.events.end());
   }
   if (!(target->flags & HANDOFF_TARGET_HAS_SYNC_POINTS)) space.sync_point_aims = false;
+  if (!(target->flags & HANDOFF_TARGET_HAS_POSTS)) {  // posts are n/a there: never drawn
+    space.behaviours.erase(std::remove(space.behaviours.begin(), space.behaviours.end(), Behaviour::kPost),
+                           space.behaviours.end());
+  }
   if (space.events.empty()) space.min_events = 0;
   return space;
 }

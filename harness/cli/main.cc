@@ -42,6 +42,7 @@ struct Summary {
   uint64_t schedule_steps = 0;  // decisions of the controlled schedule
   double seconds = 0;
   double p50_us = 0, p99_us = 0;   // the slowest run's (by p99)
+  double post_p50_us = 0, post_p99_us = 0;  // post to run, the slowest run's (by p99)
   double leak_bytes_per_call = 0;  // the largest measured (0: not measured)
   uint64_t replied = 0;            // calls that came back ok or raised, content checked
   std::string speed;               // the last run's speed phases (min_throughput_ratio), or ""
@@ -189,6 +190,10 @@ void AddRun(const SupervisedRun& outcome, Summary* summary) {
     summary->p99_us = outcome.stats.p99_us;
     summary->p50_us = outcome.stats.p50_us;
   }
+  if (outcome.stats.post_p99_us >= summary->post_p99_us) {
+    summary->post_p99_us = outcome.stats.post_p99_us;
+    summary->post_p50_us = outcome.stats.post_p50_us;
+  }
   summary->leak_bytes_per_call =
       std::max(summary->leak_bytes_per_call, outcome.stats.leak_bytes_per_call);
   if (!outcome.stats.speed.empty()) summary->speed = outcome.stats.speed;
@@ -249,6 +254,9 @@ void PrintText(const CliOptions& o, const handoff_target* target, const Summary&
                 target->name, s.runs, static_cast<unsigned long long>(s.verified), s.seconds, rate,
                 s.p50_us, s.p99_us);
     if (!s.speed.empty()) std::printf("  speed: %s\n", s.speed.c_str());
+    if (s.post_p99_us > 0) {
+      std::printf("  posts: post to run p50 %.1f us, p99 %.1f us\n", s.post_p50_us, s.post_p99_us);
+    }
     if (o.run.schedule == "controlled") {
       std::printf("  controlled schedule (%s): %llu decisions\n", o.run.schedule_strategy.c_str(),
                   static_cast<unsigned long long>(s.schedule_steps));
@@ -296,6 +304,8 @@ void PrintJson(const CliOptions& o, const handoff_target* target, const Summary&
       {"verified_per_second", s.seconds > 0 ? s.verified / s.seconds : 0.0},
       {"p50_us", s.p50_us},
       {"p99_us", s.p99_us},
+      {"post_p50_us", s.post_p50_us},
+      {"post_p99_us", s.post_p99_us},
       {"leak_bytes_per_call", s.leak_bytes_per_call},
       {"speed", s.speed},
       {"replay", failed ? f.replay() : ""},

@@ -283,7 +283,10 @@ run:
                        deadline_ms fairness max_p99_us leak_bytes_per_call
                        min_throughput_ratio (R: the target's trivial-call
                        throughput and p50 must reach R x a condvar server's,
-                       measured in the same run: too_slow_throughput)
+                       measured in the same run: too_slow_throughput).
+                       mix=...,post:W: fire-and-forget posts (target->post,
+                       the handler acting out return/raise/slow/gc by their
+                       weights; n/a without HANDOFF_TARGET_HAS_POSTS)
                        (harness/README.md: "handoff-stress"); the default run is
                        'threads=8 calls=10000 payload=0..65536 reply=0..65536
                        message=0..1024

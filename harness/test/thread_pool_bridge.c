@@ -72,7 +72,7 @@ static void serve(worker *self, request *r, bool start_another) {
 static VALUE worker_loop(VALUE arg) {
   worker *self = (worker *)arg;
   for (;;) {
-    pool_waiting w = {{NULL, false}, false};
+    pool_waiting w = {{NULL, false, NULL}, false};
     /* without_gvl2 does not check interrupts after the wait: a request
        just popped is served, never dropped by a pending interrupt. */
     rb_thread_call_without_gvl2(pool_wait, &w, stop_waiting, &w.base);
@@ -169,5 +169,10 @@ HANDOFF_TARGET_EXPORT const handoff_target *handoff_target_entry(void) {
   g_pool.kill_event_thread = pool_kill_worker;
   g_pool.after_fork_child = pool_after_fork_child;
   g_pool.describe = pool_describe;
+  /* The pool's workers serve requests only: no posts (scenarios with them are n/a). */
+  g_pool.flags &= ~HANDOFF_TARGET_HAS_POSTS;
+  g_pool.post = NULL;
+  g_pool.flush = NULL;
+  g_pool.post_stats = NULL;
   return &g_pool;
 }

@@ -62,6 +62,23 @@ static request *g_head = NULL, *g_tail = NULL;
 static bool g_stopping = false; /* stop was called */
 static bool g_dead = false;     /* the event thread is gone */
 
+/* Posts (fire and forget): a bounded FIFO under g_mutex, run one at a time
+ * by the event thread between requests, so the posts of one thread run in
+ * its order, each after the one before it ended. Policy block: a full queue
+ * makes the poster wait for room, except a thread holding the GVL (the
+ * event thread needs the GVL to make room), which gets `full`. */
+#define MY_POST_CAPACITY 16
+typedef struct post {
+  char *payload; /* copied: the poster goes on at once */
+  size_t size;
+  struct post *next;
+} post;
+static post *g_post_head = NULL, *g_post_tail = NULL; /* guarded by g_mutex */
+static uint32_t g_posts_queued = 0;                   /* guarded by g_mutex */
+static bool g_post_running = false;                   /* guarded by g_mutex: a post's block runs */
+static pthread_cond_t g_post_cond; /* with g_mutex, CLOCK_MONOTONIC: room made, or a post done */
+static handoff_target_post_stats g_post_stats; /* each field read and added to atomically */
+
 static VALUE g_callback = Qnil; /* the block, as the bridge's own callback object */
 static VALUE g_event_thread = Qnil;
 
@@ -275,19 +292,141 @@ static void my_invoke(const char *payload, size_t size, int64_t timeout_ns,
   queue_and_wait(payload, size, timeout_ns, reply);
 }
 
+static void count_post(uint64_t *counter) { __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED); }
+
+static void free_post(post *p) {
+  free(p->payload);
+  free(p);
+}
+
+/* Drops every queued post, counted: at stop, when the event thread ends.
+ * REQUIRES: g_mutex held. */
+static void drop_queued_posts(void) {
+  post *p = g_post_head;
+  g_post_head = g_post_tail = NULL;
+  g_posts_queued = 0;
+  while (p) {
+    post *next = p->next;
+    count_post(&g_post_stats.dropped);
+    free_post(p);
+    p = next;
+  }
+  pthread_cond_broadcast(&g_post_cond); /* posters waiting for room: stopped now */
+}
+
+static handoff_target_status my_post(const char *payload, size_t size) {
+  bool may_wait = !(ruby_native_thread_p() && ruby_thread_has_gvl_p());
+  post *p = calloc(1, sizeof(post));
+  p->payload = copy_bytes(payload, size);
+  p->size = size;
+  HANDOFF_SYNC_POINT("my_bridge.post");
+  pthread_mutex_lock(&g_mutex);
+  while (may_wait && !g_stopping && !g_dead && g_posts_queued >= MY_POST_CAPACITY) {
+    pthread_cond_wait(&g_post_cond, &g_mutex);
+  }
+  handoff_target_status status = g_stopping || g_dead                  ? HANDOFF_TARGET_STOPPED
+                                 : g_posts_queued >= MY_POST_CAPACITY ? HANDOFF_TARGET_FULL
+                                                                      : HANDOFF_TARGET_OK;
+  if (status == HANDOFF_TARGET_OK) {
+    if (g_post_tail) g_post_tail->next = p; else g_post_head = p;
+    g_post_tail = p;
+    ++g_posts_queued;
+    count_post(&g_post_stats.posted);
+    pthread_cond_signal(&g_queue_cond);
+  } else {
+    count_post(&g_post_stats.refused);
+  }
+  pthread_mutex_unlock(&g_mutex);
+  if (status != HANDOFF_TARGET_OK) free_post(p);
+  return status;
+}
+
+/* On the event thread, GVL held: one post's block, its reply dropped. A
+ * raise, or a kill in it, counts it failed; the kill then goes on. */
+static void run_post(post *p) {
+  handoff_target_reply out;
+  int state = run_block(p->payload, p->size, &out);
+  free(out.data);
+  count_post(state == 0 && out.status == HANDOFF_TARGET_OK ? &g_post_stats.run : &g_post_stats.failed);
+  free_post(p);
+  pthread_mutex_lock(&g_mutex);
+  g_post_running = false;
+  pthread_cond_broadcast(&g_post_cond);
+  pthread_mutex_unlock(&g_mutex);
+  if (state != 0) rb_jump_tag(state);
+}
+
+typedef struct flushing {
+  struct timespec deadline;
+  int result;
+} flushing;
+
+static bool posts_pending(void) { return g_posts_queued > 0 || g_post_running; } /* g_mutex held */
+
+static void *wait_for_posts(void *arg) {
+  flushing *f = arg;
+  pthread_mutex_lock(&g_mutex);
+  while (posts_pending()) {
+    if (pthread_cond_timedwait(&g_post_cond, &g_mutex, &f->deadline) == ETIMEDOUT && posts_pending()) {
+      f->result = -1;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&g_mutex);
+  return NULL;
+}
+
+/* GVL held: waits for the posts without it, so the event thread runs them. */
+static int my_flush(int64_t timeout_ns) {
+  flushing f = {deadline_after(timeout_ns), 0};
+  rb_thread_call_without_gvl(wait_for_posts, &f, NULL, NULL);
+  return f.result;
+}
+
+static void my_post_stats(handoff_target_post_stats *out) {
+  out->posted = __atomic_load_n(&g_post_stats.posted, __ATOMIC_RELAXED);
+  out->run = __atomic_load_n(&g_post_stats.run, __ATOMIC_RELAXED);
+  out->failed = __atomic_load_n(&g_post_stats.failed, __ATOMIC_RELAXED);
+  out->dropped = __atomic_load_n(&g_post_stats.dropped, __ATOMIC_RELAXED);
+  out->refused = __atomic_load_n(&g_post_stats.refused, __ATOMIC_RELAXED);
+}
+
+static void init_post_cond(void) {
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&g_post_cond, &attr);
+  pthread_condattr_destroy(&attr);
+}
+
+/* The event thread takes the next post in hand. REQUIRES: g_mutex held. */
+static post *pop_post(void) {
+  post *p = g_post_head;
+  if (p == NULL) return NULL;
+  g_post_head = p->next;
+  if (g_post_head == NULL) g_post_tail = NULL;
+  --g_posts_queued;
+  g_post_running = true;
+  pthread_cond_broadcast(&g_post_cond); /* room for a waiting poster */
+  return p;
+}
+
 typedef struct waiting {
   request *popped;
   bool abort;
+  post *post; /* or a post taken in hand */
 } waiting;
 
 static void *wait_for_request(void *arg) {
   waiting *w = arg;
   pthread_mutex_lock(&g_mutex);
-  while (!w->abort && !g_stopping && g_head == NULL) pthread_cond_wait(&g_queue_cond, &g_mutex);
+  while (!w->abort && !g_stopping && g_head == NULL && g_post_head == NULL) pthread_cond_wait(&g_queue_cond, &g_mutex);
   w->popped = g_stopping ? NULL : g_head;
   if (w->popped) {
     g_head = g_head->next;
     if (g_head == NULL) g_tail = NULL;
+  } else if (!g_stopping) {
+    w->post = pop_post();
   }
   pthread_mutex_unlock(&g_mutex);
   return NULL;
@@ -305,13 +444,17 @@ static void stop_waiting(void *arg) {
 static VALUE event_loop(VALUE unused) {
   (void)unused;
   for (;;) {
-    waiting w = {NULL, false};
+    waiting w = {NULL, false, NULL};
     /* without_gvl2 does not check interrupts after the wait, so a request
        just popped is never dropped by a pending interrupt. */
     rb_thread_call_without_gvl2(wait_for_request, &w, stop_waiting, &w);
     HANDOFF_SYNC_POINT("my_bridge.popped");
     if (w.popped) {
       rb_thread_create(handle_request, w.popped);
+      continue;
+    }
+    if (w.post) {
+      run_post(w.post); /* posts run here, one at a time: in order */
       continue;
     }
     pthread_mutex_lock(&g_mutex);
@@ -330,6 +473,7 @@ MY_BRIDGE_MAYBE_UNUSED static VALUE event_thread_ended(VALUE unused) {
   g_dead = true;
   request *queued = g_head;
   g_head = g_tail = NULL;
+  drop_queued_posts();
   pthread_mutex_unlock(&g_mutex);
   complete_all(queued, HANDOFF_TARGET_STOPPED);
   return Qnil;
@@ -357,6 +501,7 @@ static int my_start(const handoff_target_host *host, uintptr_t handler, char *er
   g_callback = rb_obj_method((VALUE)handler, ID2SYM(rb_intern("call")));
   rb_gc_register_address(&g_callback);
   rb_gc_register_address(&g_event_thread);
+  init_post_cond();
   start_event_thread();
   return 0;
 }
@@ -367,6 +512,7 @@ static void my_stop(void) {
   g_stopping = true;
   request *queued = g_head;
   g_head = g_tail = NULL;
+  drop_queued_posts();
   pthread_cond_broadcast(&g_queue_cond);
   pthread_mutex_unlock(&g_mutex);
   complete_all(queued, HANDOFF_TARGET_STOPPED);
@@ -382,6 +528,11 @@ static void my_after_fork_child(void) {
   g_mutex = fresh_mutex;
   g_queue_cond = fresh_cond;
   g_head = g_tail = NULL; /* leaked: their waiters are not in this process */
+  g_post_head = g_post_tail = NULL; /* the parent's posts never run here (leaked) */
+  g_posts_queued = 0;
+  g_post_running = false;
+  memset(&g_post_stats, 0, sizeof g_post_stats); /* counted since the fork */
+  init_post_cond();
   if (!g_stopping) {
     g_dead = false;
     start_event_thread();
@@ -395,8 +546,8 @@ static void my_describe(char *buffer, size_t size) {
   }
   int queued = 0;
   for (request *r = g_head; r; r = r->next) ++queued;
-  snprintf(buffer, size, "%d queued, %s, event thread %s", queued,
-           g_stopping ? "stopping" : "running", g_dead ? "gone" : "alive");
+  snprintf(buffer, size, "%d queued, %u posts queued%s, %s, event thread %s", queued, g_posts_queued,
+           g_post_running ? " (one running)" : "", g_stopping ? "stopping" : "running", g_dead ? "gone" : "alive");
   pthread_mutex_unlock(&g_mutex);
 }
 
@@ -406,7 +557,7 @@ static void my_describe(char *buffer, size_t size) {
 
 static const handoff_target kTarget = {
     HANDOFF_TARGET_ABI_VERSION,
-    HANDOFF_TARGET_HAS_DEADLINES | HANDOFF_SYNC_POINTS_FLAG,
+    HANDOFF_TARGET_HAS_DEADLINES | HANDOFF_TARGET_HAS_POSTS | HANDOFF_SYNC_POINTS_FLAG,
     MY_BRIDGE_NAME,
     MY_BRIDGE_DESCRIPTION,
     my_start,
@@ -415,6 +566,11 @@ static const handoff_target kTarget = {
     my_kill_event_thread,
     my_after_fork_child,
     my_describe,
+    my_post,
+    my_flush,
+    my_post_stats,
+    HANDOFF_TARGET_POST_BLOCK,
+    MY_POST_CAPACITY,
 };
 
 HANDOFF_TARGET_EXPORT const handoff_target *handoff_target_entry(void) { return &kTarget; }

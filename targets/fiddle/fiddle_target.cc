@@ -88,7 +88,11 @@ const handoff_target kTarget = {
     Stop,
     nullptr,
     nullptr,
+    nullptr,    nullptr, /* no posts (ABI 2: post, flush, post_stats, policy, capacity) */
     nullptr,
+    nullptr,
+    0,
+    0,
 };
 
 }  // namespace

@@ -354,7 +354,11 @@ const handoff_target kTarget = {
     Stop,
     KillEventThread,
     nullptr,
-    Describe,
+    Describe,    nullptr, /* no posts (ABI 2: post, flush, post_stats, policy, capacity) */
+    nullptr,
+    nullptr,
+    0,
+    0,
 };
 
 }  // namespace

@@ -104,7 +104,11 @@ static const handoff_target kHostileTarget = {
     hostile_stop,
     my_kill_event_thread,
     hostile_after_fork_child,
-    my_describe,
+    my_describe,    NULL, /* no posts (ABI 2: post, flush, post_stats, policy, capacity) */
+    NULL,
+    NULL,
+    0,
+    0,
 };
 
 HANDOFF_TARGET_EXPORT const handoff_target *handoff_target_entry(void) { return &kHostileTarget; }

@@ -186,7 +186,11 @@ static const handoff_target kTarget = {
     lmfao_kill_event_thread,
     lmfao_kill_event_thread,
     NULL,
-    lmfao_describe,
+    lmfao_describe,    NULL, /* no posts (ABI 2: post, flush, post_stats, policy, capacity) */
+    NULL,
+    NULL,
+    0,
+    0,
 };
 
 HANDOFF_TARGET_EXPORT const handoff_target *handoff_target_entry(void) { return &kTarget; }

@@ -65,6 +65,26 @@ static pthread_cond_t g_queue_cond = PTHREAD_COND_INITIALIZER;
 static request *g_head = NULL, *g_tail = NULL;
 static bool g_stopping = false; /* stop was called */
 static bool g_dead = false;     /* the event thread is gone */
+
+/* Posts (fire and forget): a bounded FIFO under g_mutex, run one at a time
+ * by the event thread between requests, so the posts of one thread run in
+ * its order, each after the one before it ended. Policy block: a full queue
+ * makes the poster wait for room, except a thread holding the GVL (the
+ * event thread needs the GVL to make room), which gets `full`. */
+#define MY_POST_CAPACITY 16
+typedef struct post {
+  char *payload; /* copied: the poster goes on at once */
+  size_t size;
+#ifdef MUTANT_POST_MAKES_RUBY_STRING
+  VALUE ruby_payload;
+#endif
+  struct post *next;
+} post;
+static post *g_post_head = NULL, *g_post_tail = NULL; /* guarded by g_mutex */
+static uint32_t g_posts_queued = 0;                   /* guarded by g_mutex */
+static bool g_post_running = false;                   /* guarded by g_mutex: a post's block runs */
+static pthread_cond_t g_post_cond; /* with g_mutex, CLOCK_MONOTONIC: room made, or a post done */
+static handoff_target_post_stats g_post_stats; /* each field read and added to atomically */
 #ifdef MUTANT_SHARED_REPLY_BUFFER
 static handoff_target_reply g_shared_reply; /* one reply buffer for all; guarded by g_mutex */
 #endif
@@ -627,30 +647,171 @@ static void my_invoke(const char *payload, size_t size, int64_t timeout_ns,
   queue_and_wait(payload, size, timeout_ns, reply);
 }
 
+static void count_post(uint64_t *counter) { __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED); }
+
+static void free_post(post *p) {
+  free(p->payload);
+  free(p);
+}
+
+/* Drops every queued post, counted: at stop, when the event thread ends.
+ * REQUIRES: g_mutex held. */
+static void drop_queued_posts(void) {
+  post *p = g_post_head;
+  g_post_head = g_post_tail = NULL;
+  g_posts_queued = 0;
+  while (p) {
+    post *next = p->next;
+    count_post(&g_post_stats.dropped);
+    free_post(p);
+    p = next;
+  }
+  pthread_cond_broadcast(&g_post_cond); /* posters waiting for room: stopped now */
+}
+
+static handoff_target_status my_post(const char *payload, size_t size) {
+  bool may_wait = !(ruby_native_thread_p() && ruby_thread_has_gvl_p());
+  post *p = calloc(1, sizeof(post));
+  p->payload = copy_bytes(payload, size);
+  p->size = size;
+#ifdef MUTANT_POST_MAKES_RUBY_STRING
+  p->ruby_payload = rb_str_new(payload, (long)size); /* "ready for the block": on the poster's thread */
+#endif
+  HANDOFF_SYNC_POINT("my_bridge.post");
+  pthread_mutex_lock(&g_mutex);
+#ifdef MUTANT_UNBOUNDED_POSTS
+  /* "A post must never wait": the queue just grows, whatever post_capacity says. */
+  (void)may_wait;
+  handoff_target_status status = g_stopping || g_dead ? HANDOFF_TARGET_STOPPED : HANDOFF_TARGET_OK;
+#else
+  while (may_wait && !g_stopping && !g_dead && g_posts_queued >= MY_POST_CAPACITY) {
+    pthread_cond_wait(&g_post_cond, &g_mutex);
+  }
+  handoff_target_status status = g_stopping || g_dead                  ? HANDOFF_TARGET_STOPPED
+                                 : g_posts_queued >= MY_POST_CAPACITY ? HANDOFF_TARGET_FULL
+                                                                      : HANDOFF_TARGET_OK;
+#endif
+  if (status == HANDOFF_TARGET_OK) {
+    if (g_post_tail) g_post_tail->next = p; else g_post_head = p;
+    g_post_tail = p;
+    ++g_posts_queued;
+    count_post(&g_post_stats.posted);
+    pthread_cond_signal(&g_queue_cond);
+  } else {
+    count_post(&g_post_stats.refused);
+  }
+  pthread_mutex_unlock(&g_mutex);
+  if (status != HANDOFF_TARGET_OK) free_post(p);
+  return status;
+}
+
+/* On the event thread, GVL held: one post's block, its reply dropped. A
+ * raise, or a kill in it, counts it failed; the kill then goes on. */
+static void run_post(post *p) {
+  handoff_target_reply out;
+  int state = run_block(p->payload, p->size, &out);
+  free(out.data);
+#ifdef MUTANT_REQUEUE_KILLED_POST
+  if (state != 0) { /* "killed before it finished: run it again on the next event thread" */
+    pthread_mutex_lock(&g_mutex);
+    p->next = g_post_head;
+    g_post_head = p;
+    if (g_post_tail == NULL) g_post_tail = p;
+    ++g_posts_queued;
+    g_post_running = false;
+    pthread_mutex_unlock(&g_mutex);
+    rb_jump_tag(state);
+  }
+#endif
+  count_post(state == 0 && out.status == HANDOFF_TARGET_OK ? &g_post_stats.run : &g_post_stats.failed);
+  free_post(p);
+  pthread_mutex_lock(&g_mutex);
+  g_post_running = false;
+  pthread_cond_broadcast(&g_post_cond);
+  pthread_mutex_unlock(&g_mutex);
+  if (state != 0) rb_jump_tag(state);
+}
+
+typedef struct flushing {
+  struct timespec deadline;
+  int result;
+} flushing;
+
+static bool posts_pending(void) { return g_posts_queued > 0 || g_post_running; } /* g_mutex held */
+
+static void *wait_for_posts(void *arg) {
+  flushing *f = arg;
+  pthread_mutex_lock(&g_mutex);
+  while (posts_pending()) {
+    if (pthread_cond_timedwait(&g_post_cond, &g_mutex, &f->deadline) == ETIMEDOUT && posts_pending()) {
+      f->result = -1;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&g_mutex);
+  return NULL;
+}
+
+/* GVL held: waits for the posts without it, so the event thread runs them. */
+static int my_flush(int64_t timeout_ns) {
+  flushing f = {deadline_after(timeout_ns), 0};
+  rb_thread_call_without_gvl(wait_for_posts, &f, NULL, NULL);
+  return f.result;
+}
+
+static void my_post_stats(handoff_target_post_stats *out) {
+  out->posted = __atomic_load_n(&g_post_stats.posted, __ATOMIC_RELAXED);
+  out->run = __atomic_load_n(&g_post_stats.run, __ATOMIC_RELAXED);
+  out->failed = __atomic_load_n(&g_post_stats.failed, __ATOMIC_RELAXED);
+  out->dropped = __atomic_load_n(&g_post_stats.dropped, __ATOMIC_RELAXED);
+  out->refused = __atomic_load_n(&g_post_stats.refused, __ATOMIC_RELAXED);
+}
+
+static void init_post_cond(void) {
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&g_post_cond, &attr);
+  pthread_condattr_destroy(&attr);
+}
+
+/* The event thread takes the next post in hand. REQUIRES: g_mutex held. */
+static post *pop_post(void) {
+  post *p = g_post_head;
+  if (p == NULL) return NULL;
+  g_post_head = p->next;
+  if (g_post_head == NULL) g_post_tail = NULL;
+  --g_posts_queued;
+  g_post_running = true;
+  pthread_cond_broadcast(&g_post_cond); /* room for a waiting poster */
+  return p;
+}
+
 typedef struct waiting {
   request *popped;
   bool abort;
+  post *post; /* or a post taken in hand */
 } waiting;
 
 static void *wait_for_request(void *arg) {
   waiting *w = arg;
   pthread_mutex_lock(&g_mutex);
 #ifdef MUTANT_POLLING_EVENT_THREAD
-  while (!w->abort && !g_stopping && g_head == NULL) { /* "a condvar is overkill": poll every 10 ms */
+  while (!w->abort && !g_stopping && g_head == NULL && g_post_head == NULL) { /* "a condvar is overkill": poll every 10 ms */
     pthread_mutex_unlock(&g_mutex);
     struct timespec nap = {0, 10000000};
     nanosleep(&nap, NULL);
     pthread_mutex_lock(&g_mutex);
   }
 #elif defined(MUTANT_SPIN_WHILE_IDLE)
-  while (!w->abort && !g_stopping && g_head == NULL) { /* "a condvar wakeup is too slow": spin */
+  while (!w->abort && !g_stopping && g_head == NULL && g_post_head == NULL) { /* "a condvar wakeup is too slow": spin */
     pthread_mutex_unlock(&g_mutex);
     for (volatile int spin = 0; spin < 1000; ++spin) {
     }
     pthread_mutex_lock(&g_mutex);
   }
 #else
-  while (!w->abort && !g_stopping && g_head == NULL) pthread_cond_wait(&g_queue_cond, &g_mutex);
+  while (!w->abort && !g_stopping && g_head == NULL && g_post_head == NULL) pthread_cond_wait(&g_queue_cond, &g_mutex);
 #endif
 #ifdef MUTANT_POP_WITHOUT_MUTEX
   pthread_mutex_unlock(&g_mutex); /* "we are the only consumer": but pushers write g_head too */
@@ -660,6 +821,8 @@ static void *wait_for_request(void *arg) {
   if (w->popped) {
     g_head = g_head->next;
     if (g_head == NULL) g_tail = NULL;
+  } else if (!g_stopping) {
+    w->post = pop_post();
   }
 #ifndef MUTANT_POP_WITHOUT_MUTEX
   pthread_mutex_unlock(&g_mutex);
@@ -689,7 +852,7 @@ __attribute__((noinline)) static void make_unrooted_payload(request *r) {
 static VALUE event_loop(VALUE unused) {
   (void)unused;
   for (;;) {
-    waiting w = {NULL, false};
+    waiting w = {NULL, false, NULL};
     /* without_gvl2 does not check interrupts after the wait, so a request
        just popped is never dropped by a pending interrupt. */
     rb_thread_call_without_gvl2(wait_for_request, &w, stop_waiting, &w);
@@ -715,6 +878,10 @@ static VALUE event_loop(VALUE unused) {
 #endif
       continue;
     }
+    if (w.post) {
+      run_post(w.post); /* posts run here, one at a time: in order */
+      continue;
+    }
 #ifdef MUTANT_UNBLOCK_MEANS_STOP
     return Qnil; /* "woken with nothing to do: we are being stopped" */
 #endif
@@ -728,12 +895,26 @@ static VALUE event_loop(VALUE unused) {
 
 /* However the event thread ends (stop, Thread#kill, an exception), nobody
  * will pop again: fail what is queued and refuse later calls. */
+#ifdef MUTANT_REQUEUE_KILLED_POST
+static void start_event_thread(void);
+#endif
+
 MY_BRIDGE_MAYBE_UNUSED static VALUE event_thread_ended(VALUE unused) {
   (void)unused;
+#ifdef MUTANT_REQUEUE_KILLED_POST
+  pthread_mutex_lock(&g_mutex);
+  bool restart = !g_stopping; /* "a killed worker is replaced": the queue stays */
+  pthread_mutex_unlock(&g_mutex);
+  if (restart) {
+    start_event_thread();
+    return Qnil;
+  }
+#endif
   pthread_mutex_lock(&g_mutex);
   g_dead = true;
   request *queued = g_head;
   g_head = g_tail = NULL;
+  drop_queued_posts();
   pthread_mutex_unlock(&g_mutex);
   complete_all(queued, HANDOFF_TARGET_STOPPED);
   return Qnil;
@@ -751,6 +932,16 @@ static VALUE event_thread(void *unused) {
 static void start_event_thread(void) {
   g_event_thread = rb_thread_create(event_thread, NULL);
 }
+
+#ifdef MUTANT_TWO_POST_CONSUMERS
+/* "Two event threads drain the queue twice as fast": each takes the next
+   post while the other may still run the one before it. */
+static VALUE g_second_event_thread = Qnil;
+static void start_second_event_thread(void) {
+  rb_gc_register_address(&g_second_event_thread);
+  g_second_event_thread = rb_thread_create(event_thread, NULL);
+}
+#endif
 
 static int my_start(const handoff_target_host *host, uintptr_t handler, char *error,
                     size_t error_size) {
@@ -777,7 +968,11 @@ static int my_start(const handoff_target_host *host, uintptr_t handler, char *er
   g_replies_in_use = rb_ary_new();
   rb_gc_register_address(&g_replies_in_use);
 #endif
+  init_post_cond();
   start_event_thread();
+#ifdef MUTANT_TWO_POST_CONSUMERS
+  start_second_event_thread();
+#endif
   return 0;
 }
 
@@ -790,6 +985,14 @@ static void my_stop(void) {
   g_stopping = true;
   request *queued = g_head;
   g_head = g_tail = NULL;
+#ifdef MUTANT_STOP_LOSES_POSTS
+  /* "Stopping: the queued posts go with it": discarded, never counted dropped. */
+  g_post_head = g_post_tail = NULL;
+  g_posts_queued = 0;
+  pthread_cond_broadcast(&g_post_cond);
+#else
+  drop_queued_posts();
+#endif
   pthread_cond_broadcast(&g_queue_cond);
 #ifdef MUTANT_PARK_FINISHED_WORKERS
   pthread_cond_broadcast(&g_parked_cond);
@@ -810,6 +1013,11 @@ static void my_after_fork_child(void) {
 #ifndef MUTANT_FORK_KEEPS_QUEUE
   g_head = g_tail = NULL; /* leaked: their waiters are not in this process */
 #endif
+  g_post_head = g_post_tail = NULL; /* the parent's posts never run here (leaked) */
+  g_posts_queued = 0;
+  g_post_running = false;
+  memset(&g_post_stats, 0, sizeof g_post_stats); /* counted since the fork */
+  init_post_cond();
   if (!g_stopping) {
     g_dead = false;
     start_event_thread();
@@ -823,8 +1031,8 @@ static void my_describe(char *buffer, size_t size) {
   }
   int queued = 0;
   for (request *r = g_head; r; r = r->next) ++queued;
-  snprintf(buffer, size, "%d queued, %s, event thread %s", queued,
-           g_stopping ? "stopping" : "running", g_dead ? "gone" : "alive");
+  snprintf(buffer, size, "%d queued, %u posts queued%s, %s, event thread %s", queued, g_posts_queued,
+           g_post_running ? " (one running)" : "", g_stopping ? "stopping" : "running", g_dead ? "gone" : "alive");
   pthread_mutex_unlock(&g_mutex);
 }
 
@@ -851,7 +1059,7 @@ HANDOFF_TARGET_EXPORT const handoff_mutant handoff_mutant_declaration = {
 
 static const handoff_target kTarget = {
     HANDOFF_TARGET_ABI_VERSION,
-    HANDOFF_TARGET_HAS_DEADLINES | HANDOFF_SYNC_POINTS_FLAG,
+    HANDOFF_TARGET_HAS_DEADLINES | HANDOFF_TARGET_HAS_POSTS | HANDOFF_SYNC_POINTS_FLAG,
     MY_BRIDGE_NAME,
     MY_BRIDGE_DESCRIPTION,
     my_start,
@@ -860,6 +1068,11 @@ static const handoff_target kTarget = {
     my_kill_event_thread,
     my_after_fork_child,
     my_describe,
+    my_post,
+    my_flush,
+    my_post_stats,
+    HANDOFF_TARGET_POST_BLOCK,
+    MY_POST_CAPACITY,
 };
 
 HANDOFF_TARGET_EXPORT const handoff_target *handoff_target_entry(void) { return &kTarget; }

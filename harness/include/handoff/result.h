@@ -35,6 +35,12 @@ enum class FailureKind {
   kHandleLeak,
   kDeadlineMissed,
   kIdleCpu,
+  // Fire-and-forget posts (post_oracle.h).
+  kLostPost,
+  kDuplicatePost,
+  kOutOfOrder,
+  kUnboundedQueue,
+  kMiscounted,
 };
 
 // What seeing or judging a kind takes, as bits (FailureKindInfo::needs):
@@ -146,6 +152,10 @@ struct RunStats {
   bool schedule_exact = true;   // no thread was let go on uncontrolled
   double p50_us = 0;      // latency of ok and raised calls, invoke to return
   double p99_us = 0;
+  // Posts (mix=...,post:W): post call return to handler start, over posts
+  // that ran (0: no post ran).
+  double post_p50_us = 0;
+  double post_p99_us = 0;
   double leak_bytes_per_call = 0;  // resident growth per call, the smaller of the last two quarters' (0: not measured)
   uint64_t replied = 0;   // calls that came back ok or raised, their reply or message checked
   // With min_throughput_ratio: what the speed phases measured, one line

@@ -111,7 +111,8 @@ constexpr double kSupervisorMarginSeconds = 5;
 
 // Why `scenario` cannot run against `target` at all, or nothing: it asks for
 // an optional function the target does not offer (a kill@ event against a
-// target whose kill_event_thread is NULL). Such a run is not a failure and
+// target whose kill_event_thread is NULL; post in the mix against a target
+// without HANDOFF_TARGET_HAS_POSTS). Such a run is not a failure and
 // not a harness error: SuperviseRun returns Result::Inapplicable with this
 // reason, handoff-stress prints "n/a", and the properties never draw it.
 std::optional<std::string> WhyNotApplicable(const handoff_target* target, const Scenario& scenario);

@@ -34,8 +34,14 @@ enum class Behaviour : uint8_t {
   kReenterGvl = 6,    // fires a nested call from its own Ruby thread, GVL held
   kReenterNoGvl = 7,  // fires a nested call from its own Ruby thread, GVL released
   kEscape = 8,        // leaves the block another way than return or CallError (EscapeWay)
+  // A fire-and-forget call: the caller posts it (target->post) and goes on
+  // at once; its handler acts out its own PostAct (return, raise, slow, gc),
+  // drawn from those behaviours' weights in the mix (return if none has
+  // one). Only targets with HANDOFF_TARGET_HAS_POSTS take it
+  // (WhyNotApplicable); the post oracle (post_oracle.h) judges it.
+  kPost = 9,
 };
-constexpr int kBehaviourCount = 9;
+constexpr int kBehaviourCount = 10;
 const char* BehaviourName(Behaviour behaviour);
 
 // The ways an `escape` call's block is left, each call's drawn from the
@@ -123,7 +129,7 @@ struct Scenario {
   uint32_t reply_max = 65536;
   uint32_t message_min = 0;        // bytes after the raised message's prefix, log-uniform
   uint32_t message_max = 1024;
-  std::array<uint32_t, kBehaviourCount> mix = {1, 0, 0, 0, 0, 0, 0, 0, 0};  // weights, by Behaviour
+  std::array<uint32_t, kBehaviourCount> mix = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0};  // weights, by Behaviour
   // Weights by EscapeWay of an `escape` call's way out (all 1 by default).
   std::array<uint32_t, kEscapeWayCount> escapes = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
   // Weights by CallerKind; thread t is of the kind whose share of
@@ -208,12 +214,19 @@ constexpr uint64_t kMaxCallId = (uint64_t{1} << 56) - 1;
 constexpr uint32_t kEscapeMessageMask = (uint32_t{1} << 24) - 1;
 inline EscapeWay EscapeWayOf(uint32_t arg) { return static_cast<EscapeWay>(arg >> 24); }
 
+// A post's arg: what its handler does (a Behaviour: return, raise, slow or
+// gc) in the top byte, that behaviour's own arg below (slow: us; gc:
+// objects; raise: message bytes).
+constexpr uint32_t kPostArgMask = (uint32_t{1} << 24) - 1;
+inline Behaviour PostActOf(uint32_t arg) { return static_cast<Behaviour>(arg >> 24); }
+
 struct CallPlan {
   uint64_t call_id;
   Behaviour behaviour;
   uint32_t arg;           // slow: µs; gc: objects; raise: message bytes after the prefix;
-                          // escape: way << 24 | message bytes
+                          // escape: way << 24 | message bytes; post: act << 24 | its arg
   uint32_t payload_size;  // bytes; under kPayloadHeaderSize anonymous, the behaviour return
+                          // (a post's is never under it: its handler run is attributed)
   uint32_t reply_size;    // bytes of the reply (large: large_bytes)
 };
 CallPlan PlanCall(const Scenario& scenario, uint64_t seed, uint64_t call_id);

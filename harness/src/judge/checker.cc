@@ -9,6 +9,7 @@
 #include "handoff/target.h"
 #include "judge/overtaking.h"
 #include "judge/payload.h"
+#include "judge/post_oracle.h"
 
 namespace handoff {
 namespace {
@@ -425,8 +426,9 @@ uint64_t CheckCalls(const Scenario& scenario, uint64_t seed, const RunLog& log,
     uint64_t first = scenario.FirstCallOf(t);
     bool deadline_judged = target_honours_deadlines && scenario.KindOf(t) == CallerKind::kForeign;
     for (uint64_t i = 0; i < log.calls[t].size(); ++i) {
-      ++checked;
       CallPlan plan = PlanCall(scenario, seed, first + i);
+      if (plan.behaviour == Behaviour::kPost) continue;  // the post oracle's (post_oracle.h)
+      ++checked;
       const CallRecord& record = log.calls[t][i];
       if (checker->Check(plan, record, first) &&
           (!deadline_judged || checker->CheckDeadline(plan, record))) {
@@ -481,7 +483,13 @@ Result CheckRun(const Scenario& scenario, uint64_t seed, RunLog& log, CheckStats
   checker.CheckLatency(scenario, stats);
   checker.CheckFairness(scenario);
   stats->notes = checker.notes();
-  return checker.Finish(checked);
+  PostCheck posts;
+  Result posts_result = CheckPosts(scenario, seed, log, &posts);
+  stats->verified += posts.verified;
+  stats->post_p50_us = posts.p50_us;
+  stats->post_p99_us = posts.p99_us;
+  Result calls_result = checker.Finish(checked);
+  return calls_result.passed() ? posts_result : calls_result;
 }
 
 }  // namespace handoff

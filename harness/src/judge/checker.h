@@ -16,7 +16,8 @@
 // A payload a handler got that no call sent (altered, truncated) is
 // wrong_reply, reported first with that evidence. Nested (re-entrant) calls
 // are held to the same rules. With max_p99_us, a p99 latency over it is
-// too_slow. The first failure found is reported, with a count of all
+// too_slow. Posts (behaviour post) are the post oracle's (post_oracle.h),
+// reported when the calls pass. The first failure found is reported, with a count of all
 // failures by kind. The checks judged against a clock (latency, deadlines,
 // fairness) leave out the time a caller waited for a CPU during its call
 // (CallRecord::runnable_ns): a busy machine is not the target's fault.
@@ -36,6 +37,8 @@ struct CheckStats {
   // the caller's wait for a CPU when measured (run_queue_wait.h).
   double p50_us = 0;
   double p99_us = 0;
+  double post_p50_us = 0;  // post return -> handler start (post_oracle.h)
+  double post_p99_us = 0;
   std::string notes;  // checks not judged, one line each
 };
 

@@ -115,9 +115,9 @@ std::string ComputeReply(const char* payload, size_t size) {
 
 std::string RaisedMessageFor(const char* payload, size_t size) {
   PayloadHeader header = ReadPayloadHeader(payload, size);
-  uint32_t bytes = header.behaviour == static_cast<uint8_t>(Behaviour::kEscape)
-                       ? header.arg & kEscapeMessageMask
-                       : header.arg;
+  uint32_t bytes = header.behaviour == static_cast<uint8_t>(Behaviour::kEscape) ? header.arg & kEscapeMessageMask
+                   : header.behaviour == static_cast<uint8_t>(Behaviour::kPost) ? header.arg & kPostArgMask
+                                                                               : header.arg;
   std::string message = kRaisedPrefix + std::to_string(header.call_id) + kRaisedMiddle;
   size_t prefix = message.size();
   message.resize(prefix + bytes);

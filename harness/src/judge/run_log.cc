@@ -14,6 +14,8 @@ RunLog::RunLog(const Scenario& scenario, uint64_t seed)
   ran.reset(new std::atomic<uint32_t>[ran_size]);
   entered_ns.reset(new std::atomic<int64_t>[ran_size]);
   entered_runnable_ns.reset(new std::atomic<int64_t>[ran_size]);
+  entered_tick.reset(new std::atomic<uint64_t>[ran_size]);
+  left_tick.reset(new std::atomic<uint64_t>[ran_size]);
   sent_digest.reset(new std::atomic<uint64_t>[ran_size]);
   nested.reset(new CallRecord[scenario.calls]);
   nested_made.reset(new std::atomic<uint8_t>[scenario.calls]);
@@ -21,6 +23,8 @@ RunLog::RunLog(const Scenario& scenario, uint64_t seed)
     ran[i].store(0, std::memory_order_relaxed);
     entered_ns[i].store(0, std::memory_order_relaxed);
     entered_runnable_ns[i].store(0, std::memory_order_relaxed);
+    entered_tick[i].store(0, std::memory_order_relaxed);
+    left_tick[i].store(0, std::memory_order_relaxed);
     sent_digest[i].store(0, std::memory_order_relaxed);
   }
   for (uint64_t i = 0; i < scenario.calls; ++i) nested_made[i].store(0, std::memory_order_relaxed);

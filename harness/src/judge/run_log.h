@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "handoff/scenario.h"
+#include "handoff/target.h"
 #include "judge/idle_window.h"
 #include "judge/payload.h"
 
@@ -46,6 +47,8 @@ struct CallRecord {
   int64_t runnable_ns = 0;
   uint8_t status = kNotReturned;  // handoff_target_status once returned
   EventBits events_before = 0;    // events done before the call started
+  uint64_t post_start_tick = 0;   // a post: RunLog::PostTick() before post was called...
+  uint64_t post_tick = 0;         // ...and once it returned
 };
 
 // What a foreign thread is doing, for the deadlock dump.
@@ -67,6 +70,17 @@ struct SentInterrupt {
 // How long a Ruby caller that was sent an interrupt and has made its last
 // call waits for it (a bridge may hand it to the thread later).
 constexpr int kLateInterruptWaitSeconds = 5;
+
+// What the target said of its posts once the callers were done (the driver
+// fills it, with the GVL, after flush; post_oracle.h judges it).
+struct PostOutcome {
+  bool asked = false;    // the scenario posts and the target has posts: flush and post_stats were called
+  int flush_result = 0;  // flush's: 0, or -1 when its time ran out
+  int64_t flush_timeout_ns = 0;
+  handoff_target_post_stats stats{};
+  uint32_t policy = 0;    // the target's post_policy
+  uint32_t capacity = 0;  // the target's post_capacity
+};
 
 // The first payload a handler got that no call of this run sent (altered,
 // truncated, or naming no call): the evidence a wrong_reply starts with.
@@ -92,6 +106,14 @@ class RunLog {
   // When each call's handler first started (MonotonicNanos; 0: never), by
   // the same ids: the order the bridge dispatched calls in (fairness).
   std::unique_ptr<std::atomic<int64_t>[]> entered_ns;
+  // Posts are ordered by ticks of one counter, post_clock (PostTick), not
+  // by time: a tick taken after another that happens-before it is larger
+  // (one atomic's modification order), on any clock the run has, the
+  // controlled schedule's too; relaxed, so it orders no threads. By the
+  // same ids: the tick at a post handler's first start and at its last end
+  // (0: never).
+  std::unique_ptr<std::atomic<uint64_t>[]> entered_tick;
+  std::unique_ptr<std::atomic<uint64_t>[]> left_tick;
   // How long the thread that started each call's handler had waited on a
   // CPU run queue since it last started one (or since it began), measured
   // only with fairness=K: a thread the machine kept off a CPU is the
@@ -115,6 +137,16 @@ class RunLog {
   // Calls that came back timed_out or stopped: their blocks may still run.
   std::atomic<uint64_t> abandoned{0};
   CallGate gate;  // closed for an idle window (idle_window.h)
+  // Posts accepted (post returned ok) and post handler runs ended, for an
+  // idle window's wait (the oracle reads the calls' records instead).
+  std::atomic<uint64_t> posts_accepted{0};
+  std::atomic<uint64_t> posts_left{0};
+  PostOutcome posts;
+  std::atomic<uint64_t> post_clock{0};
+  // The tick once the last stop or kill event was done (0: none yet): a
+  // post made before it may have been queued at it, and dropped.
+  std::atomic<uint64_t> lifecycle_done_tick{0};
+  uint64_t PostTick() { return post_clock.fetch_add(1, std::memory_order_relaxed) + 1; }
   // Ruby callers waiting, after their last call, for an interrupt sent to
   // them (ruby_caller.h): the harness's own bounded sleep, not a hang.
   std::atomic<int> late_interrupt_waits{0};

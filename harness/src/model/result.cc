@@ -41,6 +41,20 @@ const std::vector<FailureKindInfo>& FailureKinds() {
        kNeedsNothing},
       {FailureKind::kIdleCpu, "idle_cpu", "with idle@N: the target used CPU while no call was in flight",
        kNeedsUndistortedMeasurements},
+      {FailureKind::kLostPost, "lost_post",
+       "an accepted post never ran and was not counted dropped for a reason its policy or a stop allows",
+       kNeedsNothing},
+      {FailureKind::kDuplicatePost, "duplicate_post", "an accepted post's handler ran more than once",
+       kNeedsNothing},
+      {FailureKind::kOutOfOrder, "out_of_order",
+       "posts of one thread ran out of order, or one started before the one before it ended",
+       kNeedsNothing},
+      {FailureKind::kUnboundedQueue, "unbounded_queue",
+       "more posts waited at once than the target's post_capacity (and the posts in flight) allow",
+       kNeedsNothing},
+      {FailureKind::kMiscounted, "miscounted",
+       "post_stats' counters disagree with what the posts returned and ran",
+       kNeedsNothing},
   };
   return kinds;
 }

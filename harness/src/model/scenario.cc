@@ -12,7 +12,7 @@ namespace handoff {
 namespace {
 
 constexpr const char* kBehaviourNames[kBehaviourCount] = {
-    "return", "raise", "slow", "gc", "reenter", "large", "reenter_gvl", "reenter_nogvl", "escape"};
+    "return", "raise", "slow", "gc", "reenter", "large", "reenter_gvl", "reenter_nogvl", "escape", "post"};
 constexpr const char* kEscapeNames[kEscapeWayCount] = {
     "exception", "interrupt", "signal", "no_memory", "stack_overflow",
     "script_error", "throw", "break", "next", "exit"};
@@ -241,7 +241,7 @@ CallerKind Scenario::KindOf(int thread) const {
 
 Scenario DefaultMixedScenario() {
   Scenario s;
-  s.mix = {90, 4, 2, 2, 1, 1, 0, 0, 1};
+  s.mix = {90, 4, 2, 2, 1, 1, 0, 0, 1, 0};
   s.callers = {6, 1, 1};
   return s;
 }
@@ -413,6 +413,28 @@ uint32_t EscapeArg(const Scenario& s, uint64_t call_id, SeededRandom* random) {
   return static_cast<uint32_t>(way) << 24 | static_cast<uint32_t>(message);
 }
 
+// Draws a post's arg: what its handler does, by the weights the mix gives
+// return, raise, slow and gc (return when none has one), and that
+// behaviour's own arg.
+uint32_t PostArg(const Scenario& s, SeededRandom* random) {
+  constexpr Behaviour kActs[] = {Behaviour::kReturn, Behaviour::kRaise, Behaviour::kSlow, Behaviour::kGc};
+  uint32_t total = 0;
+  for (Behaviour act : kActs) total += s.mix[static_cast<int>(act)];
+  Behaviour act = Behaviour::kReturn;
+  if (total != 0) {
+    uint64_t pick = random->Below(total);
+    for (Behaviour b : kActs) {
+      if (pick < s.mix[static_cast<int>(b)]) { act = b; break; }
+      pick -= s.mix[static_cast<int>(b)];
+    }
+  }
+  uint64_t value = 0;
+  if (act == Behaviour::kSlow) value = s.slow_us;
+  if (act == Behaviour::kGc) value = s.gc_objects;
+  if (act == Behaviour::kRaise) value = random->LogUniform(s.message_min, s.message_max);
+  return static_cast<uint32_t>(act) << 24 | static_cast<uint32_t>(std::min<uint64_t>(value, kPostArgMask));
+}
+
 }  // namespace
 
 CallPlan PlanCall(const Scenario& s, uint64_t seed, uint64_t call_id) {
@@ -421,6 +443,12 @@ CallPlan PlanCall(const Scenario& s, uint64_t seed, uint64_t call_id) {
   plan.behaviour = PickBehaviour(s, &random);
   plan.payload_size = static_cast<uint32_t>(random.LogUniform(s.payload_min, s.payload_max));
   plan.reply_size = static_cast<uint32_t>(random.LogUniform(s.reply_min, s.reply_max));
+  if (plan.behaviour == Behaviour::kPost) {  // named, so its handler run is attributed; reply discarded
+    plan.payload_size = std::max(plan.payload_size, kPayloadHeaderSize);
+    plan.reply_size = 0;
+    plan.arg = PostArg(s, &random);
+    return plan;
+  }
   if (plan.payload_size < kPayloadHeaderSize) {  // anonymous: it can only return
     plan.behaviour = Behaviour::kReturn;
     plan.reply_size = plan.payload_size;

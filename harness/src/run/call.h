@@ -19,7 +19,9 @@ struct CallSite {
 };
 
 // `buffer` is reused between calls of one thread. With `wait` (the calling
-// thread's own), the record's runnable_ns is measured.
+// thread's own), the record's runnable_ns is measured. A post (behaviour
+// post) goes to target->post instead of invoke: its record holds the status
+// post returned and the tick after it (RunLog::PostTick), no reply.
 void MakeCall(const CallSite& site, const CallPlan& plan, std::string* buffer,
               CallRecord* record, const RunQueueWait* wait = nullptr);
 

@@ -9,7 +9,7 @@ using Json = nlohmann::json;
 // RunStats to and from JSON, field by field under its own names: the one
 // list both directions use (a field left out throws on reading).
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunStats, calls_returned, verified, seconds, sync_points,
-                                   schedule_steps, schedule_exact, p50_us, p99_us, leak_bytes_per_call, replied, speed, notes)
+                                   schedule_steps, schedule_exact, p50_us, p99_us, post_p50_us, post_p99_us, leak_bytes_per_call, replied, speed, notes)
 
 std::string FormatChildRecord(const ChildRecord& record) {
   Json json{{"verdict", record.result.Verdict()},

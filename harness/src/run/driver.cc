@@ -126,6 +126,15 @@ Result CheckHandlesSettle(const OpenHandles& at_start, const Scenario& scenario,
   }
 }
 
+// Whether every post the target accepted so far has run or been dropped,
+// by its own counters (true for a target without posts).
+bool PostsSettled(const handoff_target* target) {
+  if ((target->flags & HANDOFF_TARGET_HAS_POSTS) == 0) return true;
+  handoff_target_post_stats s{};
+  target->post_stats(&s);
+  return s.run + s.failed + s.dropped >= s.posted;
+}
+
 // An idle@ event: no call starts until none is in flight, one window is
 // judged (idle_window.h), then calls go on. `harness_threads`: the
 // watchdog's and the background load's; the callers' are added here.
@@ -140,9 +149,10 @@ Result IdleWindow(const CallSite& site, std::vector<long> harness_threads, std::
   log.gate.Close();
   CallWithoutGvl([&] {
     const int64_t give_up = MonotonicNanos() + kDrainLimitNs;
-    while (!log.gate.Drained() && MonotonicNanos() < give_up) SleepMicros(1000);
-    if (!log.gate.Drained()) {
-      *notes += "idle_cpu not judged: calls were still in flight 10 s after the gate closed\n";
+    auto drained = [&] { return log.gate.Drained() && PostsSettled(site.target); };
+    while (!drained() && MonotonicNanos() < give_up) SleepMicros(1000);
+    if (!drained()) {
+      *notes += "idle_cpu not judged: calls or posts were still in flight 10 s after the gate closed\n";
     } else if (log.abandoned.load(std::memory_order_relaxed) != 0) {
       *notes += "idle_cpu not judged: a call came back timed_out or stopped before the window, "
                 "so its block may still be running\n";
@@ -228,6 +238,9 @@ Result DoEvent(const handoff_target* target, const CallSite& site, const Event& 
       break;  // RubyCallers::Interrupt
   }
   if (!result.passed()) return result;
+  if (event.type == EventType::kStop || event.type == EventType::kKill) {
+    site.log->lifecycle_done_tick.store(site.log->PostTick(), std::memory_order_relaxed);
+  }
   site.log->events_done.fetch_or(EventBit(event.type), std::memory_order_release);
   return Result::Pass();
 }
@@ -270,6 +283,7 @@ class ScenarioRun {
   void SampleResidentMemory();
   void JoinCallers();
   void JudgeResidentGrowth();
+  void FlushPosts();
   void StopTarget();
   void RecordSchedule();
   Result Judge();
@@ -515,6 +529,21 @@ void ScenarioRun::JudgeResidentGrowth() {
   leak_result_ = Result::Failure(FailureKind::kLeak, detail);
 }
 
+// With posts in the mix: once the callers are done, flush (GVL held: the
+// target lets its post threads run) and read the post counters, for the
+// post oracle (post_oracle.h).
+void ScenarioRun::FlushPosts() {
+  if (scenario_.mix[static_cast<int>(Behaviour::kPost)] == 0) return;
+  PostOutcome& posts = log_.posts;
+  posts.asked = true;
+  posts.policy = target_->post_policy;
+  posts.capacity = target_->post_capacity;
+  posts.flush_timeout_ns = static_cast<int64_t>(options_.hang_seconds * 1e9 / 2);
+  watchdog_->SetMainPhase("flushing the posts (target->flush)");
+  posts.flush_result = target_->flush(posts.flush_timeout_ns);
+  target_->post_stats(&posts.stats);
+}
+
 // Handles settle, the target stops (unless an event stopped it), and the
 // watchdog ends.
 void ScenarioRun::StopTarget() {
@@ -567,6 +596,8 @@ Result ScenarioRun::Judge() {
   }
   stats_->p50_us = check.p50_us;
   stats_->p99_us = check.p99_us;
+  stats_->post_p50_us = check.post_p50_us;
+  stats_->post_p99_us = check.post_p99_us;
   Result verdict = !event_result_.passed() ? event_result_
                    : !result.passed()      ? result
                    : !speed_result_.passed() ? speed_result_
@@ -592,6 +623,7 @@ Result RunScenario(const handoff_target* target, const RunOptions& options, RunS
   run.SampleResidentMemory();
   run.JoinCallers();
   run.JudgeResidentGrowth();
+  run.FlushPosts();
   run.StopTarget();
   run.RecordSchedule();
   return run.Judge();

@@ -54,8 +54,26 @@ module HandoffHarness
     nil
   end
 
+  # A post's handler (behaviour 9): acts out its own behaviour (arg >> 24:
+  # return, raise, slow, gc), its end recorded however it ends (a raise, a
+  # Thread#kill): the next post of its thread must not start before.
+  def self.run_post(payload, arg, call_id)
+    case arg >> 24
+    when 1 then raise CallError, raised_message(payload)
+    when 2 then sleep((arg & 0xffffff) / 1_000_000.0)
+    when 3
+      garbage = Array.new(arg & 0xffffff) { |i| "garbage #{i}" }
+      GC.start(full_mark: false) if (call_id % 16).zero?
+      garbage.clear
+    end
+    reply(payload)
+  ensure
+    post_left(call_id)
+  end
+
   HANDLER = proc do |payload|
     behaviour, arg, call_id = HandoffHarness.enter(payload)
+    next HandoffHarness.run_post(payload, arg, call_id) if behaviour == 9
     case behaviour
     when 1 then raise CallError, HandoffHarness.raised_message(payload)
     when 8  # escape: leave the block by way arg >> 24 (EscapeWay; payload.cc names what each raises)
@@ -149,6 +167,9 @@ VALUE Enter(VALUE, VALUE payload) {
   }
   if (log.ran[header.call_id].fetch_add(1, std::memory_order_relaxed) == 0) {
     log.entered_ns[header.call_id].store(RunClockNanos(), std::memory_order_relaxed);
+    if (header.behaviour == static_cast<uint8_t>(Behaviour::kPost)) {
+      log.entered_tick[header.call_id].store(log.PostTick(), std::memory_order_relaxed);
+    }
     if (g_site->scenario->fairness != 0) {
       log.entered_runnable_ns[header.call_id].store(RunQueueWaitSinceLastHandler(),
                                                     std::memory_order_relaxed);
@@ -161,6 +182,16 @@ VALUE Enter(VALUE, VALUE payload) {
   }
   return rb_ary_new_from_args(3, rb_int2inum(header.behaviour), rb_int2inum(header.arg),
                               rb_ull2inum(header.call_id));
+}
+
+// HandoffHarness.post_left(call_id): a post's handler run is ending.
+VALUE PostLeft(VALUE, VALUE call_id) {
+  uint64_t id = NUM2ULL(call_id);
+  RunLog& log = *g_site->log;
+  if (id >= log.ran_size) return Qnil;
+  log.left_tick[id].store(log.PostTick(), std::memory_order_relaxed);
+  log.posts_left.fetch_add(1, std::memory_order_relaxed);
+  return Qnil;
 }
 
 VALUE Reply(VALUE, VALUE payload) {
@@ -250,6 +281,7 @@ VALUE DefineHarnessHandler(const CallSite* site) {
   VALUE module = rb_define_module("HandoffHarness");
   rb_define_module_function(module, "enter", RUBY_METHOD_FUNC(Enter), 1);
   rb_define_module_function(module, "reply", RUBY_METHOD_FUNC(Reply), 1);
+  rb_define_module_function(module, "post_left", RUBY_METHOD_FUNC(PostLeft), 1);
   rb_define_module_function(module, "raised_message", RUBY_METHOD_FUNC(RaisedMessage), 1);
   rb_define_module_function(module, "reenter", RUBY_METHOD_FUNC(Reenter), 2);
   rb_define_module_function(module, "caller_timeout_fired", RUBY_METHOD_FUNC(CallerTimeoutFired), 1);

@@ -118,6 +118,7 @@ void AttributeInterrupt(Caller* c, uint64_t first, uint64_t last) {
   std::vector<CallRecord>& records = log.calls[c->thread];
   for (uint64_t i = first; i <= last && i < records.size(); ++i) {
     CallRecord& r = records[i];
+    if (r.post_tick != 0) continue;  // a post that returned by itself: not the interrupt's
     bool ended_by_it = r.status == HANDOFF_TARGET_STOPPED ||
                        (r.status == HANDOFF_TARGET_RAISED && r.check.harness_interrupt != 0);
     if (ended_by_it) r.status = kInterrupted;

@@ -35,6 +35,12 @@ std::optional<std::string> WhyNotApplicable(const handoff_target* target, const 
            " has no event thread to kill (kill_event_thread is NULL), and the scenario has a "
            "kill event";
   }
+  if (scenario.mix[static_cast<int>(Behaviour::kPost)] != 0 &&
+      (target->flags & HANDOFF_TARGET_HAS_POSTS) == 0) {
+    return std::string("target ") + target->name +
+           " does not post (no HANDOFF_TARGET_HAS_POSTS: post, flush and post_stats are not set), "
+           "and the scenario's mix has post";
+  }
   return std::nullopt;
 }
 

@@ -145,7 +145,9 @@ void Watchdog::Watch() {
     int64_t now = MonotonicNanos();
     uint64_t returned = config_.log->returned.load(std::memory_order_relaxed);
     const char* phase = main_phase_.load(std::memory_order_relaxed);
-    bool progressed = NoteProgress(config_, returned, phase, now, &state);
+    // A post's handler ending is progress too (a flush waits on them).
+    uint64_t moved = returned + config_.log->posts_left.load(std::memory_order_relaxed);
+    bool progressed = NoteProgress(config_, moved, phase, now, &state);
     double stalled = (now - state.last_change) / 1e9;
     std::string why;
     if (Hung(config_, stalled, &why) ||
