@@ -21,7 +21,7 @@ namespace handoff {
 // kKeptCapacity; a bigger one is given back by the next smaller Assign.
 class MallocBytes {
  public:
-  static constexpr size_t kKeptCapacity = (size_t{1} << 20) + 1;  // 1 MiB and its NUL
+  static constexpr size_t kKeptCapacity = (size_t{64} << 10) + 1;  // 64 KiB and its NUL
 
   // Copies `size` bytes from `data`. Out of memory: left empty.
   void Assign(const char* data, size_t size);
