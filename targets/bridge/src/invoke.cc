@@ -1,4 +1,5 @@
 #include "invoke.h"
+#include "static_tls.h"
 
 #include <ruby.h>
 #include <ruby/thread.h>
@@ -54,7 +55,7 @@ Outcome Wait(Request* request, size_t queued_ahead, int64_t timeout_ns, bool* ke
 // the memory it gives back is what its next call reuses, instead of piling
 // up, freed by one thread into another's allocator.
 constexpr size_t kSmallestReplyRoom = 64;
-thread_local size_t t_reply_room = kSmallestReplyRoom;
+HANDOFF_STATIC_TLS thread_local size_t t_reply_room = kSmallestReplyRoom;
 
 void PrepareReplyRoom(Request* request) {
   *request->reply_room() = MallocBytes();  // a room of an earlier call went with its reply

@@ -1,4 +1,5 @@
 #include "reply_bell.h"
+#include "static_tls.h"
 
 #include <atomic>
 
@@ -9,7 +10,7 @@ namespace {
 
 std::atomic<uint32_t> g_bell{0};  // rung: incremented, then woken
 std::atomic<uint32_t> g_next_bit{0};
-thread_local uint32_t t_bit = 0;
+HANDOFF_STATIC_TLS thread_local uint32_t t_bit = 0;
 
 }  // namespace
 

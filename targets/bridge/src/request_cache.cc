@@ -1,4 +1,5 @@
 #include "request_cache.h"
+#include "static_tls.h"
 
 namespace handoff {
 namespace {
@@ -8,7 +9,7 @@ struct SpareRequest {
   ~SpareRequest() { delete request; }
 };
 
-thread_local SpareRequest t_spare;
+HANDOFF_STATIC_TLS thread_local SpareRequest t_spare;
 
 }  // namespace
 
