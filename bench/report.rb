@@ -37,7 +37,7 @@ class BenchRun
   def initialize(file)
     @file = file
     json = begin
-      JSON.parse(File.read(file))
+      JSON.parse(File.read(file), allow_nan: true)
     rescue JSON::ParserError => e
       raise BadInput, "#{file}: not JSON (#{e.message.lines.first.strip[0, 80]})"
     end

@@ -7,7 +7,7 @@ require "json"
 
 file, *targets = ARGV
 abort "usage: check_bench_json.rb FILE.json TARGET..." if file.nil? || targets.empty?
-document = JSON.parse(File.read(file))
+document = JSON.parse(File.read(file), allow_nan: true)
 runs = document["benchmarks"].reject { |b| b["run_type"] == "aggregate" }
 problems = []
 

@@ -34,10 +34,6 @@ void FutexWakeBits(std::atomic<uint32_t>* word, uint32_t bits);
 
 // CLOCK_MONOTONIC now plus `ns`.
 timespec MonotonicAfter(int64_t ns);
-// Whether `a` comes before `b`.
-inline bool Earlier(const timespec& a, const timespec& b) {
-  return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
-}
 
 // Whether spinning can pay: false when this process may run on one CPU
 // only (the thread it waits for cannot run while it spins). Read once, at

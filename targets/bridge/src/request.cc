@@ -55,17 +55,11 @@ bool Request::AwaitDone(int64_t timeout_ns, int spin_rounds) {
   // From here the replier must wake us: say so in the word itself, so the
   // replier's store of kDone tells it in the same step.
   if ((word_.fetch_or(kAsleep, std::memory_order_acq_rel) & kStateMask) == kDone) return true;
-  // Naps of a doubling length: a reply completed while its worker's rings
-  // wait behind a slow block is seen within a nap (reply_bell.h).
-  int64_t nap_ns = kFirstNapNs;
   while (!Done()) {
-    timespec wake_by = MonotonicAfter(nap_ns);
-    bool last_nap = timeout_ns > 0 && !Earlier(wake_by, deadline);
-    if (!SleepOnReplyBell(bell_bit_, last_nap ? &deadline : &wake_by, [this] { return !Done(); }) &&
-        last_nap) {
+    if (!SleepOnReplyBell(bell_bit_, timeout_ns > 0 ? &deadline : nullptr,
+                          [this] { return !Done(); })) {
       return Done();
     }
-    nap_ns = nap_ns < kLongestNapNs / 2 ? nap_ns * 2 : kLongestNapNs;
   }
   return true;
 }

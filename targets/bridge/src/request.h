@@ -86,10 +86,6 @@ class Request {
   static constexpr uint32_t kQueued = 0, kRunning = 1, kDone = 2, kAbandoned = 3;
   static constexpr uint32_t kStateMask = 3, kAsleep = 4;
 
-  // A sleeping waiter looks at its word again after each nap, the first
-  // this long, each next one twice as long up to the longest.
-  static constexpr int64_t kFirstNapNs = 200'000, kLongestNapNs = 51'200'000;
-
   // Waits for kDone, spinning first; false when the deadline passed first.
   bool AwaitDone(int64_t timeout_ns, int spin_rounds);
   bool Done() const;

@@ -2,6 +2,8 @@
 
 #include <ruby/thread.h>
 
+#include <ctime>
+
 #include "block_call.h"
 #include "reply_bell.h"
 #include "request_queue.h"
@@ -14,15 +16,33 @@ VALUE g_threads[2] = {Qnil, Qnil};
 
 // How many completed calls whose callers sleep a worker may hold before it
 // wakes them together (reply_bell.h); it rings sooner when the queue is
-// drained, and before anything that may block or leave.
+// drained, before anything that may block or leave, and before a block
+// when a held call completed over kRingHoldNs ago or the worker's last
+// block ran longer than that (a block that may be slow: its run would be
+// added to the held callers' wait).
 constexpr int kRingsPerBatch = 16;
+constexpr int64_t kRingHoldNs = 20'000;
 
 struct Worker {
   RequestQueue* queue;
   RequestQueue::WorkerSlot slot;
   Request* in_hand = nullptr;  // popped, not yet completed: WorkerCleanup's to complete
   PendingRings rings;          // completed, their sleeping callers not woken yet
+  int64_t first_held_ns = 0;   // when the oldest of `rings` completed
+  int64_t last_block_ns = 0;   // how long the worker's last block ran
 };
+
+int64_t NowNs() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
+// Before a block: rings what is held if holding it longer may cost.
+void RingIfHeldTooLong(Worker* w, int64_t now) {
+  if (w->rings.count() == 0) return;
+  if (now - w->first_held_ns > kRingHoldNs || w->last_block_ns > kRingHoldNs) w->rings.Ring();
+}
 
 void* WaitForWorkWithoutGvl(void* arg) {
   auto* w = static_cast<Worker*>(arg);
@@ -46,8 +66,12 @@ int RunRequestInHand(Worker* w) {
   }
   int jump_state = 0;
   w->queue->BlockStarted();
+  int64_t started = NowNs();
+  RingIfHeldTooLong(w, started);
   Outcome outcome = CallBlock(r->callback(), r->args(), BlockThread::kWorker, &jump_state,
                               Reply::kConvert, std::move(*r->reply_room()));
+  int64_t ended = NowNs();
+  w->last_block_ns = ended - started;
   w->in_hand = nullptr;
   if (&CurrentQueue() != w->queue) {
     // The block forked and this is the child: the waiter lives in the
@@ -55,6 +79,7 @@ int RunRequestInHand(Worker* w) {
     return jump_state;
   }
   w->queue->BlockEnded();
+  if (w->rings.count() == 0) w->first_held_ns = ended;
   r->CompleteAndRelease(std::move(outcome), &w->rings);
   if (jump_state != 0 || w->rings.count() >= kRingsPerBatch) w->rings.Ring();
   return jump_state;
@@ -119,7 +144,7 @@ VALUE WorkerCleanup(VALUE arg) {
 }
 
 VALUE WorkerMain(void*) {
-  auto* w = new Worker{&CurrentQueue(), {}, nullptr, {}};
+  auto* w = new Worker{&CurrentQueue(), {}, nullptr, {}, 0, 0};
   return rb_ensure(WorkerLoop, reinterpret_cast<VALUE>(w), WorkerCleanup,
                    reinterpret_cast<VALUE>(w));
 }
