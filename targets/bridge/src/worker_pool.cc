@@ -17,9 +17,9 @@ VALUE g_threads[2] = {Qnil, Qnil};
 // How many completed calls whose callers sleep a worker may hold before it
 // wakes them together (reply_bell.h); it rings sooner when the queue is
 // drained, before anything that may block or leave, and before a block
-// when a held call completed over kRingHoldNs ago or the worker's last
-// block ran longer than that (a block that may be slow: its run would be
-// added to the held callers' wait).
+// when a held call completed over kRingHoldNs ago, or the worker's last
+// block or this callback's last block ran longer than that (a block that
+// may be slow: its run would be added to the held callers' wait).
 constexpr int kRingsPerBatch = 16;
 constexpr int64_t kRingHoldNs = 20'000;
 
@@ -38,10 +38,13 @@ int64_t NowNs() {
   return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
 }
 
-// Before a block: rings what is held if holding it longer may cost.
-void RingIfHeldTooLong(Worker* w, int64_t now) {
+// Before a block of `callback`: rings what is held if holding it longer may cost.
+void RingIfHeldTooLong(Worker* w, const CallbackHandle* callback, int64_t now) {
   if (w->rings.count() == 0) return;
-  if (now - w->first_held_ns > kRingHoldNs || w->last_block_ns > kRingHoldNs) w->rings.Ring();
+  if (now - w->first_held_ns > kRingHoldNs || w->last_block_ns > kRingHoldNs ||
+      callback->last_block_ns.load(std::memory_order_relaxed) > kRingHoldNs) {
+    w->rings.Ring();
+  }
 }
 
 void* WaitForWorkWithoutGvl(void* arg) {
@@ -67,11 +70,12 @@ int RunRequestInHand(Worker* w) {
   int jump_state = 0;
   w->queue->BlockStarted();
   int64_t started = NowNs();
-  RingIfHeldTooLong(w, started);
+  RingIfHeldTooLong(w, r->callback(), started);
   Outcome outcome = CallBlock(r->callback(), r->args(), BlockThread::kWorker, &jump_state,
                               Reply::kConvert, std::move(*r->reply_room()));
   int64_t ended = NowNs();
   w->last_block_ns = ended - started;
+  r->callback()->last_block_ns.store(w->last_block_ns, std::memory_order_relaxed);
   w->in_hand = nullptr;
   if (&CurrentQueue() != w->queue) {
     // The block forked and this is the child: the waiter lives in the
