@@ -11,7 +11,8 @@
 // A batch's callers are woken when the worker has served the batch (or 16
 // calls of it), so a call done before a slow block of the same batch would
 // wait for that block too: the worker rings before a block once a held
-// call is over 20 us old or its last block ran that long (worker_pool.cc).
+// call is over 20 us old, or its last block or that callback's last block
+// ran that long (worker_pool.cc).
 // (Callers that nap instead, a timed futex wait each, halved the pinned
 // 16-thread throughput: arming a timer costs the VM an exit.)
 //
