@@ -23,9 +23,6 @@ struct CallbackHandle {
   std::atomic<bool> disposed{false};
   VALUE callable = Qnil;          // GVL only; marked and moved by the Ruby object
   VALUE self = Qnil;              // GVL only; the Handoff::Callback, pinned while registered
-  // How long its block ran last time (any worker's; a hint, relaxed): a
-  // worker rings the calls it holds before a block that may be slow.
-  std::atomic<int64_t> last_block_ns{0};
 
   static CallbackHandle* From(handoff_callback* cb) {
     return reinterpret_cast<CallbackHandle*>(cb);

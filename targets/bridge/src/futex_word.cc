@@ -11,20 +11,11 @@
 namespace handoff {
 
 bool FutexWait(std::atomic<uint32_t>* word, uint32_t expected, const timespec* deadline) {
-  return FutexWaitBits(word, expected, FUTEX_BITSET_MATCH_ANY, deadline);
-}
-
-bool FutexWaitBits(std::atomic<uint32_t>* word, uint32_t expected, uint32_t bits,
-                   const timespec* deadline) {
   // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline.
   long rc = syscall(SYS_futex, reinterpret_cast<uint32_t*>(word),
-                    FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, deadline, nullptr, bits);
+                    FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, deadline, nullptr,
+                    FUTEX_BITSET_MATCH_ANY);
   return !(rc == -1 && errno == ETIMEDOUT);
-}
-
-void FutexWakeBits(std::atomic<uint32_t>* word, uint32_t bits) {
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE_BITSET | FUTEX_PRIVATE_FLAG,
-          INT32_MAX, nullptr, nullptr, bits);
 }
 
 void FutexWake(std::atomic<uint32_t>* word, int count) {

@@ -25,13 +25,6 @@ bool FutexWait(std::atomic<uint32_t>* word, uint32_t expected, const timespec* d
 // Wakes up to `count` threads sleeping on `word`.
 void FutexWake(std::atomic<uint32_t>* word, int count);
 
-// FutexWait for a sleeper that is one of several on `word`, known by `bits`:
-// FutexWakeBits wakes every sleeper whose bits meet its own, in one system
-// call (a sleeper may share its bits with another: woken, it looks again).
-bool FutexWaitBits(std::atomic<uint32_t>* word, uint32_t expected, uint32_t bits,
-                   const timespec* deadline);
-void FutexWakeBits(std::atomic<uint32_t>* word, uint32_t bits);
-
 // CLOCK_MONOTONIC now plus `ns`.
 timespec MonotonicAfter(int64_t ns);
 

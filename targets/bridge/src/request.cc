@@ -2,7 +2,6 @@
 
 #include "callback_handle.h"
 #include "futex_word.h"
-#include "reply_bell.h"
 #include "sync_points.h"
 
 namespace handoff {
@@ -17,7 +16,6 @@ Request::~Request() { LetGoOfCallback(); }
 void Request::Begin(CallbackHandle* callback) {
   callback_ = callback;
   if (callback_ != nullptr) callback_->Retain();
-  bell_bit_ = ReplyBellBitOfThisThread();
   outcome_ = Outcome();
   next = nullptr;
   word_.store(kQueued, std::memory_order_relaxed);
@@ -54,12 +52,10 @@ bool Request::AwaitDone(int64_t timeout_ns, int spin_rounds) {
   if (spin_rounds > 0 && SpinUntil(spin_rounds, [this] { return Done(); })) return true;
   // From here the replier must wake us: say so in the word itself, so the
   // replier's store of kDone tells it in the same step.
-  if ((word_.fetch_or(kAsleep, std::memory_order_acq_rel) & kStateMask) == kDone) return true;
-  while (!Done()) {
-    if (!SleepOnReplyBell(bell_bit_, timeout_ns > 0 ? &deadline : nullptr,
-                          [this] { return !Done(); })) {
-      return Done();
-    }
+  uint32_t word = word_.fetch_or(kAsleep, std::memory_order_acq_rel) | kAsleep;
+  while ((word & kStateMask) != kDone) {
+    if (!FutexWait(&word_, word, timeout_ns > 0 ? &deadline : nullptr)) return Done();
+    word = word_.load(std::memory_order_acquire);
   }
   return true;
 }
@@ -87,20 +83,15 @@ bool Request::Claim() {
   return false;
 }
 
-void Request::CompleteAndRelease(Outcome outcome, PendingRings* rings) {
+void Request::CompleteAndRelease(Outcome outcome) {
   BRIDGE_SYNC_POINT("request.complete");
   // outcome_ is the replier's until kDone is stored; a waiter that gave up
   // never reads it (it is reset when the request is used again).
   if ((word_.load(std::memory_order_acquire) & kStateMask) != kAbandoned) {
     outcome_ = std::move(outcome);
     uint32_t before = word_.exchange(kDone, std::memory_order_acq_rel);
-    if ((before & kStateMask) != kAbandoned && (before & kAsleep) != 0) {
-      if (rings != nullptr) {
-        rings->Add(bell_bit_);
-      } else {
-        RingReplyBell(bell_bit_);
-      }
-    }
+    // Our reference keeps the word alive through the wake.
+    if ((before & kStateMask) != kAbandoned && (before & kAsleep) != 0) FutexWake(&word_, 1);
   }
   BRIDGE_SYNC_POINT("request.release");
   if (Unref()) delete this;

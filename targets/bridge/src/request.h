@@ -9,8 +9,12 @@
 //
 // The hand-over is one atomic word: the replier writes the outcome, then
 // stores kDone; the waiter spins a little for it when that can pay, else
-// sleeps on the reply bell (reply_bell.h), and is woken only if it said in
-// the word that it sleeps. No mutex, no condition variable, no allocation: a waiting
+// sleeps on the word itself (futex_word.h), and is woken only if it said in
+// the word that it sleeps. Each completion wakes its waiter at once: a
+// worker that held wakes to ring several callers together (one system call
+// a batch) held them across the next block too, and a block that waits for
+// what a held caller does next (a Queue it pushes to once its call
+// returns, a nested call) never ended. No mutex, no condition variable, no allocation: a waiting
 // thread keeps its request and reuses it for its next call when the
 // replier let go of it first (RequestCache, request_cache.h).
 //
@@ -30,7 +34,6 @@
 namespace handoff {
 
 struct CallbackHandle;
-class PendingRings;
 
 class Request {
  public:
@@ -75,9 +78,8 @@ class Request {
 
   // Replier: hands `outcome` to the waiter (dropped if it gave up) and drops
   // the replier's reference: the replier must not touch the request afterwards.
-  // A sleeping waiter is woken at once, or, with `rings`, when the replier
-  // rings them (it must, before it can block or go away).
-  void CompleteAndRelease(Outcome outcome, PendingRings* rings = nullptr);
+  // A sleeping waiter is woken at once.
+  void CompleteAndRelease(Outcome outcome);
 
   Request* next = nullptr;  // intrusive FIFO link, guarded by the queue's mutex
 
@@ -96,7 +98,6 @@ class Request {
   void LetGoOfCallback();
 
   CallbackHandle* callback_ = nullptr;  // retained while the request is in use
-  uint32_t bell_bit_ = 0;               // the waiter's bit on the reply bell
   std::vector<OwnedValue> args_;
   MallocBytes reply_room_;
   std::atomic<uint32_t> word_{kQueued};

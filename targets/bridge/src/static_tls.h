@@ -1,5 +1,5 @@
 // static_tls.h — HANDOFF_STATIC_TLS, for the bridge's few thread_local
-// variables (a calling thread's spare request, reply size and bell bit).
+// variables (a calling thread's spare request and reply size).
 //
 // They live in the static TLS block (initial-exec: the block glibc gives a
 // thread with its stack) instead of a dynamic TLS block, which glibc

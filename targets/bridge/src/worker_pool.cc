@@ -2,10 +2,7 @@
 
 #include <ruby/thread.h>
 
-#include <ctime>
-
 #include "block_call.h"
-#include "reply_bell.h"
 #include "request_queue.h"
 
 namespace handoff {
@@ -14,38 +11,11 @@ namespace {
 // Arrays of Thread by role (workers, the post thread); rooted by rb_gc_register_address.
 VALUE g_threads[2] = {Qnil, Qnil};
 
-// How many completed calls whose callers sleep a worker may hold before it
-// wakes them together (reply_bell.h); it rings sooner when the queue is
-// drained, before anything that may block or leave, and before a block
-// when a held call completed over kRingHoldNs ago, or the worker's last
-// block or this callback's last block ran longer than that (a block that
-// may be slow: its run would be added to the held callers' wait).
-constexpr int kRingsPerBatch = 16;
-constexpr int64_t kRingHoldNs = 20'000;
-
 struct Worker {
   RequestQueue* queue;
   RequestQueue::WorkerSlot slot;
   Request* in_hand = nullptr;  // popped, not yet completed: WorkerCleanup's to complete
-  PendingRings rings;          // completed, their sleeping callers not woken yet
-  int64_t first_held_ns = 0;   // when the oldest of `rings` completed
-  int64_t last_block_ns = 0;   // how long the worker's last block ran
 };
-
-int64_t NowNs() {
-  timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
-}
-
-// Before a block of `callback`: rings what is held if holding it longer may cost.
-void RingIfHeldTooLong(Worker* w, const CallbackHandle* callback, int64_t now) {
-  if (w->rings.count() == 0) return;
-  if (now - w->first_held_ns > kRingHoldNs || w->last_block_ns > kRingHoldNs ||
-      callback->last_block_ns.load(std::memory_order_relaxed) > kRingHoldNs) {
-    w->rings.Ring();
-  }
-}
 
 void* WaitForWorkWithoutGvl(void* arg) {
   auto* w = static_cast<Worker*>(arg);
@@ -69,13 +39,8 @@ int RunRequestInHand(Worker* w) {
   }
   int jump_state = 0;
   w->queue->BlockStarted();
-  int64_t started = NowNs();
-  RingIfHeldTooLong(w, r->callback(), started);
   Outcome outcome = CallBlock(r->callback(), r->args(), BlockThread::kWorker, &jump_state,
                               Reply::kConvert, std::move(*r->reply_room()));
-  int64_t ended = NowNs();
-  w->last_block_ns = ended - started;
-  r->callback()->last_block_ns.store(w->last_block_ns, std::memory_order_relaxed);
   w->in_hand = nullptr;
   if (&CurrentQueue() != w->queue) {
     // The block forked and this is the child: the waiter lives in the
@@ -83,9 +48,7 @@ int RunRequestInHand(Worker* w) {
     return jump_state;
   }
   w->queue->BlockEnded();
-  if (w->rings.count() == 0) w->first_held_ns = ended;
-  r->CompleteAndRelease(std::move(outcome), &w->rings);
-  if (jump_state != 0 || w->rings.count() >= kRingsPerBatch) w->rings.Ring();
+  r->CompleteAndRelease(std::move(outcome));
   return jump_state;
 }
 
@@ -115,25 +78,19 @@ VALUE WorkerLoop(VALUE arg) {
       // A block that forked without exiting the child returns here in the
       // child: the parent's queue (left locked there) is not ours to touch.
       if (&CurrentQueue() != w->queue) break;
-      if (w->queue->LooksEmpty()) w->rings.Ring();  // before an interrupt or a wait
       rb_thread_check_ints();  // nothing in hand
-      if (w->queue->ReserveSpare()) {
-        w->rings.Ring();
-        SpawnWorker();
-      }
+      if (w->queue->ReserveSpare()) SpawnWorker();
       w->in_hand = w->queue->TryPop();
       if (w->in_hand == nullptr) break;
       int jump_state = RunRequestInHand(w);
       if (jump_state != 0) rb_jump_tag(jump_state);
     }
-    w->rings.Ring();
   }
   return Qnil;
 }
 
 VALUE WorkerCleanup(VALUE arg) {
   auto* w = reinterpret_cast<Worker*>(arg);
-  w->rings.Ring();
   if (w->in_hand != nullptr) {
     w->in_hand->CompleteAndRelease(MakeOutcome(
         HANDOFF_STOPPED, "", "handoff: the worker thread died holding this call"));
@@ -148,7 +105,7 @@ VALUE WorkerCleanup(VALUE arg) {
 }
 
 VALUE WorkerMain(void*) {
-  auto* w = new Worker{&CurrentQueue(), {}, nullptr, {}, 0, 0};
+  auto* w = new Worker{&CurrentQueue(), {}, nullptr};
   return rb_ensure(WorkerLoop, reinterpret_cast<VALUE>(w), WorkerCleanup,
                    reinterpret_cast<VALUE>(w));
 }
