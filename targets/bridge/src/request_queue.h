@@ -112,8 +112,6 @@ class RequestQueue {
 
   bool running();
   size_t queued();
-  // queued() == 0 without the mutex: a hint, as of some recent moment.
-  bool LooksEmpty() const { return queued_.load(std::memory_order_relaxed) == 0; }
   int workers();
   int max_workers();
 
